@@ -1,0 +1,37 @@
+"""The web process never loads torch, diffusers or controlnet-aux."""
+
+import json
+import subprocess
+
+from tests.processes import PYTHON, ROOT
+
+SCRIPT = """
+import importlib, json, sys
+import django
+django.setup()
+import config.urls
+from django.urls import get_resolver
+get_resolver().url_patterns  # resolves every include
+for app in ("accounts", "memorial", "generation"):
+    for module in ("views", "api", "urls", "admin", "services", "selectors"):
+        try:
+            importlib.import_module(f"{app}.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app}.{module}":
+                raise
+heavy = sorted(m for m in ("torch", "diffusers", "transformers", "controlnet_aux", "peft") if m in sys.modules)
+print(json.dumps(heavy))
+"""
+
+
+def test_web_process_does_not_import_torch():
+    result = subprocess.run(
+        [PYTHON, "-c", SCRIPT],
+        cwd=ROOT,
+        env={"DJANGO_SETTINGS_MODULE": "config.settings", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []
