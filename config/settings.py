@@ -134,6 +134,26 @@ else:
     Q_CLUSTER["orm"] = "default"
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# --- Uploads ------------------------------------------------------------------------------
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 30 * 1024 * 1024, minimum=1024)
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 100_000_000, minimum=10_000)
+PHOTO_SCREEN_SIZE = env_int("PHOTO_SCREEN_SIZE", 2048, minimum=256)
+PHOTO_THUMB_SIZE = env_int("PHOTO_THUMB_SIZE", 480, minimum=64)
+
+# --- Artworks: models the worker loads (a local folder or a hub id each) ---------------------
+# With no base model the worker paints with the light painterly filter, and says so.
+ARTWORK_MODELS = {
+    "base": env_str("ARTWORK_BASE_MODEL"),
+    "controlnet_openpose": env_str("ARTWORK_CONTROLNET_OPENPOSE", "lllyasviel/control_v11p_sd15_openpose"),
+    "controlnet_depth": env_str("ARTWORK_CONTROLNET_DEPTH", "lllyasviel/control_v11f1p_sd15_depth"),
+    "controlnet_mlsd": env_str("ARTWORK_CONTROLNET_MLSD", "lllyasviel/control_v11p_sd15_mlsd"),
+    "annotators": env_str("ARTWORK_ANNOTATORS", "lllyasviel/Annotators"),
+    "device": env_choice("ARTWORK_DEVICE", "auto", ("auto", "cpu", "cuda", "mps")),
+    "dtype": env_choice("ARTWORK_DTYPE", "auto", ("auto", "float32", "float16", "bfloat16")),
+}
+ARTWORK_LONG_SIDE = env_int("ARTWORK_LONG_SIDE", 768, minimum=64)
+LORA_ROOT = Path(env_str("LORA_ROOT", str(BASE_DIR / "models" / "loras")))
+
 # --- Accounts -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
