@@ -140,6 +140,9 @@ PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 100_000_000, minimum=10_000)
 PHOTO_SCREEN_SIZE = env_int("PHOTO_SCREEN_SIZE", 2048, minimum=256)
 PHOTO_THUMB_SIZE = env_int("PHOTO_THUMB_SIZE", 480, minimum=64)
 
+CONDOLENCE_REPORT_THRESHOLD = env_int("CONDOLENCE_REPORT_THRESHOLD", 3, minimum=1)
+GUEST_CONDOLENCES_PER_HOUR = env_int("GUEST_CONDOLENCES_PER_HOUR", 5, minimum=1)
+
 # --- Artworks: models the worker loads (a local folder or a hub id each) ---------------------
 # With no base model the worker paints with the light painterly filter, and says so.
 ARTWORK_MODELS = {
@@ -211,8 +214,11 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = env_str("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Originals as uploaded (with their metadata): never served by URL, only to managers through a view.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private-media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "originals": {"BACKEND": "memorial.storage.PrivateFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

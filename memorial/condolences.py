@@ -1,0 +1,118 @@
+"""The guestbook: leaving, approving, rejecting and reporting condolences."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import override
+
+from memorial import moderation
+from memorial.condolence_rules import suspicious_reason
+from memorial.models import Condolence, CondolencePolicy, CondolenceReport, Memorial, Membership, Role
+
+MAX_MESSAGE = 3000
+
+
+class CondolenceRefused(ValueError):
+    pass
+
+
+@transaction.atomic
+def leave_condolence(*, memorial: Memorial, message: str, author=None, guest_name: str = "") -> Condolence:
+    message = (message or "").strip()
+    guest_name = (guest_name or "").strip()
+    if not message:
+        raise CondolenceRefused(_("Please write a message."))
+    if len(message) > MAX_MESSAGE:
+        raise CondolenceRefused(_("Please keep the message under %(limit)d characters.") % {"limit": MAX_MESSAGE})
+    if author is None and not guest_name:
+        raise CondolenceRefused(_("Please tell the family your name."))
+
+    reason = suspicious_reason(message + " " + guest_name)
+    if reason:
+        status, held = Condolence.Status.PENDING, reason
+    elif memorial.condolence_policy == CondolencePolicy.APPROVAL:
+        status, held = Condolence.Status.PENDING, ""
+    else:
+        status, held = Condolence.Status.PUBLISHED, ""
+    condolence = Condolence.objects.create(
+        memorial=memorial,
+        author=author,
+        guest_name="" if author else guest_name[:100],
+        message=message,
+        status=status,
+        held_reason=held,
+    )
+    transaction.on_commit(lambda: notify_managers(condolence))
+    return condolence
+
+
+def notify_managers(condolence: Condolence) -> int:
+    """E-mail the memorial's owner and managers about a new message (not its own author)."""
+    memorial = condolence.memorial
+    managers = (
+        Membership.objects.filter(memorial=memorial, role__in=[Role.OWNER, Role.MANAGER])
+        .exclude(user_id=condolence.author_id)
+        .select_related("user")
+    )
+    url = settings.SITE_URL + memorial.get_absolute_url()
+    mails = []
+    for membership in managers:
+        user = membership.user
+        with override(user.preferred_language):
+            if condolence.status == Condolence.Status.PENDING:
+                subject = _("A message for %(name)s is waiting for your approval") % {"name": memorial.full_name}
+            else:
+                subject = _("A new message for %(name)s") % {"name": memorial.full_name}
+            body = _("%(author)s wrote:\n\n%(message)s\n\nSee it on the memorial page: %(url)s") % {
+                "author": condolence.display_name,
+                "message": condolence.message,
+                "url": url,
+            }
+        mails.append((settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    return send_mass_mail(mails, fail_silently=True) if mails else 0
+
+
+def _decide(condolence: Condolence, status: str, by, action: str, note: str = "") -> Condolence:
+    condolence.status = status
+    condolence.decided_by = by if getattr(by, "is_authenticated", False) else None
+    condolence.decided_at = timezone.now()
+    condolence.save(update_fields=["status", "decided_by", "decided_at"])
+    if status == Condolence.Status.PUBLISHED:
+        CondolenceReport.objects.filter(condolence=condolence).update(resolved=True)
+    moderation.record(moderator=by, action=action, target=condolence, memorial=condolence.memorial, note=note)
+    return condolence
+
+
+def approve(*, condolence: Condolence, by, note: str = "") -> Condolence:
+    return _decide(condolence, Condolence.Status.PUBLISHED, by, "approve_condolence", note)
+
+
+def reject(*, condolence: Condolence, by, note: str = "") -> Condolence:
+    return _decide(condolence, Condolence.Status.REJECTED, by, "reject_condolence", note)
+
+
+def hide(*, condolence: Condolence, by, note: str = "") -> Condolence:
+    return _decide(condolence, Condolence.Status.HIDDEN, by, "hide_condolence", note)
+
+
+@transaction.atomic
+def report(*, condolence: Condolence, reporter_key: str, reporter=None, reason: str = "") -> bool:
+    """Count one report per visitor; past the threshold the message is hidden for moderators."""
+    _, created = CondolenceReport.objects.get_or_create(
+        condolence=condolence,
+        reporter_key=reporter_key,
+        defaults={"reporter": reporter if getattr(reporter, "is_authenticated", False) else None, "reason": reason[:300]},
+    )
+    if not created:
+        return False
+    Condolence.objects.filter(pk=condolence.pk).update(report_count=F("report_count") + 1)
+    condolence.refresh_from_db(fields=["report_count", "status"])
+    if condolence.status == Condolence.Status.PUBLISHED and condolence.report_count >= settings.CONDOLENCE_REPORT_THRESHOLD:
+        condolence.status = Condolence.Status.HIDDEN
+        condolence.save(update_fields=["status"])
+    return True

@@ -1,0 +1,10 @@
+class UnicodeSlugConverter:
+    """Slugs of memorials keep Hangul and other scripts: 김민준-3f9a1c2b."""
+
+    regex = r"[-\w]+"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value

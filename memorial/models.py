@@ -1,0 +1,294 @@
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from memorial.dates import Precision, format_partial_date
+from memorial.storage import originals_storage
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public: listed, and anyone can find it")
+    UNLISTED = "unlisted", _("Unlisted: anyone with the link")
+    PRIVATE = "private", _("Private: members only")
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    MANAGER = "manager", _("Manager")
+    CONTRIBUTOR = "contributor", _("Contributor")
+    VIEWER = "viewer", _("Viewer")
+
+
+class CondolencePolicy(models.TextChoices):
+    OPEN = "open", _("Publish messages at once")
+    APPROVAL = "approval", _("Hold messages until a manager approves them")
+
+
+def new_slug_token() -> str:
+    return secrets.token_hex(4)
+
+
+class Memorial(models.Model):
+    full_name = models.CharField(_("full name"), max_length=200)
+    name_other_script = models.CharField(_("name in another script"), max_length=200, blank=True)
+    slug = models.CharField(max_length=240, unique=True, editable=False)
+    born_on = models.DateField(_("born"), null=True, blank=True)
+    born_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
+    died_on = models.DateField(_("died"), null=True, blank=True)
+    died_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    life_story = models.TextField(_("life story"), blank=True, help_text=_("Markdown: *italic*, **bold**, lists and links."))
+    cover_photo = models.ForeignKey(
+        "Photo", verbose_name=_("cover photo"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE)
+    condolence_policy = models.CharField(
+        _("condolences"), max_length=10, choices=CondolencePolicy.choices, default=CondolencePolicy.OPEN
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("memorial")
+        verbose_name_plural = _("memorials")
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            # The random part keeps unlisted links unguessable; the name keeps them readable (Hangul too).
+            base = slugify(self.full_name, allow_unicode=True)[:200] or "memorial"
+            self.slug = f"{base}-{new_slug_token()}"
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("memorial:detail", args=[self.slug])
+
+    @property
+    def born_display(self) -> str:
+        return format_partial_date(self.born_on, self.born_precision)
+
+    @property
+    def died_display(self) -> str:
+        return format_partial_date(self.died_on, self.died_precision)
+
+
+class TimelineEvent(models.Model):
+    class Kind(models.TextChoices):
+        BORN = "born", _("Born")
+        MARRIED = "married", _("Married")
+        MOVED = "moved", _("Moved")
+        RETIRED = "retired", _("Retired")
+        DIED = "died", _("Died")
+        OTHER = "other", _("Other")
+
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OTHER)
+    happened_on = models.DateField(_("date"))
+    precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+
+    class Meta:
+        ordering = ["happened_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.title or self.get_kind_display()
+
+    @property
+    def date_display(self) -> str:
+        return format_partial_date(self.happened_on, self.precision)
+
+
+class Membership(models.Model):
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["memorial", "user"], name="one_membership_per_person"),
+            models.UniqueConstraint(fields=["memorial"], condition=models.Q(role="owner"), name="one_owner_per_memorial"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) in {self.memorial}"
+
+
+class Invitation(models.Model):
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(_("role"), max_length=12, choices=[c for c in Role.choices if c[0] != Role.OWNER])
+    nonce = models.CharField(max_length=32, default=secrets.token_hex, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    max_uses = models.PositiveIntegerField(_("how many people may use it"), default=5)
+    use_count = models.PositiveIntegerField(default=0)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} invitation to {self.memorial}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now() and self.use_count < self.max_uses
+
+
+class Album(models.Model):
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="albums")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True, max_length=2000)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("memorial:album", args=[self.memorial.slug, self.pk])
+
+
+def screen_path(instance, filename):
+    return f"photos/{instance.album.memorial_id}/{uuid.uuid4().hex}-screen.jpg"
+
+
+def thumbnail_path(instance, filename):
+    return f"photos/{instance.album.memorial_id}/{uuid.uuid4().hex}-thumb.jpg"
+
+
+def original_path(instance, filename):
+    extension = (filename.rsplit(".", 1)[-1] if "." in filename else "bin").lower()[:8]
+    return f"originals/{instance.album.memorial_id}/{uuid.uuid4().hex}.{extension}"
+
+
+class Photo(models.Model):
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="photos")
+    caption = models.CharField(_("caption"), max_length=500, blank=True)
+    taken_at = models.DateTimeField(_("taken"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    sha256 = models.CharField(max_length=64)
+    original = models.FileField(storage=originals_storage, upload_to=original_path, max_length=300)
+    original_format = models.CharField(max_length=10)
+    original_size = models.PositiveBigIntegerField()
+    original_name = models.CharField(max_length=255, blank=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    screen = models.FileField(upload_to=screen_path, max_length=300)
+    screen_width = models.PositiveIntegerField()
+    screen_height = models.PositiveIntegerField()
+    thumbnail = models.FileField(upload_to=thumbnail_path, max_length=300)
+    thumbnail_width = models.PositiveIntegerField()
+    thumbnail_height = models.PositiveIntegerField()
+    hidden = models.BooleanField(_("hidden by a moderator"), default=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["album", "sha256"], name="one_copy_per_album")]
+
+    def __str__(self) -> str:
+        return self.caption or f"Photo {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("memorial:photo", args=[self.album.memorial.slug, self.pk])
+
+    @property
+    def alt_text(self) -> str:
+        return self.caption or _("A photo from the album “%(album)s”") % {"album": self.album.title}
+
+
+class Condolence(models.Model):
+    class Status(models.TextChoices):
+        PUBLISHED = "published", _("Published")
+        PENDING = "pending", _("Waiting for approval")
+        REJECTED = "rejected", _("Rejected")
+        HIDDEN = "hidden", _("Hidden after reports")
+
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="condolences")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    guest_name = models.CharField(_("name"), max_length=100, blank=True)
+    message = models.TextField(_("message"), max_length=3000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
+    held_reason = models.CharField(max_length=200, blank=True)
+    report_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["memorial", "status", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.display_name}: {self.message[:40]}"
+
+    @property
+    def display_name(self) -> str:
+        if self.author_id:
+            return str(self.author)
+        return self.guest_name
+
+
+class CondolenceReport(models.Model):
+    condolence = models.ForeignKey(Condolence, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reporter_key = models.CharField(max_length=64)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["condolence", "reporter_key"], name="one_report_per_visitor")]
+
+
+class Offering(models.Model):
+    class Kind(models.TextChoices):
+        CANDLE = "candle", _("Light a candle")
+        FLOWER = "flower", _("Lay a flower")
+
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="offerings")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    visitor_key = models.CharField(max_length=64)
+    day = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["memorial", "kind", "visitor_key", "day"], name="one_offering_per_visitor_per_day")
+        ]
+
+
+class ModerationAction(models.Model):
+    """Who did what to which item, and when: every moderation step leaves one."""
+
+    moderator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=40)
+    target_type = models.CharField(max_length=40)
+    target_id = models.PositiveBigIntegerField()
+    target_repr = models.CharField(max_length=200)
+    memorial = models.ForeignKey(Memorial, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target_type} {self.target_id}"

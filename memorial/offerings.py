@@ -1,0 +1,36 @@
+"""Candles and flowers (헌화): one of each per visitor per day, counted per memorial."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from memorial.models import Memorial, Offering
+
+
+def make_offering(*, memorial: Memorial, kind: str, visitor_key: str) -> bool:
+    """True when this visitor's offering was counted; False when they already made one today."""
+    if kind not in Offering.Kind.values:
+        raise ValueError(f"Unknown offering {kind!r}.")
+    try:
+        with transaction.atomic():
+            Offering.objects.create(memorial=memorial, kind=kind, visitor_key=visitor_key, day=timezone.localdate())
+    except IntegrityError:
+        return False
+    return True
+
+
+def offering_counts(memorial: Memorial) -> dict[str, int]:
+    counts = dict.fromkeys(Offering.Kind.values, 0)
+    for row in Offering.objects.filter(memorial=memorial).values("kind").annotate(n=Count("pk")):
+        counts[row["kind"]] = row["n"]
+    return counts
+
+
+def visitor_key_for(request) -> str:
+    from config.ratelimit import client_ip, hashed
+
+    if request.user.is_authenticated:
+        return f"u:{request.user.pk}"
+    return "a:" + hashed(client_ip(request))

@@ -1,0 +1,64 @@
+"""Memorials, their timeline and albums: the writes."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+
+from memorial.models import Album, Memorial, Membership, Role, TimelineEvent
+
+MEMORIAL_FIELDS = (
+    "full_name",
+    "name_other_script",
+    "born_on",
+    "born_precision",
+    "died_on",
+    "died_precision",
+    "place",
+    "life_story",
+    "language",
+    "visibility",
+    "condolence_policy",
+)
+
+
+@transaction.atomic
+def create_memorial(*, by, full_name: str, **fields) -> Memorial:
+    unknown = set(fields) - set(MEMORIAL_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown memorial fields: {', '.join(sorted(unknown))}")
+    memorial = Memorial.objects.create(full_name=full_name.strip(), created_by=by, **fields)
+    Membership.objects.create(memorial=memorial, user=by, role=Role.OWNER)
+    Album.objects.create(memorial=memorial, title=default_album_title(memorial), created_by=by)
+    return memorial
+
+
+def default_album_title(memorial: Memorial) -> str:
+    return "사진" if memorial.language == "ko" else "Photos"
+
+
+def update_memorial(*, memorial: Memorial, **fields) -> Memorial:
+    allowed = set(MEMORIAL_FIELDS) | {"cover_photo"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise TypeError(f"Unknown memorial fields: {', '.join(sorted(unknown))}")
+    if "cover_photo" in fields and fields["cover_photo"] is not None:
+        if fields["cover_photo"].album.memorial_id != memorial.pk:
+            raise ValueError("The cover photo must come from this memorial.")
+    for name, value in fields.items():
+        setattr(memorial, name, value)
+    memorial.save()
+    return memorial
+
+
+def add_timeline_event(
+    *, memorial: Memorial, kind: str, happened_on: datetime.date, precision: str, title: str = "", description: str = ""
+) -> TimelineEvent:
+    return TimelineEvent.objects.create(
+        memorial=memorial, kind=kind, happened_on=happened_on, precision=precision, title=title, description=description
+    )
+
+
+def create_album(*, memorial: Memorial, title: str, by, description: str = "") -> Album:
+    return Album.objects.create(memorial=memorial, title=title.strip(), description=description, created_by=by)
