@@ -24,6 +24,12 @@ class PrivateFileSystemStorage(FileSystemStorage):
     def location(self):
         return os.path.abspath(self.base_location)
 
+    def _clear_cached_properties(self, setting, **kwargs):
+        super()._clear_cached_properties(setting, **kwargs)
+        if setting == "PRIVATE_MEDIA_ROOT":
+            self.__dict__.pop("base_location", None)
+            self.__dict__.pop("location", None)
+
     def url(self, name):
         raise ValueError("Private files have no public address; serve them through a view that checks permission.")
 

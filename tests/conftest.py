@@ -40,3 +40,55 @@ def artifacts_dir():
     path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "test-artifacts")
     os.makedirs(path, exist_ok=True)
     return path
+
+
+@pytest.fixture(autouse=True)
+def _private_media_in_tmp(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
+
+
+def jpeg_upload(name: str = "photo.jpg", size=(64, 48), color=(180, 120, 90)):
+    """A small real JPEG, as a phone would send it."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    image = Image.new("RGB", size, color)
+    image.putpixel((1, 1), (color[0] ^ 255, 0, 0))
+    image.save(buffer, "JPEG", quality=90)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
+
+
+class Family:
+    """Standing people around one memorial: an owner, a manager, a contributor, a viewer, and a stranger."""
+
+    ROLES = ("owner", "manager", "contributor", "viewer")
+
+    def __init__(self):
+        from memorial.models import Membership
+
+        self.owner = make_user("owner@example.com", "Owner")
+        self.manager = make_user("manager@example.com", "Manager")
+        self.contributor = make_user("contributor@example.com", "Contributor")
+        self.viewer = make_user("viewer@example.com", "Viewer")
+        self.stranger = make_user("stranger@example.com", "Stranger")
+        self._membership = Membership
+
+    def memorial(self, visibility="public", **fields):
+        from memorial import services
+
+        fields.setdefault("full_name", "김순자")
+        memorial = services.create_memorial(by=self.owner, visibility=visibility, **fields)
+        for role in ("manager", "contributor", "viewer"):
+            self._membership.objects.create(memorial=memorial, user=getattr(self, role), role=role)
+        return memorial
+
+    def user(self, who):
+        return None if who == "anonymous" else getattr(self, who)
+
+
+@pytest.fixture
+def family(db):
+    return Family()

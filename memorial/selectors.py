@@ -1,0 +1,63 @@
+"""Reads for pages: each runs a fixed number of queries, however much a memorial holds."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
+
+from memorial import permissions
+from memorial.models import Album, Condolence, Memorial, Membership, Photo
+from memorial.offerings import offering_counts
+
+GALLERY_SIZE = 60
+CONDOLENCES_PER_PAGE = 30
+
+
+def memorial_by_slug(slug: str) -> Memorial:
+    return get_object_or_404(Memorial.objects.select_related("cover_photo"), slug=slug)
+
+
+def visible_photos(memorial: Memorial, user):
+    photos = Photo.objects.filter(album__memorial=memorial).select_related("album__memorial")
+    if not permissions.can(user, "moderate", memorial):
+        photos = photos.filter(hidden=False)
+    return photos
+
+
+def visible_condolences(memorial: Memorial, user):
+    condolences = Condolence.objects.filter(memorial=memorial).select_related("author")
+    if permissions.can(user, "moderate", memorial):
+        return condolences.exclude(status=Condolence.Status.REJECTED)
+    mine = Q(author=user) if user.is_authenticated else Q(pk__in=[])
+    return condolences.filter(Q(status=Condolence.Status.PUBLISHED) | (mine & Q(status=Condolence.Status.PENDING)))
+
+
+def memorial_page(memorial: Memorial, user, *, condolence_page: int | str = 1) -> dict:
+    albums = Album.objects.filter(memorial=memorial).annotate(
+        photo_count=Count("photos", filter=Q(photos__hidden=False))
+    )
+    paginator = Paginator(visible_condolences(memorial, user), CONDOLENCES_PER_PAGE)
+    return {
+        "memorial": memorial,
+        "role": permissions.role_of(user, memorial),
+        "events": list(memorial.events.all()),
+        "albums": list(albums),
+        "gallery": list(visible_photos(memorial, user)[:GALLERY_SIZE]),
+        "condolences": paginator.get_page(condolence_page),
+        "offerings": offering_counts(memorial),
+    }
+
+
+def album_page(album: Album, user) -> dict:
+    return {"album": album, "photos": list(visible_photos(album.memorial, user).filter(album=album))}
+
+
+def my_memorials(user):
+    return Membership.objects.filter(user=user).select_related("memorial", "memorial__cover_photo").order_by("-memorial__created_at")
+
+
+def pending_condolences(memorial: Memorial):
+    return Condolence.objects.filter(
+        memorial=memorial, status__in=[Condolence.Status.PENDING, Condolence.Status.HIDDEN]
+    ).select_related("author")

@@ -1,0 +1,29 @@
+from django.urls import path, register_converter
+
+from memorial import views
+from memorial.converters import UnicodeSlugConverter
+
+register_converter(UnicodeSlugConverter, "uslug")
+
+app_name = "memorial"
+urlpatterns = [
+    path("my/", views.dashboard, name="dashboard"),
+    path("memorials/new/", views.memorial_create, name="create"),
+    path("m/<uslug:slug>/", views.memorial_detail, name="detail"),
+    path("m/<uslug:slug>/edit/", views.memorial_edit, name="edit"),
+    path("m/<uslug:slug>/timeline/", views.timeline_add, name="timeline_add"),
+    path("m/<uslug:slug>/timeline/<int:event_id>/delete/", views.timeline_delete, name="timeline_delete"),
+    path("m/<uslug:slug>/members/", views.members, name="members"),
+    path("m/<uslug:slug>/qr.<str:fmt>", views.qr_code, name="qr"),
+    path("m/<uslug:slug>/albums/new/", views.album_create, name="album_create"),
+    path("m/<uslug:slug>/albums/<int:album_id>/", views.album_detail, name="album"),
+    path("m/<uslug:slug>/albums/<int:album_id>/upload/", views.photo_upload, name="upload"),
+    path("m/<uslug:slug>/photos/<int:photo_id>/", views.photo_detail, name="photo"),
+    path("m/<uslug:slug>/condolences/", views.condolence_create, name="condole"),
+    path("m/<uslug:slug>/condolences/<int:condolence_id>/<str:decision>/", views.condolence_decide, name="condolence_decide"),
+    path("m/<uslug:slug>/offerings/", views.offering_create, name="offer"),
+    path("m/<uslug:slug>/moderation/", views.moderation_queue, name="moderation"),
+    path("photos/<int:photo_id>/<str:size>.jpg", views.photo_file, name="photo_file"),
+    path("photos/<int:photo_id>/original/", views.photo_original, name="photo_original"),
+    path("invite/<str:token>/", views.invitation_accept, name="invitation"),
+]

@@ -1,0 +1,380 @@
+"""Pages of memorials, albums, photos, the guestbook and offerings. Thin: parse, ask
+`permissions`, call one domain function, render."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from config.ratelimit import client_ip, hashed, hit
+from memorial import condolences, membership, offerings, permissions, photos, selectors, services
+from memorial.forms import (
+    AlbumForm,
+    CaptionForm,
+    CondolenceForm,
+    InvitationForm,
+    MemorialForm,
+    PhotoUploadForm,
+    RoleForm,
+    TimelineEventForm,
+)
+from memorial.models import Condolence, Membership, Photo, Role, TimelineEvent, Visibility
+from memorial import qr
+
+
+def _memorial(request, slug, action="view"):
+    memorial = selectors.memorial_by_slug(slug)
+    permissions.require(request.user, action, memorial)
+    return memorial
+
+
+def _photo(request, memorial, photo_id):
+    photo = get_object_or_404(Photo.objects.select_related("album"), pk=photo_id, album__memorial=memorial)
+    if photo.hidden and not permissions.can(request.user, "moderate", memorial):
+        raise Http404("No such photo.")
+    return photo
+
+
+@login_required
+def dashboard(request):
+    return render(request, "memorial/dashboard.html", {"memberships": selectors.my_memorials(request.user)})
+
+
+@login_required
+def memorial_create(request):
+    form = MemorialForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    if request.method == "POST":
+        if form.is_valid():
+            memorial = services.create_memorial(by=request.user, **form.service_fields())
+            messages.success(request, _("The memorial page is ready. Add photos and invite your family."))
+            return redirect(memorial)
+        return render(request, "memorial/memorial_form.html", {"form": form}, status=400)
+    return render(request, "memorial/memorial_form.html", {"form": form})
+
+
+def memorial_detail(request, slug):
+    memorial = _memorial(request, slug)
+    context = selectors.memorial_page(memorial, request.user, condolence_page=request.GET.get("page", 1))
+    context.update(
+        condolence_form=CondolenceForm(guest=not request.user.is_authenticated),
+        indexable=permissions.is_indexable(memorial),
+        share_preview=memorial.visibility != Visibility.PRIVATE,
+        page_url=settings.SITE_URL + memorial.get_absolute_url(),
+    )
+    context["perms"] = {action: permissions.can(request.user, action, memorial) for action in permissions.ACTIONS}
+    return render(request, "memorial/memorial_detail.html", context)
+
+
+@login_required
+def memorial_edit(request, slug):
+    memorial = _memorial(request, slug, "edit")
+    form = MemorialForm(request.POST or None, instance=memorial)
+    if request.method == "POST":
+        if request.POST.get("cover_photo"):
+            photo = _photo(request, memorial, request.POST["cover_photo"])
+            services.update_memorial(memorial=memorial, cover_photo=photo)
+            messages.success(request, _("The cover photo was changed."))
+            return redirect(memorial)
+        if form.is_valid():
+            services.update_memorial(memorial=selectors.memorial_by_slug(slug), **form.service_fields())
+            messages.success(request, _("Your changes were saved."))
+            return redirect(memorial)
+        return render(request, "memorial/memorial_form.html", {"form": form, "memorial": memorial}, status=400)
+    return render(request, "memorial/memorial_form.html", {"form": form, "memorial": memorial})
+
+
+@login_required
+def timeline_add(request, slug):
+    memorial = _memorial(request, slug, "edit")
+    form = TimelineEventForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        happened_on, precision = form.cleaned_data["when"]
+        services.add_timeline_event(
+            memorial=memorial,
+            kind=form.cleaned_data["kind"],
+            happened_on=happened_on,
+            precision=precision,
+            title=form.cleaned_data["title"],
+            description=form.cleaned_data["description"],
+        )
+        messages.success(request, _("The event was added to the timeline."))
+        return redirect(memorial.get_absolute_url() + "#timeline")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "memorial/simple_form.html", {"form": form, "memorial": memorial, "title": _("Add to the timeline")}, status=status)
+
+
+@login_required
+@require_POST
+def timeline_delete(request, slug, event_id):
+    memorial = _memorial(request, slug, "edit")
+    get_object_or_404(TimelineEvent, pk=event_id, memorial=memorial).delete()
+    messages.success(request, _("The event was removed from the timeline."))
+    return redirect(memorial.get_absolute_url() + "#timeline")
+
+
+@login_required
+def members(request, slug):
+    memorial = _memorial(request, slug, "invite")
+    invitation_form = InvitationForm(request.POST if request.POST.get("do") == "invite" else None)
+    if request.method == "POST":
+        response = _members_post(request, memorial, invitation_form)
+        if response is not None:
+            return response
+    context = {
+        "memorial": memorial,
+        "memberships": Membership.objects.filter(memorial=memorial).select_related("user").order_by("created_at"),
+        "invitations": [
+            (invitation, request.build_absolute_uri(membership.invitation_path(invitation)))
+            for invitation in memorial.invitations.all()
+        ],
+        "invitation_form": invitation_form,
+        "role_choices": [c for c in Role.choices if c[0] != Role.OWNER],
+        "is_owner": permissions.can(request.user, "transfer", memorial),
+    }
+    return render(request, "memorial/members.html", context, status=400 if invitation_form.errors else 200)
+
+
+def _members_post(request, memorial, invitation_form):
+    action = request.POST.get("do")
+    if action == "invite":
+        if not invitation_form.is_valid():
+            return None
+        membership.create_invitation(memorial=memorial, by=request.user, **invitation_form.cleaned_data)
+        messages.success(request, _("A new invitation link is ready: copy it below and send it to your family."))
+    elif action == "revoke":
+        invitation = get_object_or_404(memorial.invitations, pk=request.POST.get("invitation"))
+        membership.revoke_invitation(invitation=invitation)
+        messages.success(request, _("The invitation was withdrawn."))
+    elif action in {"role", "remove", "transfer"}:
+        member = get_object_or_404(Membership, pk=request.POST.get("membership"), memorial=memorial)
+        try:
+            if action == "role":
+                form = RoleForm(request.POST)
+                if not form.is_valid():
+                    raise ValueError(_("Choose manager, contributor or viewer."))
+                membership.change_role(membership=member, role=form.cleaned_data["role"])
+            elif action == "remove":
+                membership.remove_member(membership=member)
+            else:
+                permissions.require(request.user, "transfer", memorial)
+                membership.transfer_ownership(memorial=memorial, to_user=member.user)
+        except ValueError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The members were updated."))
+    return redirect("memorial:members", memorial.slug)
+
+
+def invitation_accept(request, token):
+    try:
+        invitation = membership.invitation_from_token(token)
+    except membership.InvitationError as exc:
+        return render(request, "memorial/invitation.html", {"error": str(exc)}, status=400)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        try:
+            membership.accept_invitation(token=token, user=request.user)
+        except membership.InvitationError as exc:
+            return render(request, "memorial/invitation.html", {"error": str(exc)}, status=400)
+        messages.success(request, _("Welcome. You are now a member of this memorial."))
+        return redirect(invitation.memorial)
+    return render(request, "memorial/invitation.html", {"invitation": invitation})
+
+
+@login_required
+def album_create(request, slug):
+    memorial = _memorial(request, slug, "create_album")
+    form = AlbumForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        album = services.create_album(memorial=memorial, by=request.user, **form.cleaned_data)
+        return redirect(album)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "memorial/simple_form.html", {"form": form, "memorial": memorial, "title": _("New album")}, status=status)
+
+
+def album_detail(request, slug, album_id, *, upload_form=None, status=200):
+    memorial = _memorial(request, slug)
+    album = get_object_or_404(memorial.albums, pk=album_id)
+    context = selectors.album_page(album, request.user)
+    context.update(
+        memorial=memorial,
+        upload_form=upload_form or PhotoUploadForm(),
+        can_upload=permissions.can(request.user, "upload", memorial),
+    )
+    return render(request, "memorial/album_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def photo_upload(request, slug, album_id):
+    memorial = _memorial(request, slug, "upload")
+    album = get_object_or_404(memorial.albums, pk=album_id)
+    form = PhotoUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return album_detail(request, slug, album_id, upload_form=form, status=400)
+    outcomes = photos.add_photos(album=album, uploads=form.cleaned_data["files"], by=request.user)
+    stored = sum(1 for o in outcomes if o.photo and not o.duplicate)
+    if stored:
+        messages.success(request, _("%(count)d photo(s) added.") % {"count": stored})
+    for outcome in outcomes:
+        if outcome.duplicate:
+            messages.info(request, _("%(name)s is already in this album.") % {"name": outcome.name})
+        elif outcome.error:
+            messages.error(request, f"{outcome.name}: {outcome.error}")
+    if not any(o.photo for o in outcomes):
+        return album_detail(request, slug, album_id, status=400)
+    return redirect(album)
+
+
+def photo_detail(request, slug, photo_id):
+    memorial = _memorial(request, slug)
+    photo = _photo(request, memorial, photo_id)
+    if request.method == "POST":
+        return _photo_post(request, memorial, photo)
+    perms = {action: permissions.can(request.user, action, memorial) for action in permissions.ACTIONS}
+    return render(
+        request,
+        "memorial/photo_detail.html",
+        {"memorial": memorial, "photo": photo, "perms": perms, "caption_form": CaptionForm(initial={"caption": photo.caption})},
+    )
+
+
+def _photo_post(request, memorial, photo):
+    action = request.POST.get("do")
+    needed = {"caption": "edit", "delete": "edit", "hide": "moderate", "restore": "moderate"}.get(action)
+    if needed is None:
+        return HttpResponse(_("Unknown action."), status=400)
+    permissions.require(request.user, needed, memorial)
+    if action == "caption":
+        form = CaptionForm(request.POST)
+        if not form.is_valid():
+            return HttpResponse(_("A caption can be at most 500 characters."), status=400)
+        photos.update_caption(photo=photo, caption=form.cleaned_data["caption"])
+    elif action == "delete":
+        photos.delete_photo(photo=photo)
+        messages.success(request, _("The photo was deleted."))
+        return redirect(photo.album)
+    else:
+        photos.set_hidden(photo=photo, hidden=action == "hide", by=request.user)
+    return redirect(photo.get_absolute_url())
+
+
+def photo_file(request, photo_id, size):
+    field = {"thumb": "thumbnail", "screen": "screen"}.get(size)
+    if field is None:
+        raise Http404("No such size.")
+    photo = get_object_or_404(Photo.objects.select_related("album__memorial"), pk=photo_id)
+    memorial = photo.album.memorial
+    permissions.require(request.user, "view", memorial)
+    if photo.hidden and not permissions.can(request.user, "moderate", memorial):
+        raise Http404("No such photo.")
+    response = FileResponse(getattr(photo, field).open("rb"), content_type="image/jpeg")
+    public = memorial.visibility != Visibility.PRIVATE and not photo.hidden
+    response["Cache-Control"] = "public, max-age=86400" if public else "private, max-age=3600"
+    return response
+
+
+@login_required
+def photo_original(request, photo_id):
+    photo = get_object_or_404(Photo.objects.select_related("album__memorial"), pk=photo_id)
+    permissions.require(request.user, "download_original", photo.album.memorial)
+    # Served as a download with a type no browser runs, whatever the file holds.
+    return FileResponse(
+        photo.original.open("rb"),
+        as_attachment=True,
+        filename=photo.original_name or f"photo-{photo.pk}",
+        content_type="application/octet-stream",
+    )
+
+
+@require_POST
+def condolence_create(request, slug):
+    memorial = _memorial(request, slug, "condole")
+    guest = not request.user.is_authenticated
+    form = CondolenceForm(request.POST, guest=guest)
+    anchor = memorial.get_absolute_url() + "#condolences"
+    if guest and not hit("condolence", hashed(client_ip(request)), limit=settings.GUEST_CONDOLENCES_PER_HOUR, window=3600):
+        messages.error(request, _("You have left several messages in a short time. Please try again in an hour."))
+        return redirect(anchor)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(anchor)
+    try:
+        condolence = condolences.leave_condolence(
+            memorial=memorial,
+            message=form.cleaned_data["message"],
+            author=None if guest else request.user,
+            guest_name=form.cleaned_data.get("guest_name", ""),
+        )
+    except condolences.CondolenceRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(anchor)
+    if condolence.status == Condolence.Status.PUBLISHED:
+        messages.success(request, _("Thank you. Your message is on the page."))
+    else:
+        messages.success(request, _("Thank you. The family will see your message before it appears on the page."))
+    return redirect(anchor)
+
+
+@require_POST
+def condolence_decide(request, slug, condolence_id, decision):
+    memorial = selectors.memorial_by_slug(slug)
+    needed = {"report": "report", "approve": "moderate", "reject": "moderate", "hide": "moderate"}.get(decision)
+    if needed is None:
+        raise Http404("No such decision.")
+    permissions.require(request.user, needed, memorial)
+    condolence = get_object_or_404(selectors.visible_condolences(memorial, request.user), pk=condolence_id)
+    if decision == "report":
+        condolences.report(
+            condolence=condolence,
+            reporter_key=offerings.visitor_key_for(request),
+            reporter=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+        messages.success(request, _("Thank you. A moderator will look at this message."))
+    else:
+        getattr(condolences, decision)(condolence=condolence, by=request.user)
+        messages.success(request, _("Done."))
+    return redirect(request.POST.get("next") or memorial.get_absolute_url() + "#condolences")
+
+
+@require_POST
+def offering_create(request, slug):
+    memorial = _memorial(request, slug, "offer")
+    kind = request.POST.get("kind")
+    try:
+        counted = offerings.make_offering(memorial=memorial, kind=kind, visitor_key=offerings.visitor_key_for(request))
+    except ValueError:
+        return HttpResponse(_("Unknown offering."), status=400)
+    if counted:
+        messages.success(request, _("Thank you for remembering %(name)s.") % {"name": memorial.full_name})
+    else:
+        messages.info(request, _("You have already done this today. Thank you for coming back."))
+    return redirect(memorial.get_absolute_url() + "#offerings")
+
+
+@login_required
+def moderation_queue(request, slug):
+    memorial = _memorial(request, slug, "moderate")
+    return render(
+        request, "memorial/moderation.html", {"memorial": memorial, "condolences": selectors.pending_condolences(memorial)}
+    )
+
+
+def qr_code(request, slug, fmt):
+    memorial = _memorial(request, slug)
+    if fmt not in qr.FORMATS:
+        raise Http404("No such format.")
+    # The configured public address, not whatever host this request came through.
+    url = settings.SITE_URL + memorial.get_absolute_url()
+    response = HttpResponse(qr.qr_code(url, fmt), content_type=qr.FORMATS[fmt])
+    response["Content-Disposition"] = f'inline; filename="memorial-qr.{fmt}"'
+    return response
+
