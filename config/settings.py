@@ -156,6 +156,26 @@ ARTWORK_MODELS = {
 }
 ARTWORK_LONG_SIDE = env_int("ARTWORK_LONG_SIDE", 768, minimum=64)
 LORA_ROOT = Path(env_str("LORA_ROOT", str(BASE_DIR / "models" / "loras")))
+# A running job whose worker has not written a heartbeat for this long is taken back and queued
+# again, up to JOB_MAX_ATTEMPTS times; then it fails with a reason.
+JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10, minimum=1)
+JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", 120, minimum=2)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1)
+# Where finished jobs are announced (the hand-back to a service server), signed with HMAC-SHA256.
+ARTWORK_WEBHOOK_URL = env_str("ARTWORK_WEBHOOK_URL")
+ARTWORK_WEBHOOK_SECRET = env_str("ARTWORK_WEBHOOK_SECRET", "")
+ARTWORK_WEBHOOK_ALLOW_PRIVATE = env_bool("ARTWORK_WEBHOOK_ALLOW_PRIVATE", False)
+# Tribute writers and speech engines.
+TRIBUTE_WRITER = env_choice("TRIBUTE_WRITER", "builtin", ("builtin", "llm"))
+TRIBUTE_LLM_BASE_URL = env_str("TRIBUTE_LLM_BASE_URL", "http://127.0.0.1:11434/v1")
+TRIBUTE_LLM_MODEL = env_str("TRIBUTE_LLM_MODEL", "llama3.1")
+TRIBUTE_LLM_API_KEY = env_str("TRIBUTE_LLM_API_KEY", "")
+TRIBUTE_LLM_TIMEOUT = env_int("TRIBUTE_LLM_TIMEOUT", 20, minimum=1)
+SPEECH_ENGINES = {
+    "ko": env_choice("SPEECH_ENGINE_KO", "espeak", ("espeak", "gtts")),
+    "en": env_choice("SPEECH_ENGINE_EN", "espeak", ("espeak", "gtts")),
+}
+SPEECH_TIMEOUT = env_int("SPEECH_TIMEOUT", 15, minimum=1)
 
 # --- Accounts -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -230,9 +250,10 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- API ----------------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # Token first, so that a signed-out client is answered 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

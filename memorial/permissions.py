@@ -20,6 +20,7 @@ MINIMUM_ROLE = {
     "condole": None,
     "offer": None,
     "report": None,
+    "see_unpublished_artworks": Role.VIEWER,
     "upload": Role.CONTRIBUTOR,
     "create_album": Role.CONTRIBUTOR,
     "create_artwork": Role.CONTRIBUTOR,

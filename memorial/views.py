@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from config.ratelimit import client_ip, hashed, hit
+from generation import selectors as artwork_selectors
 from memorial import condolences, membership, offerings, permissions, photos, selectors, services
 from memorial.forms import (
     AlbumForm,
@@ -60,6 +61,7 @@ def memorial_detail(request, slug):
     memorial = _memorial(request, slug)
     context = selectors.memorial_page(memorial, request.user, condolence_page=request.GET.get("page", 1))
     context.update(
+        artworks=list(artwork_selectors.artworks_of(memorial, request.user)[: selectors.GALLERY_SIZE]),
         condolence_form=CondolenceForm(guest=not request.user.is_authenticated),
         indexable=permissions.is_indexable(memorial),
         share_preview=memorial.visibility != Visibility.PRIVATE,
@@ -237,11 +239,14 @@ def photo_detail(request, slug, photo_id):
     if request.method == "POST":
         return _photo_post(request, memorial, photo)
     perms = {action: permissions.can(request.user, action, memorial) for action in permissions.ACTIONS}
-    return render(
-        request,
-        "memorial/photo_detail.html",
-        {"memorial": memorial, "photo": photo, "perms": perms, "caption_form": CaptionForm(initial={"caption": photo.caption})},
-    )
+    context = {
+        "memorial": memorial,
+        "photo": photo,
+        "perms": perms,
+        "caption_form": CaptionForm(initial={"caption": photo.caption}),
+        "artworks": artwork_selectors.artworks_of(memorial, request.user).filter(photo=photo),
+    }
+    return render(request, "memorial/photo_detail.html", context)
 
 
 def _photo_post(request, memorial, photo):

@@ -1,0 +1,54 @@
+"""Reads of artworks and jobs, with the permission rules of the family's choice: a new artwork
+is seen by the memorial's members only, until a manager publishes it."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from generation.models import Artwork, Style, StylizationJob
+from memorial import permissions
+
+ARTWORK_RELATED = ("photo__album__memorial", "style", "memorial", "tribute__narration", "job")
+
+
+def active_styles():
+    return Style.objects.filter(is_active=True)
+
+
+def artwork_for(user, artwork_id: int) -> Artwork:
+    artwork = get_object_or_404(Artwork.objects.select_related(*ARTWORK_RELATED), pk=artwork_id)
+    permissions.require(user, "view", artwork.memorial)
+    if not artwork.published and not permissions.can(user, "see_unpublished_artworks", artwork.memorial):
+        raise Http404("No such artwork.")
+    return artwork
+
+
+def job_for(user, job_id: int) -> StylizationJob:
+    job = get_object_or_404(StylizationJob.objects.select_related("memorial", "photo__album", "style"), pk=job_id)
+    permissions.require(user, "view", job.memorial)
+    if not permissions.can(user, "see_unpublished_artworks", job.memorial):
+        raise Http404("No such job.")
+    return job
+
+
+def artworks_of(memorial, user):
+    artworks = Artwork.objects.filter(memorial=memorial).select_related("photo__album", "style", "tribute__narration")
+    if not permissions.can(user, "see_unpublished_artworks", memorial):
+        artworks = artworks.filter(published=True)
+    return artworks
+
+
+def job_status(job: StylizationJob) -> dict:
+    artwork = getattr(job, "artwork", None) if job.status == "succeeded" else None
+    return {
+        "id": job.pk,
+        "status": job.status,
+        "status_display": str(job.get_status_display()),
+        "stage": job.stage,
+        "stage_display": str(job.get_stage_display()),
+        "progress": job.progress,
+        "error": job.error if job.status == "failed" else "",
+        "artwork_url": artwork.get_absolute_url() if artwork else None,
+        "finished": job.is_finished,
+    }

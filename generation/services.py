@@ -1,0 +1,125 @@
+"""Artworks: asking for one, cancelling, retrying, publishing, editing its words."""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_q.tasks import async_task
+
+from generation.models import Artwork, JobStage, JobStatus, Style, StylizationJob, TributeText
+from memorial import moderation
+
+MAX_ACTIVE_JOBS_PER_PERSON = 5
+MAX_TRIBUTE_CHARS = 2000
+
+
+class ArtworkRefused(ValueError):
+    pass
+
+
+def enqueue(job_id: int) -> None:
+    async_task("generation.tasks.run_stylization", job_id, task_name=f"stylization-{job_id}", group="stylization")
+
+
+def request_artwork(*, photo, style: Style, by, language: str | None = None, seed: int | None = None) -> StylizationJob:
+    """Record the job, then queue it once the record is committed. Returns at once."""
+    if not style.is_active:
+        raise ArtworkRefused(_("This style is no longer offered. Please choose another."))
+    if photo.hidden:
+        raise ArtworkRefused(_("This photo has been hidden by a moderator."))
+    active = StylizationJob.objects.filter(requested_by=by, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).count()
+    if active >= MAX_ACTIVE_JOBS_PER_PERSON:
+        raise ArtworkRefused(
+            _("You already have %(count)d paintings on the way. Please wait for one to finish.") % {"count": active}
+        )
+    memorial = photo.album.memorial
+    with transaction.atomic():
+        job = StylizationJob.objects.create(
+            photo=photo,
+            memorial=memorial,
+            style=style,
+            requested_by=by,
+            language=language or memorial.language,
+            seed=seed if seed is not None else secrets.randbelow(2**31),
+        )
+        transaction.on_commit(lambda: enqueue(job.pk))
+    return job
+
+
+def cancel_job(*, job: StylizationJob) -> StylizationJob:
+    """A queued job ends at once; a running one stops at the painter's next step."""
+    now = timezone.now()
+    if StylizationJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+        status=JobStatus.CANCELLED, cancel_requested=True, finished_at=now
+    ):
+        pass
+    else:
+        StylizationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
+    job.refresh_from_db()
+    return job
+
+
+def retry_job(*, job: StylizationJob, by=None) -> bool:
+    """A failed or cancelled job is queued again (a moderator's or member's second try)."""
+    with transaction.atomic():
+        again = StylizationJob.objects.filter(pk=job.pk, status__in=[JobStatus.FAILED, JobStatus.CANCELLED]).update(
+            status=JobStatus.QUEUED, stage=JobStage.WAITING, progress=0, attempts=0, error="",
+            cancel_requested=False, finished_at=None, heartbeat_at=None, worker="",
+        )
+        if again:
+            if by is not None:
+                moderation.record(moderator=by, action="retry_job", target=job, memorial=job.memorial)
+            transaction.on_commit(lambda: enqueue(job.pk))
+    return bool(again)
+
+
+def publish_artwork(*, artwork: Artwork, by, published: bool = True) -> Artwork:
+    artwork.published = published
+    artwork.published_at = timezone.now() if published else None
+    artwork.published_by = by if published else None
+    artwork.save(update_fields=["published", "published_at", "published_by"])
+    moderation.record(moderator=by, action="publish_artwork" if published else "unpublish_artwork", target=artwork,
+                      memorial=artwork.memorial)
+    return artwork
+
+
+def delete_artwork(*, artwork: Artwork, by) -> None:
+    files = [artwork.image]
+    tribute = getattr(artwork, "tribute", None)
+    narration = getattr(tribute, "narration", None) if tribute else None
+    if narration is not None:
+        files.append(narration.audio)
+    with transaction.atomic():
+        moderation.record(moderator=by, action="delete_artwork", target=artwork, memorial=artwork.memorial)
+        artwork.delete()
+        transaction.on_commit(lambda: _delete_files(files))
+
+
+def edit_tribute(*, tribute: TributeText, text: str, by) -> TributeText:
+    text = (text or "").strip()
+    if not text:
+        raise ArtworkRefused(_("The text cannot be empty."))
+    if len(text) > MAX_TRIBUTE_CHARS:
+        raise ArtworkRefused(
+            _("Please keep the text under %(limit)d characters (this one has %(count)d).")
+            % {"limit": MAX_TRIBUTE_CHARS, "count": len(text)}
+        )
+    with transaction.atomic():
+        tribute.text = text
+        tribute.edited_by = by
+        tribute.edited_at = timezone.now()
+        tribute.save(update_fields=["text", "edited_by", "edited_at"])
+        transaction.on_commit(
+            lambda: async_task("generation.tasks.renarrate", tribute.pk, tribute.edited_at.isoformat(), group="narration")
+        )
+    return tribute
+
+
+def _delete_files(fields) -> None:
+    for field in fields:
+        with contextlib.suppress(Exception):
+            field.storage.delete(field.name)

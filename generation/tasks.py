@@ -1,0 +1,128 @@
+"""Tasks the django-q2 worker runs. Plain functions: a test calls them directly.
+
+Only this module reaches generation.pipeline (torch, diffusers, controlnet-aux), and only
+inside the task, through generation.rendering.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from generation import jobs, tribute, webhook
+from generation.jobs import JobCancelled
+from generation.models import Artwork, JobStage, Narration, StylizationJob, TributeText, artwork_file_name, narration_file_name
+from generation.rendering import render_artwork
+
+log = logging.getLogger(__name__)
+
+
+def run_stylization(job_id: int) -> str:
+    job = jobs.claim(job_id)
+    if job is None:
+        return "not claimed: another worker has it, or it has ended"
+    progress = jobs.ProgressWriter(job)
+    with jobs.heartbeat(job), jobs.failure_recorded(job):
+        rendered = render_artwork(job, progress)
+        _stop_if_cancelled(progress, JobStage.WRITING)
+        written = tribute.write(job)
+        _stop_if_cancelled(progress, JobStage.SPEAKING)
+        spoken, speech_error = _speak(written.text, written.language)
+        stored = _store_files(job, rendered, spoken)
+
+        def make_records():
+            artwork = Artwork.objects.create(
+                job=job, photo=job.photo, memorial=job.memorial, style=job.style, image=stored["image"],
+                width=rendered.image.width, height=rendered.image.height, seed=job.seed,
+                parameters=rendered.parameters, backend=rendered.backend,
+            )
+            text = TributeText.objects.create(
+                artwork=artwork, language=written.language, text=written.text,
+                writer=written.writer, fallback_reason=written.fallback_reason,
+            )
+            if spoken is not None:
+                _create_narration(text, spoken, stored["audio"])
+            StylizationJob.objects.filter(pk=job.pk).update(
+                parameters=rendered.parameters, backend=rendered.backend, error=speech_error
+            )
+
+        if not jobs.finish(job, make_records):
+            _delete_stored(stored)
+            return "not finished: the job was taken back or cancelled meanwhile"
+    webhook.schedule_delivery(job.pk)
+    return "succeeded"
+
+
+def _stop_if_cancelled(progress: jobs.ProgressWriter, next_stage: str) -> None:
+    progress.stage(next_stage)
+    if progress.should_stop():
+        raise JobCancelled()
+
+
+def _speak(text: str, language: str):
+    """A narration that cannot be recorded must not cost the family their painting."""
+    try:
+        return tribute.speak(text, language), ""
+    except Exception as exc:
+        log.exception("narration failed")
+        return None, f"The narration could not be recorded: {exc}"
+
+
+def _store_files(job, rendered, spoken) -> dict:
+    """Write the files before the records, so the transaction that makes the records is short."""
+    buffer = io.BytesIO()
+    rendered.image.save(buffer, "PNG", optimize=True)
+    image = default_storage.save(artwork_file_name(job.memorial_id), ContentFile(buffer.getvalue()))
+    return {"image": image, "audio": _store_audio(job.memorial_id, spoken) if spoken is not None else None}
+
+
+def _store_audio(memorial_id: int, spoken) -> str:
+    return default_storage.save(narration_file_name(memorial_id, spoken.format), ContentFile(spoken.data))
+
+
+def _delete_stored(stored: dict) -> None:
+    for name in stored.values():
+        if name:
+            with contextlib.suppress(Exception):
+                default_storage.delete(name)
+
+
+def _create_narration(text: TributeText, spoken, audio_name: str) -> Narration:
+    return Narration.objects.create(
+        tribute=text, audio=audio_name, content_type=spoken.content_type, duration_s=spoken.duration_s,
+        sample_rate=spoken.sample_rate, engine=spoken.engine, voice=spoken.voice, language=spoken.language,
+        fallback_reason=spoken.fallback_reason,
+    )
+
+
+def renarrate(tribute_id: int, edited_at: str) -> str:
+    """After a manager edits the words, speak them again (only the newest edit counts)."""
+    text = TributeText.objects.select_related("artwork").filter(pk=tribute_id).first()
+    if text is None or text.edited_at is None or text.edited_at.isoformat() != edited_at:
+        return "skipped: a newer edit will be spoken"
+    spoken = tribute.speak(text.text, text.language)
+    name = _store_audio(text.artwork.memorial_id, spoken)
+    with transaction.atomic():
+        old = Narration.objects.filter(tribute=text).first()
+        old_name = old.audio.name if old else None
+        if old:
+            old.delete()
+        _create_narration(text, spoken, name)
+        if old_name:
+            transaction.on_commit(lambda: default_storage.delete(old_name))
+    return "spoken"
+
+
+def requeue_stale_jobs() -> dict:
+    """Scheduled every minute: jobs whose worker died are queued again, or failed with a reason."""
+    from generation.services import enqueue
+
+    requeued, failed = jobs.take_back_stale_jobs()
+    for job_id in requeued:
+        enqueue(job_id)
+    return {"requeued": requeued, "failed": failed}

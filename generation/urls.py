@@ -1,0 +1,14 @@
+from django.urls import path
+
+from generation import views
+
+app_name = "generation"
+urlpatterns = [
+    path("photos/<int:photo_id>/artwork/", views.request_artwork_view, name="request"),
+    path("jobs/<int:job_id>/", views.job_detail, name="job"),
+    path("jobs/<int:job_id>/status.json", views.job_status, name="job_status"),
+    path("jobs/<int:job_id>/cancel/", views.job_cancel, name="job_cancel"),
+    path("artworks/<int:artwork_id>/", views.artwork_detail, name="artwork"),
+    path("artworks/<int:artwork_id>/image.png", views.artwork_image, name="artwork_image"),
+    path("artworks/<int:artwork_id>/narration", views.narration_audio, name="narration_audio"),
+]

@@ -1,0 +1,208 @@
+"""The API's shapes. Thin: they parse and present; every write happens in a service function
+the view calls with `validated_data`."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from memorial import permissions
+from memorial.dates import Precision, parse_partial_date, partial_date_input
+from memorial.models import Album, Condolence, Memorial, Offering, Photo
+from memorial.offerings import offering_counts
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "example": "1942-03",
+        "description": "A year (1942), a month (1942-03) or a full date (1942-03-05); empty when unknown.",
+    }
+)
+class PartialDateField(serializers.Field):
+    """One text field in the API for a date stored as `<prefix>_on` + `<prefix>_precision`."""
+
+    def __init__(self, prefix: str, **kwargs):
+        self.prefix = prefix
+        kwargs.setdefault("required", False)
+        super().__init__(source="*", **kwargs)
+
+    def to_representation(self, instance) -> str:
+        return partial_date_input(getattr(instance, f"{self.prefix}_on"), getattr(instance, f"{self.prefix}_precision"))
+
+    def to_internal_value(self, data) -> dict:
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Enter the date as text, such as 1942 or 1942-03-05.")
+        if not data.strip():
+            return {f"{self.prefix}_on": None, f"{self.prefix}_precision": Precision.DAY}
+        try:
+            value, precision = parse_partial_date(data)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+        return {f"{self.prefix}_on": value, f"{self.prefix}_precision": precision}
+
+
+class OfferingCountsSerializer(serializers.Serializer):
+    candle = serializers.IntegerField(read_only=True)
+    flower = serializers.IntegerField(read_only=True)
+
+
+class MemorialSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The memorial's page.")
+    born = PartialDateField("born")
+    died = PartialDateField("died")
+    your_role = serializers.SerializerMethodField(help_text="Your role on this memorial; null when you are not a member.")
+
+    class Meta:
+        model = Memorial
+        fields = [
+            "slug",
+            "url",
+            "full_name",
+            "name_other_script",
+            "born",
+            "died",
+            "place",
+            "life_story",
+            "language",
+            "visibility",
+            "condolence_policy",
+            "created_at",
+            "your_role",
+        ]
+        read_only_fields = ["slug", "created_at"]
+        extra_kwargs = {"life_story": {"help_text": "Markdown, as written: *italic*, **bold**, lists and links."}}
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, memorial: Memorial) -> str:
+        return _absolute(self.context, memorial.get_absolute_url())
+
+    def get_your_role(self, memorial: Memorial) -> str | None:
+        request = self.context.get("request")
+        return permissions.role_of(request.user if request else None, memorial)
+
+
+class MemorialDetailSerializer(MemorialSerializer):
+    offerings = serializers.SerializerMethodField(help_text="Candles lit and flowers laid, all days together.")
+
+    class Meta(MemorialSerializer.Meta):
+        fields = MemorialSerializer.Meta.fields + ["offerings"]
+
+    @extend_schema_field(OfferingCountsSerializer)
+    def get_offerings(self, memorial: Memorial) -> dict:
+        return offering_counts(memorial)
+
+
+class AlbumSerializer(serializers.ModelSerializer):
+    memorial = serializers.CharField(source="memorial.slug", read_only=True, help_text="The memorial's slug.")
+    url = serializers.SerializerMethodField(help_text="The album's page.")
+
+    class Meta:
+        model = Album
+        fields = ["id", "memorial", "title", "description", "created_at", "url"]
+        read_only_fields = ["id", "created_at"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, album: Album) -> str:
+        return _absolute(self.context, album.get_absolute_url())
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    thumbnail_url = serializers.SerializerMethodField()
+    screen_url = serializers.SerializerMethodField()
+    uploaded_by = serializers.SerializerMethodField(help_text="The uploader's display name.")
+
+    class Meta:
+        model = Photo
+        fields = ["id", "caption", "taken_at", "width", "height", "album", "thumbnail_url", "screen_url", "uploaded_by"]
+        read_only_fields = ["id", "taken_at", "width", "height", "album"]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail_url(self, photo: Photo) -> str:
+        return _absolute(self.context, reverse("memorial:photo_file", args=[photo.pk, "thumb"]))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_screen_url(self, photo: Photo) -> str:
+        return _absolute(self.context, reverse("memorial:photo_file", args=[photo.pk, "screen"]))
+
+    def get_uploaded_by(self, photo: Photo) -> str:
+        return str(photo.uploaded_by) if photo.uploaded_by_id else ""
+
+
+OUTCOMES = ("stored", "duplicate", "refused")
+
+
+class UploadOutcomeSerializer(serializers.Serializer):
+    """One file's fate: reads `memorial.photos.UploadOutcome`."""
+
+    name = serializers.CharField(read_only=True)
+    outcome = serializers.SerializerMethodField()
+    photo = PhotoSerializer(read_only=True, allow_null=True)
+    error = serializers.CharField(read_only=True, help_text="Why the file was refused; empty otherwise.")
+
+    @extend_schema_field({"type": "string", "enum": list(OUTCOMES)})
+    def get_outcome(self, outcome) -> str:
+        if outcome.error:
+            return "refused"
+        return "duplicate" if outcome.duplicate else "stored"
+
+
+class UploadResultSerializer(serializers.Serializer):
+    detail = serializers.CharField(read_only=True)
+    files = UploadOutcomeSerializer(many=True, read_only=True)
+
+
+class CondolenceSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name", read_only=True)
+
+    class Meta:
+        model = Condolence
+        fields = ["id", "name", "message", "status", "created_at"]
+        read_only_fields = fields
+
+
+class ModeratedCondolenceSerializer(CondolenceSerializer):
+    """What the memorial's managers see: why a message was held, and how often it was reported."""
+
+    class Meta(CondolenceSerializer.Meta):
+        fields = CondolenceSerializer.Meta.fields + ["held_reason", "report_count"]
+        read_only_fields = fields
+
+
+class CondolenceCreateSerializer(serializers.Serializer):
+    message = serializers.CharField(max_length=3000)
+    guest_name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text="Required for guests who are not signed in."
+    )
+    website = serializers.CharField(
+        required=False, allow_blank=True, write_only=True, help_text="Leave empty. (A field for robots.)"
+    )
+
+
+class CondolenceReportSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class ModerationNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class CountedSerializer(serializers.Serializer):
+    counted = serializers.BooleanField(read_only=True, help_text="False when you had already done this.")
+
+
+class OfferingRequestSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Offering.Kind.choices)
+
+
+class OfferingResultSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=Offering.Kind.choices, read_only=True)
+    counted = serializers.BooleanField(read_only=True, help_text="False when you already made this offering today.")
+    counts = OfferingCountsSerializer(read_only=True)
+
+
+def _absolute(context, path: str) -> str:
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
