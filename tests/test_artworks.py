@@ -1,0 +1,264 @@
+"""A family asks for a painting of a photo and gets it back with words and a voice.
+
+No diffusion weights are configured here, so the painterly filter paints (and says so);
+the worker's function is called directly. Tests with the real pipeline on tiny models are
+in tests/pipeline/.
+"""
+
+import datetime
+import http.server
+import json
+import threading
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from generation import jobs, services, tasks, webhook
+from generation.models import Artwork, JobStatus, Narration, Style, StylizationJob
+from memorial import photos as photo_service
+from tests.conftest import jpeg_upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def style(db):
+    return Style.objects.create(name="Watercolor", slug="watercolor", description="Soft washes of colour")
+
+
+@pytest.fixture
+def memorial(family):
+    return family.memorial("public", full_name="김순자", born_on=datetime.date(1942, 1, 1), born_precision="year", language="ko")
+
+
+@pytest.fixture
+def photo(memorial, family):
+    photo, _ = photo_service.add_photo(
+        album=memorial.albums.get(), upload=jpeg_upload(size=(300, 200)), by=family.contributor, caption="바닷가에서"
+    )
+    return photo
+
+
+def ask(client, user, photo, style):
+    client.force_login(user)
+    return client.post(reverse("generation:request", args=[photo.pk]), {"style": style.slug})
+
+
+def test_a_member_gets_a_painting_with_words_and_a_voice(client, family, photo, style, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = ask(client, family.contributor, photo, style)
+    job = StylizationJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == job.get_absolute_url()
+    assert job.status == "queued" and len(callbacks) == 1  # queued once, after the commit
+
+    assert tasks.run_stylization(job.pk) == "succeeded"
+    job.refresh_from_db()
+    assert (job.status, job.progress, job.stage) == ("succeeded", 100, "done")
+    artwork = job.artwork
+    assert max(artwork.width, artwork.height) == 768 and artwork.width % 8 == 0 and artwork.height % 8 == 0
+    assert abs(artwork.width / artwork.height - 1.5) < 0.02  # the photo's aspect
+    assert artwork.backend == "filter:painterly"
+    assert "김순자" in artwork.tribute.text and artwork.tribute.language == "ko"
+    narration = artwork.tribute.narration
+    assert narration.duration_s > 0.5 and narration.sample_rate > 8000 and narration.engine == "espeak-ng"
+
+    status = client.get(reverse("generation:job_status", args=[job.pk])).json()
+    assert status["status"] == "succeeded" and status["artwork_url"] == artwork.get_absolute_url()
+    page = client.get(artwork.get_absolute_url()).content.decode()
+    assert "painterly filter" in page  # never silently: the page says what made it
+    assert reverse("generation:narration_audio", args=[artwork.pk]) in page
+    image = client.get(reverse("generation:artwork_image", args=[artwork.pk]))
+    assert image["Content-Type"] == "image/png"
+    audio = client.get(reverse("generation:narration_audio", args=[artwork.pk]))
+    assert audio["Content-Type"] == "audio/mpeg"
+
+
+def test_running_a_job_twice_makes_one_artwork(photo, style, family):
+    job = services.request_artwork(photo=photo, style=style, by=family.contributor)
+    tasks.run_stylization(job.pk)
+    assert tasks.run_stylization(job.pk).startswith("not claimed")
+    assert Artwork.objects.count() == 1
+
+
+def test_a_viewer_cannot_ask_for_a_painting_and_a_stranger_does_not_see_the_job(client, family, photo, style):
+    assert ask(client, family.viewer, photo, style).status_code == 403
+    job = services.request_artwork(photo=photo, style=style, by=family.contributor)
+    client.force_login(family.stranger)
+    assert client.get(job.get_absolute_url()).status_code == 404
+    assert client.get(reverse("generation:job_status", args=[job.pk])).status_code == 404
+
+
+def test_a_retired_style_is_not_offered(client, family, photo, style):
+    style.is_active = False
+    style.save()
+    assert ask(client, family.contributor, photo, style).status_code == 400
+    assert not StylizationJob.objects.exists()
+
+
+def test_a_new_artwork_is_for_the_family_until_a_manager_publishes_it(client, family, photo, style, memorial):
+    job = services.request_artwork(photo=photo, style=style, by=family.contributor)
+    tasks.run_stylization(job.pk)
+    artwork = Artwork.objects.get()
+    client.logout()
+    assert client.get(artwork.get_absolute_url()).status_code == 404
+    assert "Paintings" not in client.get(memorial.get_absolute_url()).content.decode()
+
+    client.force_login(family.contributor)
+    assert client.post(artwork.get_absolute_url(), {"do": "publish"}).status_code == 403
+    client.force_login(family.manager)
+    client.post(artwork.get_absolute_url(), {"do": "publish"})
+    client.logout()
+    page = client.get(memorial.get_absolute_url()).content.decode()
+    assert "Paintings" in page and "Painterly filter" in page and "Watercolor" in page
+    assert client.get(artwork.get_absolute_url()).status_code == 200
+
+    client.force_login(family.manager)
+    client.post(artwork.get_absolute_url(), {"do": "delete"})
+    assert not Artwork.objects.exists()
+
+
+def test_a_member_cancels_a_queued_job_and_the_worker_leaves_it(client, family, photo, style):
+    job = services.request_artwork(photo=photo, style=style, by=family.contributor)
+    client.force_login(family.contributor)
+    client.post(reverse("generation:job_cancel", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == "cancelled"
+    assert tasks.run_stylization(job.pk).startswith("not claimed")
+    assert not Artwork.objects.exists()
+
+
+def test_a_running_job_cancelled_stops_before_storing_anything(family, photo, style):
+    job = services.request_artwork(photo=photo, style=style, by=family.contributor)
+    claimed = jobs.claim(job.pk)
+    services.cancel_job(job=job)
+    progress = jobs.ProgressWriter(claimed)
+    progress.stage("painting")
+    assert progress.should_stop()
+
+
+def test_a_photo_missing_from_storage_fails_the_job_with_a_reason(family, photo, style):
+    job = services.request_artwork(photo=photo, style=style, by=family.contributor)
+    photo.screen.storage.delete(photo.screen.name)
+    with pytest.raises(FileNotFoundError):
+        tasks.run_stylization(job.pk)
+    job.refresh_from_db()
+    assert job.status == "failed" and "missing from storage" in job.error
+    # Another job goes on.
+    other, _ = photo_service.add_photo(album=photo.album, upload=jpeg_upload(color=(1, 2, 3)), by=family.owner)
+    second = services.request_artwork(photo=other, style=style, by=family.contributor)
+    assert tasks.run_stylization(second.pk) == "succeeded"
+
+
+def test_a_job_whose_worker_died_is_queued_again_then_failed_after_the_last_attempt(family, photo, style, settings):
+    settings.JOB_MAX_ATTEMPTS = 2
+    job = services.request_artwork(photo=photo, style=style, by=family.contributor)
+    long_ago = timezone.now() - datetime.timedelta(hours=1)
+    for attempt in (1, 2):
+        assert jobs.claim(job.pk) is not None
+        StylizationJob.objects.filter(pk=job.pk).update(heartbeat_at=long_ago)
+        requeued, failed = jobs.take_back_stale_jobs()
+        job.refresh_from_db()
+        if attempt == 1:
+            assert requeued == [job.pk] and job.status == "queued"
+        else:
+            assert failed == [job.pk] and job.status == "failed"
+            assert "stopped while working on this photo 2 times" in job.error
+
+
+def test_a_slow_but_living_worker_keeps_its_job(family, photo, style):
+    job = services.request_artwork(photo=photo, style=style, by=family.contributor)
+    jobs.claim(job.pk)
+    assert jobs.take_back_stale_jobs() == ([], [])
+    assert StylizationJob.objects.get().status == "running"
+
+
+def test_progress_is_written_at_most_a_few_times_a_second(family, photo, style):
+    job = jobs.claim(services.request_artwork(photo=photo, style=style, by=family.contributor).pk)
+    now = [0.0]
+    progress = jobs.ProgressWriter(job, clock=lambda: now[0])
+    for step in range(100):  # a hundred steps within one second
+        now[0] = step / 100
+        progress.step("painting", step / 100)
+    assert progress.writes <= jobs.PROGRESS_WRITES_PER_SECOND + 1
+    assert 10 <= StylizationJob.objects.get().progress <= 85
+
+
+def test_the_words_can_be_edited_and_are_spoken_again(client, family, photo, style, django_capture_on_commit_callbacks):
+    job = services.request_artwork(photo=photo, style=style, by=family.contributor)
+    tasks.run_stylization(job.pk)
+    artwork = Artwork.objects.get()
+    old_audio = artwork.tribute.narration.audio.name
+    client.force_login(family.manager)
+    text = "<script>alert('x')</script> 늘 웃으시던 어머니, 보고 싶습니다."
+    with django_capture_on_commit_callbacks():
+        client.post(artwork.get_absolute_url(), {"do": "edit_text", "text": text})
+    artwork.tribute.refresh_from_db()
+    assert artwork.tribute.text == text and artwork.tribute.edited_by == family.manager
+    page = client.get(artwork.get_absolute_url()).content.decode()
+    assert "<script>alert" not in page and "&lt;script&gt;" in page
+
+    assert tasks.renarrate(artwork.tribute.pk, artwork.tribute.edited_at.isoformat()) == "spoken"
+    narration = Narration.objects.get()
+    assert narration.audio.name != old_audio and narration.duration_s > 1
+
+    response = client.post(artwork.get_absolute_url(), {"do": "edit_text", "text": "가" * 10_000})
+    assert response.status_code == 400
+    artwork.tribute.refresh_from_db()
+    assert artwork.tribute.text == text
+
+
+class _Hook(http.server.BaseHTTPRequestHandler):
+    received: list = []
+    status = 200
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append((dict(self.headers), body))
+        self.send_response(type(self).status)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def hook_server():
+    _Hook.received = []
+    _Hook.status = 200
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", _Hook
+    server.shutdown()
+
+
+def test_a_finished_job_is_posted_to_the_webhook_signed(family, photo, style, settings, hook_server):
+    url, hook = hook_server
+    settings.ARTWORK_WEBHOOK_URL, settings.ARTWORK_WEBHOOK_SECRET, settings.ARTWORK_WEBHOOK_ALLOW_PRIVATE = url, "s3cret", True
+    job = services.request_artwork(photo=photo, style=style, by=family.contributor)
+    tasks.run_stylization(job.pk)
+    assert webhook.deliver(job.pk) == "delivered on attempt 1"
+    headers, body = hook.received[0]
+    assert headers["X-Memoria-Signature"] == webhook.sign(body, "s3cret")
+    data = json.loads(body)
+    assert data["job"]["status"] == "succeeded" and data["tribute"]["text"] and data["narration"]["audio_url"]
+
+
+def test_a_failing_webhook_is_retried_later_and_never_holds_up_the_job(family, photo, style, settings, hook_server):
+    from django_q.models import Schedule
+
+    url, hook = hook_server
+    hook.status = 500
+    settings.ARTWORK_WEBHOOK_URL, settings.ARTWORK_WEBHOOK_ALLOW_PRIVATE = url, True
+    job = services.request_artwork(photo=photo, style=style, by=family.contributor)
+    assert tasks.run_stylization(job.pk) == "succeeded"
+    assert "next in" in webhook.deliver(job.pk)
+    assert Schedule.objects.filter(func="generation.webhook.deliver", args=f"({job.pk}, 2)").exists()
+
+
+def test_a_webhook_pointing_at_a_private_address_is_refused(settings):
+    settings.ARTWORK_WEBHOOK_ALLOW_PRIVATE = False
+    for url in ("http://127.0.0.1:9/x", "http://10.0.0.5/x", "http://[::1]/x", "ftp://example.org/x"):
+        with pytest.raises(webhook.WebhookRefused):
+            webhook.check_url(url)
