@@ -82,8 +82,8 @@ def _decide(condolence: Condolence, status: str, by, action: str, note: str = ""
     condolence.decided_by = by if getattr(by, "is_authenticated", False) else None
     condolence.decided_at = timezone.now()
     condolence.save(update_fields=["status", "decided_by", "decided_at"])
-    if status == Condolence.Status.PUBLISHED:
-        CondolenceReport.objects.filter(condolence=condolence).update(resolved=True)
+    # A decision answers the reports about the message, whichever way it went.
+    CondolenceReport.objects.filter(condolence=condolence, resolved=False).update(resolved=True)
     moderation.record(moderator=by, action=action, target=condolence, memorial=condolence.memorial, note=note)
     return condolence
 

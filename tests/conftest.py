@@ -10,6 +10,11 @@ PASSWORD = "a-long-and-kind-passphrase"
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits live in the cache: each test starts with none used."""
     cache.clear()

@@ -21,23 +21,6 @@ ROOT = Path(__file__).resolve().parent.parent
 API = "/api/v1"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _private_media_in_tmp(_media_in_tmp, settings, tmp_path):
-    """Originals go to their own folder in the test's tmp, never into the project's private-media/."""
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
-    storage = Photo._meta.get_field("original").storage
-    for cached in ("base_location", "location"):
-        storage.__dict__.pop(cached, None)
-    yield
-    for cached in ("base_location", "location"):
-        storage.__dict__.pop(cached, None)
-
-
 @pytest.fixture
 def api():
     return APIClient()

@@ -5,7 +5,31 @@ import signal
 
 import pytest
 
-from tests.processes import free_port, ping_worker, process_env, separate_database, start, stop, wait_for_http
+import json
+import time
+
+from tests.processes import free_port, manage, ping_worker, process_env, separate_database, start, stop, wait_for_http
+
+ARTWORK_SCRIPT = """
+import json
+from generation.models import Artwork, StylizationJob
+a = Artwork.objects.select_related("tribute__narration", "memorial").first()
+jobs = list(StylizationJob.objects.values_list("status", "error"))
+print(json.dumps(None if a is None else {"backend": a.backend, "narration_s": a.tribute.narration.duration_s,
+      "memorial_url": a.memorial.get_absolute_url()} , ensure_ascii=False) + "\t" + json.dumps(jobs))
+"""
+
+
+def wait_for_demo_artwork(env, timeout=120):
+    deadline = time.monotonic() + timeout
+    while True:
+        line = manage(env, "shell", "-c", ARTWORK_SCRIPT).stdout.strip().splitlines()[-1]
+        artwork, jobs = (json.loads(part) for part in line.split("\t"))
+        if artwork is not None:
+            return artwork
+        assert time.monotonic() < deadline, f"no artwork after {timeout}s; jobs: {jobs}"
+        assert not any(status == "failed" for status, _ in jobs), jobs
+        time.sleep(1)
 
 pytestmark = pytest.mark.live
 
@@ -26,10 +50,19 @@ def test_run_command_serves_the_home_page_and_a_worker_answers(tmp_path, broker)
             assert answer["result"] is not None, log.read_text()
             assert answer["result"]["pong"] == "hello from the test"
             assert answer["result"]["worker_pid"] != proc.pid
+
+            # The demo memorial's painting is made by the worker with the painterly filter.
+            artwork = wait_for_demo_artwork(env)
+            assert artwork["backend"] == "filter:painterly" and artwork["narration_s"] > 0.5
+            status, page = wait_for_http(f"http://127.0.0.1:{port}{artwork['memorial_url']}")
+            assert "김순자" in page
         finally:
             stop(proc, signal.SIGINT)
 
-        # Ctrl-C stopped the web server and the worker with it: nothing of the group is left.
+        # Ctrl-C stopped the web server and the worker with it: soon nothing of the group is left.
+        deadline = time.monotonic() + 30
         with pytest.raises(ProcessLookupError):
-            os.killpg(proc.pid, 0)
+            while time.monotonic() < deadline:
+                os.killpg(proc.pid, 0)
+                time.sleep(0.2)
         assert "Demo account" in log.read_text()
