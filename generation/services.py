@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import secrets
 
 from django.db import transaction
@@ -88,15 +87,9 @@ def publish_artwork(*, artwork: Artwork, by, published: bool = True) -> Artwork:
 
 
 def delete_artwork(*, artwork: Artwork, by) -> None:
-    files = [artwork.image]
-    tribute = getattr(artwork, "tribute", None)
-    narration = getattr(tribute, "narration", None) if tribute else None
-    if narration is not None:
-        files.append(narration.audio)
     with transaction.atomic():
         moderation.record(moderator=by, action="delete_artwork", target=artwork, memorial=artwork.memorial)
-        artwork.delete()
-        transaction.on_commit(lambda: _delete_files(files))
+        artwork.delete()  # the image and the recording go after the commit (generation/signals.py)
 
 
 def edit_tribute(*, tribute: TributeText, text: str, by) -> TributeText:
@@ -117,9 +110,3 @@ def edit_tribute(*, tribute: TributeText, text: str, by) -> TributeText:
             lambda: async_task("generation.tasks.renarrate", tribute.pk, tribute.edited_at.isoformat(), group="narration")
         )
     return tribute
-
-
-def _delete_files(fields) -> None:
-    for field in fields:
-        with contextlib.suppress(Exception):
-            field.storage.delete(field.name)

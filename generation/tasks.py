@@ -108,13 +108,8 @@ def renarrate(tribute_id: int, edited_at: str) -> str:
     spoken = tribute.speak(text.text, text.language)
     name = _store_audio(text.artwork.memorial_id, spoken)
     with transaction.atomic():
-        old = Narration.objects.filter(tribute=text).first()
-        old_name = old.audio.name if old else None
-        if old:
-            old.delete()
+        Narration.objects.filter(tribute=text).delete()  # the old file goes after the commit
         _create_narration(text, spoken, name)
-        if old_name:
-            transaction.on_commit(lambda: default_storage.delete(old_name))
     return "spoken"
 
 

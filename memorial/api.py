@@ -141,7 +141,7 @@ class MemorialViewSet(MemorialAPIMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return Response(self.get_serializer(memorial).data)
 
     def destroy(self, request, *args, **kwargs):
-        _delete_memorial(self.get_object())
+        services.delete_memorial(memorial=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -191,10 +191,10 @@ class AlbumView(MemorialAPIMixin, generics.RetrieveUpdateDestroyAPIView):
         return _album(self.request, self.kwargs["pk"], self.needs[self.request.method])
 
     def perform_update(self, serializer):
-        _update_album(serializer.instance, **serializer.validated_data)
+        services.update_album(album=serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance):
-        _delete_album(instance)
+        services.delete_album(album=instance)
 
 
 # --- Photos --------------------------------------------------------------------------------
@@ -433,26 +433,3 @@ class MemorialOfferingsView(MemorialAPIMixin, generics.GenericAPIView):
 
 
 # --- Writes that have no service function yet (see the report to the services' owner) ---------
-
-
-def _update_album(album: Album, **fields) -> Album:
-    changed = [name for name in ("title", "description") if name in fields]
-    for name in changed:
-        setattr(album, name, fields[name].strip())
-    if changed:
-        album.save(update_fields=changed)
-    return album
-
-
-def _delete_album(album: Album) -> None:
-    with transaction.atomic():
-        for photo in album.photos.all():
-            photos.delete_photo(photo=photo)  # removes its files after the commit
-        album.delete()
-
-
-def _delete_memorial(memorial: Memorial) -> None:
-    with transaction.atomic():
-        for album in memorial.albums.all():
-            _delete_album(album)
-        memorial.delete()

@@ -100,10 +100,7 @@ def set_hidden(*, photo: Photo, hidden: bool, by, note: str = "") -> Photo:
 
 
 def delete_photo(*, photo: Photo) -> None:
-    files = [photo.original, photo.screen, photo.thumbnail]
-    with transaction.atomic():
-        photo.delete()
-        transaction.on_commit(lambda: _delete_files(files))
+    photo.delete()  # its files go after the commit (memorial/signals.py), its artworks' too
 
 
 def _delete_files(fields) -> None:

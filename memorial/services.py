@@ -62,3 +62,22 @@ def add_timeline_event(
 
 def create_album(*, memorial: Memorial, title: str, by, description: str = "") -> Album:
     return Album.objects.create(memorial=memorial, title=title.strip(), description=description, created_by=by)
+
+
+def update_album(*, album: Album, title: str | None = None, description: str | None = None) -> Album:
+    changed = []
+    if title is not None:
+        album.title, changed = title.strip(), changed + ["title"]
+    if description is not None:
+        album.description, changed = description.strip(), changed + ["description"]
+    if changed:
+        album.save(update_fields=changed)
+    return album
+
+
+def delete_album(*, album: Album) -> None:
+    album.delete()  # photos, artworks and their files go with it (post_delete receivers)
+
+
+def delete_memorial(*, memorial: Memorial) -> None:
+    memorial.delete()  # everything it holds, files included, goes after the commit

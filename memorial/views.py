@@ -85,8 +85,24 @@ def memorial_edit(request, slug):
             services.update_memorial(memorial=selectors.memorial_by_slug(slug), **form.service_fields())
             messages.success(request, _("Your changes were saved."))
             return redirect(memorial)
-        return render(request, "memorial/memorial_form.html", {"form": form, "memorial": memorial}, status=400)
-    return render(request, "memorial/memorial_form.html", {"form": form, "memorial": memorial})
+        status = 400
+    else:
+        status = 200
+    can_delete = permissions.can(request.user, "delete", memorial)
+    return render(request, "memorial/memorial_form.html", {"form": form, "memorial": memorial, "can_delete": can_delete}, status=status)
+
+
+@login_required
+def memorial_delete(request, slug):
+    memorial = _memorial(request, slug, "delete")
+    if request.method == "POST":
+        if request.POST.get("confirm_name", "").strip() != memorial.full_name:
+            messages.error(request, _("Type the name exactly as it is written to confirm."))
+            return render(request, "memorial/memorial_delete.html", {"memorial": memorial}, status=400)
+        services.delete_memorial(memorial=memorial)
+        messages.success(request, _("The memorial and everything in it were deleted."))
+        return redirect("memorial:dashboard")
+    return render(request, "memorial/memorial_delete.html", {"memorial": memorial})
 
 
 @login_required

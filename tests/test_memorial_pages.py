@@ -382,3 +382,25 @@ def test_the_memorial_page_runs_the_same_queries_however_full_it_is(client, fami
         response = page(client, big)
     assert response.status_code == 200
     assert response.content.decode().count('class="condolence') >= 30
+
+
+def test_deleting_a_memorial_takes_its_files_with_it(client, family, settings, django_capture_on_commit_callbacks):
+    from generation.models import Style
+    from generation import services as artwork_services, tasks
+
+    memorial = family.memorial()
+    photo, _ = photo_service.add_photo(album=memorial.albums.get(), upload=jpeg_upload(), by=family.owner)
+    job = artwork_services.request_artwork(photo=photo, style=Style.objects.create(name="W", slug="w"), by=family.owner)
+    tasks.run_stylization(job.pk)
+    files = lambda: sorted(p for root in (settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT) for p in root.rglob("*") if p.is_file())
+    assert len(files()) == 5  # original, screen, thumbnail, painting, recording
+
+    client.force_login(family.manager)
+    assert client.post(reverse("memorial:delete", args=[memorial.slug]), {"confirm_name": memorial.full_name}).status_code == 403
+    client.force_login(family.owner)
+    response = client.post(reverse("memorial:delete", args=[memorial.slug]), {"confirm_name": "wrong"})
+    assert response.status_code == 400 and Memorial.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("memorial:delete", args=[memorial.slug]), {"confirm_name": memorial.full_name})
+    assert not Memorial.objects.exists() and not Photo.objects.exists()
+    assert files() == []

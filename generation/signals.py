@@ -1,0 +1,20 @@
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+from config.files import delete_files_on_commit
+from generation.models import Artwork, Narration, Style
+
+
+@receiver(post_delete, sender=Artwork, dispatch_uid="artwork-files")
+def artwork_files(sender, instance, **kwargs):
+    delete_files_on_commit(instance.image)
+
+
+@receiver(post_delete, sender=Narration, dispatch_uid="narration-files")
+def narration_files(sender, instance, **kwargs):
+    delete_files_on_commit(instance.audio)
+
+
+@receiver(post_delete, sender=Style, dispatch_uid="style-files")
+def style_files(sender, instance, **kwargs):
+    delete_files_on_commit(instance.lora_file, instance.sample_image)
