@@ -4,4 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("memorial.api_urls")),
+    path("", include("generation.api_urls")),
 ]

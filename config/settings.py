@@ -269,6 +269,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two models have a field named "status" with different choices: name each enum.
+    "ENUM_NAME_OVERRIDES": {
+        "CondolenceStatusEnum": "memorial.models.Condolence.Status",
+        "JobStatusEnum": "generation.models.JobStatus",
+    },
 }
 
 # --- Security -----------------------------------------------------------------------------

@@ -1,0 +1,421 @@
+"""Styles, jobs and artworks in the Django admin: retire a style, retry or cancel a job,
+publish or take down an artwork.
+
+Like `memorial/admin.py`, every moderation step goes through the domain function that makes
+it (`services.retry_job`, `services.publish_artwork`, `services.delete_artwork`) or through
+`moderation.record`, so each item touched leaves exactly one ModerationAction.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from generation import services
+from generation.models import (
+    Artwork,
+    JobStatus,
+    Narration,
+    Style,
+    StylizationJob,
+    TributeText,
+)
+from memorial import moderation
+
+MEMORIAL_SEARCH = ("memorial__full_name", "memorial__name_other_script", "memorial__slug")
+
+
+def _artwork_preview(artwork: Artwork, max_size: int):
+    if not artwork.pk or not artwork.image:
+        return "—"
+    scale = min(1.0, max_size / max(artwork.width or max_size, artwork.height or max_size))
+    return format_html(
+        '<img src="{}" width="{}" height="{}" alt="{}" loading="lazy" style="object-fit: contain">',
+        reverse("generation:artwork_image", args=[artwork.pk]),
+        max(1, round((artwork.width or max_size) * scale)),
+        max(1, round((artwork.height or max_size) * scale)),
+        str(artwork),
+    )
+
+
+def _audio_player(narration: Narration | None):
+    if narration is None or not narration.pk:
+        return "—"
+    return format_html(
+        '<audio controls preload="none" src="{}"></audio> {} · {} s',
+        reverse("generation:narration_audio", args=[narration.tribute.artwork_id]),
+        narration.engine,
+        f"{narration.duration_s:.1f}",
+    )
+
+
+def _change_link(obj, label=None):
+    if obj is None:
+        return "—"
+    url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
+    return format_html('<a href="{}">{}</a>', url, label or str(obj))
+
+
+# --- Styles --------------------------------------------------------------------------------
+
+
+@admin.register(Style)
+class StyleAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "slug",
+        "is_active",
+        "lora_file",
+        "lora_scale",
+        "strength",
+        "steps",
+        "guidance_scale",
+        "openpose_scale",
+        "depth_scale",
+        "mlsd_scale",
+        "created_at",
+    )
+    list_filter = ("is_active", "created_at")
+    search_fields = ("name", "slug", "description", "trigger_words")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("created_at",)
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "description", "sample_image", "is_active", "created_at")}),
+        (_("LoRA and prompt"), {"fields": ("lora_file", "lora_scale", "trigger_words", "prompt_template", "negative_prompt")}),
+        (_("Painting"), {"fields": ("strength", "steps", "guidance_scale")}),
+        (_("ControlNet guidance"), {"fields": ("openpose_scale", "depth_scale", "mlsd_scale")}),
+    )
+    actions = ("retire", "make_active")
+
+    def _set_active(self, request, queryset, active: bool) -> int:
+        count = 0
+        with transaction.atomic():
+            for style in queryset.filter(is_active=not active):
+                style.is_active = active
+                style.save(update_fields=["is_active"])
+                moderation.record(moderator=request.user, action="make_style_active" if active else "retire_style", target=style)
+                count += 1
+        return count
+
+    @admin.action(description=_("Retire the selected styles (no longer offered)"), permissions=["change"])
+    def retire(self, request, queryset):
+        count = self._set_active(request, queryset, False)
+        done = ngettext("%(count)d style retired.", "%(count)d styles retired.", count)
+        self.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Make the selected styles active (offered again)"), permissions=["change"])
+    def make_active(self, request, queryset):
+        count = self._set_active(request, queryset, True)
+        done = ngettext("%(count)d style made active.", "%(count)d styles made active.", count)
+        self.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            action = "make_style_active" if obj.is_active else "retire_style"
+            moderation.record(moderator=request.user, action=action, target=obj, note="admin form")
+
+
+# --- Jobs ----------------------------------------------------------------------------------
+
+
+@admin.register(StylizationJob)
+class StylizationJobAdmin(admin.ModelAdmin):
+    list_display = (
+        "id",
+        "memorial",
+        "photo",
+        "style",
+        "status",
+        "stage",
+        "progress_percent",
+        "backend",
+        "attempts",
+        "requested_by",
+        "created_at",
+        "finished_at",
+    )
+    list_display_links = ("id",)
+    list_filter = ("status", "stage", "style", "backend", "cancel_requested", "created_at")
+    search_fields = (*MEMORIAL_SEARCH, "requested_by__email", "requested_by__display_name", "worker", "error")
+    search_help_text = _("A job's number, a memorial's name, the requester's email, a worker, or words of an error.")
+    date_hierarchy = "created_at"
+    list_select_related = ("memorial", "photo", "style", "requested_by")
+    # The worker writes these; a moderator retries or cancels with the actions.
+    readonly_fields = (
+        "memorial",
+        "photo",
+        "style",
+        "requested_by",
+        "language",
+        "status",
+        "stage",
+        "progress",
+        "seed",
+        "parameters",
+        "backend",
+        "error",
+        "cancel_requested",
+        "attempts",
+        "worker",
+        "created_at",
+        "started_at",
+        "heartbeat_at",
+        "finished_at",
+        "artwork_link",
+    )
+    fieldsets = (
+        (None, {"fields": ("memorial", "photo", "style", "requested_by", "language", "artwork_link")}),
+        (_("State"), {"fields": ("status", "stage", "progress", "cancel_requested", "error")}),
+        (_("Worker"), {"fields": ("worker", "attempts", "created_at", "started_at", "heartbeat_at", "finished_at")}),
+        (_("Painting"), {"classes": ("collapse",), "fields": ("backend", "seed", "parameters")}),
+    )
+    actions = ("retry", "cancel")
+
+    def has_add_permission(self, request):
+        return False  # jobs are asked for by members, through services.request_artwork
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        number = search_term.strip().lstrip("#")
+        if number.isdigit():
+            found |= queryset.filter(pk=int(number))
+        return found, may_have_duplicates
+
+    @admin.display(description=_("progress"), ordering="progress")
+    def progress_percent(self, job):
+        return f"{job.progress}%"
+
+    @admin.display(description=_("artwork"))
+    def artwork_link(self, job):
+        return _change_link(getattr(job, "artwork", None))
+
+    @admin.action(description=_("Retry the selected failed or cancelled jobs"), permissions=["change"])
+    def retry(self, request, queryset):
+        retried = skipped = 0
+        with transaction.atomic():
+            for job in queryset.select_related("memorial"):
+                if services.retry_job(job=job, by=request.user):  # records the ModerationAction
+                    retried += 1
+                else:
+                    skipped += 1
+        done = ngettext("%(count)d job queued again.", "%(count)d jobs queued again.", retried)
+        self.message_user(request, done % {"count": retried}, messages.SUCCESS)
+        if skipped:
+            left = ngettext(
+                "%(count)d job was not failed or cancelled and was left as it is.",
+                "%(count)d jobs were not failed or cancelled and were left as they are.",
+                skipped,
+            )
+            self.message_user(request, left % {"count": skipped}, messages.WARNING)
+
+    @admin.action(description=_("Cancel the selected waiting or running jobs"), permissions=["change"])
+    def cancel(self, request, queryset):
+        cancelled = skipped = 0
+        with transaction.atomic():
+            for job in queryset.select_related("memorial"):
+                if job.status not in {JobStatus.QUEUED, JobStatus.RUNNING}:
+                    skipped += 1
+                    continue
+                before = job.status
+                services.cancel_job(job=job)
+                moderation.record(
+                    moderator=request.user, action="cancel_job", target=job, memorial=job.memorial, note=f"was {before}"
+                )
+                cancelled += 1
+        done = ngettext("%(count)d job cancelled.", "%(count)d jobs cancelled.", cancelled)
+        self.message_user(request, done % {"count": cancelled}, messages.SUCCESS)
+        if skipped:
+            left = ngettext(
+                "%(count)d job had already ended and was left as it is.",
+                "%(count)d jobs had already ended and were left as they are.",
+                skipped,
+            )
+            self.message_user(request, left % {"count": skipped}, messages.WARNING)
+
+
+# --- Artworks, their words and recordings ----------------------------------------------------
+
+
+class TributeTextInline(admin.StackedInline):
+    """The words and their recording, as the family sees them. Managers edit the words on the artwork's page."""
+
+    model = TributeText
+    extra = 0
+    can_delete = False
+    fields = ("text", "language", "writer", "fallback_reason", "edited_by", "edited_at", "narration_player", "narration_details")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("narration", "edited_by")
+
+    @admin.display(description=_("recording"))
+    def narration_player(self, tribute):
+        return _audio_player(getattr(tribute, "narration", None))
+
+    @admin.display(description=_("recording details"))
+    def narration_details(self, tribute):
+        narration = getattr(tribute, "narration", None)
+        if narration is None:
+            return "—"
+        details = f"{narration.content_type}, {narration.sample_rate} Hz, {narration.voice or narration.language}"
+        if narration.fallback_reason:
+            details += f" ({narration.fallback_reason})"
+        return details
+
+
+@admin.register(Artwork)
+class ArtworkAdmin(admin.ModelAdmin):
+    list_display = ("preview", "__str__", "memorial", "style", "backend", "is_filter", "published", "created_at")
+    list_display_links = ("preview", "__str__")
+    list_filter = ("published", "backend", "style", "created_at")
+    search_fields = (*MEMORIAL_SEARCH, "photo__caption", "tribute__text")
+    date_hierarchy = "created_at"
+    list_select_related = ("memorial", "style", "photo")
+    readonly_fields = (
+        "large_preview",
+        "memorial",
+        "photo",
+        "job_link",
+        "style",
+        "image",
+        "width",
+        "height",
+        "seed",
+        "parameters",
+        "backend",
+        "is_filter",
+        "published_at",
+        "published_by",
+        "created_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("large_preview", "published", "published_at", "published_by")}),
+        (_("Where it belongs"), {"fields": ("memorial", "photo", "job_link", "style", "created_at")}),
+        (
+            _("How it was painted"),
+            {"classes": ("collapse",), "fields": ("backend", "is_filter", "image", ("width", "height"), "seed", "parameters")},
+        ),
+    )
+    inlines = (TributeTextInline,)
+    actions = ("publish", "unpublish")
+
+    def has_add_permission(self, request):
+        return False  # artworks are painted by the worker
+
+    @admin.display(description=_("preview"))
+    def preview(self, artwork):
+        return _artwork_preview(artwork, 80)
+
+    @admin.display(description=_("preview"))
+    def large_preview(self, artwork):
+        return _artwork_preview(artwork, 384)
+
+    @admin.display(description=_("painterly filter"), boolean=True)
+    def is_filter(self, artwork):
+        return artwork.is_filter
+
+    @admin.display(description=_("job"))
+    def job_link(self, artwork):
+        return _change_link(artwork.job)
+
+    def _publish_all(self, request, queryset, published: bool) -> int:
+        count = 0
+        with transaction.atomic():
+            for artwork in queryset.filter(published=not published).select_related("memorial"):
+                services.publish_artwork(artwork=artwork, by=request.user, published=published)  # records it
+                count += 1
+        return count
+
+    @admin.action(description=_("Publish the selected artworks on their memorial pages"), permissions=["change"])
+    def publish(self, request, queryset):
+        count = self._publish_all(request, queryset, True)
+        done = ngettext("%(count)d artwork published.", "%(count)d artworks published.", count)
+        self.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Unpublish the selected artworks (family only)"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        count = self._publish_all(request, queryset, False)
+        done = ngettext("%(count)d artwork unpublished.", "%(count)d artworks unpublished.", count)
+        self.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        if change and "published" in form.changed_data:
+            services.publish_artwork(artwork=obj, by=request.user, published=obj.published)  # saves and records
+        else:
+            super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        services.delete_artwork(artwork=obj, by=request.user)  # records it; the files go after the commit
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for artwork in queryset.select_related("memorial"):
+                services.delete_artwork(artwork=artwork, by=request.user)
+
+
+@admin.register(Narration)
+class NarrationAdmin(admin.ModelAdmin):
+    """Recordings, for listening: made by the worker, never changed here."""
+
+    list_display = ("artwork", "memorial", "engine", "voice", "language", "duration", "fallback_reason", "created_at")
+    list_filter = ("engine", "language", "created_at")
+    search_fields = (
+        "tribute__artwork__memorial__full_name",
+        "tribute__artwork__memorial__name_other_script",
+        "tribute__text",
+    )
+    date_hierarchy = "created_at"
+    list_select_related = ("tribute__artwork__memorial", "tribute__artwork__style")
+    fields = ("artwork", "player", "words", "engine", "voice", "language", "content_type", "duration_s", "sample_rate",
+              "fallback_reason", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        return {}  # delete the artwork instead: its words and recording go with it
+
+    def delete_model(self, request, obj):
+        """Deleting one recording is possible (its artwork stays, without a voice) and is recorded."""
+        artwork = obj.tribute.artwork
+        name = obj.audio.name
+        with transaction.atomic():
+            moderation.record(moderator=request.user, action="delete_narration", target=obj, memorial=artwork.memorial)
+            obj.delete()
+            transaction.on_commit(lambda: obj.audio.storage.delete(name))
+
+    @admin.display(description=_("artwork"), ordering="tribute__artwork__created_at")
+    def artwork(self, narration):
+        return _change_link(narration.tribute.artwork)
+
+    @admin.display(description=_("memorial"), ordering="tribute__artwork__memorial__full_name")
+    def memorial(self, narration):
+        return narration.tribute.artwork.memorial
+
+    @admin.display(description=_("length"), ordering="duration_s")
+    def duration(self, narration):
+        return f"{narration.duration_s:.1f} s"
+
+    @admin.display(description=_("recording"))
+    def player(self, narration):
+        return _audio_player(narration)
+
+    @admin.display(description=_("words"))
+    def words(self, narration):
+        return Truncator(narration.tribute.text).words(40, truncate="…")

@@ -1,0 +1,224 @@
+"""The REST API for styles, stylization jobs and artworks (under /api/v1/).
+
+Thin, like the pages in `generation/views.py`: parse, ask `memorial.permissions` (directly or
+through `generation.selectors`), call one `generation.services` function, render. The rules
+are the memorial API's: a private memorial is a 404 to anyone who is not a member, a guest
+who must sign in gets 401, a signed-in person whose role does not allow it 403. Jobs and
+unpublished artworks are the family's: a 404 to everyone else.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import generics, status
+from rest_framework.response import Response
+
+from generation import selectors, services
+from generation.models import Artwork, JobStatus, Style, StylizationJob
+from generation.serializers import (
+    ArtworkRequestSerializer,
+    ArtworkSerializer,
+    ArtworkUpdateSerializer,
+    JobSerializer,
+    StyleSerializer,
+)
+from memorial import moderation, permissions
+from memorial.api import (
+    FORBIDDEN,
+    NOT_FOUND,
+    SIGN_IN,
+    SLUG_PARAMETER,
+    MemorialAPIMixin,
+    _memorial,
+    _require,
+)
+from memorial.models import Photo
+
+REFUSED = OpenApiResponse(description="The request was refused; `detail` (or the field) says why.")
+NO_JOB = OpenApiResponse(description="No such job, or not one of your family's (jobs are seen by members only).")
+NO_ARTWORK = OpenApiResponse(
+    description="No such artwork, or one you may not see (unpublished artworks are seen by members only)."
+)
+ALREADY_ENDED = OpenApiResponse(description="The job has already ended; `detail` says how.")
+
+
+def _refused(exc: Exception) -> Response:
+    return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+
+
+# --- Styles --------------------------------------------------------------------------------
+
+
+@extend_schema(summary="The styles a painting can be made in", description="Open to everyone; retired styles are not listed.")
+class StyleListView(MemorialAPIMixin, generics.ListAPIView):
+    queryset = Style.objects.none()
+    serializer_class = StyleSerializer
+
+    def get_queryset(self):
+        return selectors.active_styles()
+
+
+# --- Asking for an artwork, and following its job --------------------------------------------
+
+
+@extend_schema(
+    summary="Ask for a painting of a photo (contributors)",
+    description=(
+        "Records a stylization job and returns at once with **202 Accepted**: the job, and its address in "
+        "`Location`. Poll `url` for the progress; once `status` is `succeeded`, `artwork_url` is the painting. "
+        "A hidden photo is a 404 except to the memorial's managers, and is refused for them."
+    ),
+    request=ArtworkRequestSerializer,
+    responses={202: JobSerializer, 400: REFUSED, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
+)
+class PhotoArtworksView(MemorialAPIMixin, generics.GenericAPIView):
+    queryset = Photo.objects.none()
+    serializer_class = ArtworkRequestSerializer
+
+    def post(self, request, *args, **kwargs):
+        photo = get_object_or_404(Photo.objects.select_related("album__memorial"), pk=kwargs["pk"])
+        memorial = photo.album.memorial
+        _require(request, "view", memorial)
+        if photo.hidden and not permissions.can(request.user, "moderate", memorial):
+            raise Http404("No such photo.")
+        _require(request, "create_artwork", memorial)
+        form = self.get_serializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            job = services.request_artwork(photo=photo, style=form.validated_data["style"], by=request.user)
+        except services.ArtworkRefused as exc:
+            return _refused(exc)
+        body = JobSerializer(job, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class _JobAPIView(MemorialAPIMixin, generics.GenericAPIView):
+    queryset = StylizationJob.objects.none()
+    serializer_class = JobSerializer
+
+    def get_object(self) -> StylizationJob:
+        return selectors.job_for(self.request.user, self.kwargs["pk"])
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)  # polled for progress: always fresh
+        return response
+
+
+@extend_schema(
+    summary="A job's status and progress",
+    description="Members of the memorial only. `artwork` and `artwork_url` are set once the job has succeeded.",
+    responses={200: JobSerializer, 404: NO_JOB},
+)
+class JobView(_JobAPIView):
+    def get(self, request, *args, **kwargs):
+        return Response(self.get_serializer(self.get_object()).data)
+
+
+@extend_schema(
+    summary="Cancel a job (the person who asked for it, or the memorial's managers)",
+    description=(
+        "A waiting job ends at once; a running one stops at the painter's next step (`cancel_requested` is "
+        "true until it does). Cancelling a cancelled job changes nothing; a job that has succeeded or failed "
+        "is a 409."
+    ),
+    request=None,
+    responses={200: JobSerializer, 403: FORBIDDEN, 404: NO_JOB, 409: ALREADY_ENDED},
+)
+class JobCancelView(_JobAPIView):
+    def post(self, request, *args, **kwargs):
+        job = self.get_object()
+        mine = job.requested_by_id is not None and job.requested_by_id == request.user.pk
+        if not mine:
+            _require(request, "moderate", job.memorial)
+        if job.status in {JobStatus.SUCCEEDED, JobStatus.FAILED}:
+            detail = _("This painting has already finished.") if job.status == JobStatus.SUCCEEDED else _(
+                "This painting has already failed; it can be tried again instead."
+            )
+            return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)
+        was = job.status
+        job = services.cancel_job(job=job)
+        if not mine and was != JobStatus.CANCELLED:
+            moderation.record(moderator=request.user, action="cancel_job", target=job, memorial=job.memorial, note="api")
+        return Response(self.get_serializer(job).data)
+
+
+# --- Artworks ------------------------------------------------------------------------------
+
+
+@extend_schema(
+    summary="A memorial's artworks",
+    description="Published artworks, and to the memorial's members also the ones not yet published.",
+    parameters=[SLUG_PARAMETER],
+    responses={200: ArtworkSerializer(many=True), 404: NOT_FOUND},
+)
+class MemorialArtworksView(MemorialAPIMixin, generics.ListAPIView):
+    queryset = Artwork.objects.none()
+    serializer_class = ArtworkSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Artwork.objects.none()
+        memorial = _memorial(self.request, self.kwargs["slug"], "view")
+        return selectors.artworks_of(memorial, self.request.user).select_related("memorial")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="One artwork, with its words and their recording", responses={200: ArtworkSerializer, 404: NO_ARTWORK}
+    ),
+    patch=extend_schema(
+        summary="Publish, unpublish, or change the words of an artwork (managers)",
+        description=(
+            "`published: true` shows the artwork on the memorial page, `false` to the family only. "
+            "`tribute_text` replaces its words (they are spoken again in the background). Both at once are "
+            "applied together, or neither."
+        ),
+        request=ArtworkUpdateSerializer,
+        responses={200: ArtworkSerializer, 400: REFUSED, 401: SIGN_IN, 403: FORBIDDEN, 404: NO_ARTWORK},
+    ),
+    delete=extend_schema(
+        summary="Delete an artwork, its words and recording (managers)",
+        responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NO_ARTWORK},
+    ),
+)
+class ArtworkView(MemorialAPIMixin, generics.GenericAPIView):
+    queryset = Artwork.objects.none()
+    serializer_class = ArtworkSerializer
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    def get_object(self) -> Artwork:
+        return selectors.artwork_for(self.request.user, self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def patch(self, request, *args, **kwargs):
+        artwork = self.get_object()
+        _require(request, "publish_artwork", artwork.memorial)
+        form = ArtworkUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        changes = form.validated_data
+        try:
+            with transaction.atomic():
+                if "tribute_text" in changes:
+                    tribute = getattr(artwork, "tribute", None)
+                    if tribute is None:
+                        raise services.ArtworkRefused(_("This painting has no words to change."))
+                    services.edit_tribute(tribute=tribute, text=changes["tribute_text"], by=request.user)
+                if "published" in changes and changes["published"] != artwork.published:
+                    services.publish_artwork(artwork=artwork, by=request.user, published=changes["published"])
+        except services.ArtworkRefused as exc:
+            return _refused(exc)
+        return Response(self.get_serializer(artwork).data)
+
+    def delete(self, request, *args, **kwargs):
+        artwork = self.get_object()
+        _require(request, "publish_artwork", artwork.memorial)
+        services.delete_artwork(artwork=artwork, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

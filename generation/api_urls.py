@@ -1,0 +1,17 @@
+"""/api/v1/ for styles, stylization jobs and artworks (see generation/api.py)."""
+
+from django.urls import path, re_path
+
+from generation import api
+from memorial.api_urls import SLUG
+
+app_name = "generation_api"
+
+urlpatterns = [
+    path("styles/", api.StyleListView.as_view(), name="style-list"),
+    path("photos/<int:pk>/artworks/", api.PhotoArtworksView.as_view(), name="photo-artworks"),
+    path("jobs/<int:pk>/", api.JobView.as_view(), name="job-detail"),
+    path("jobs/<int:pk>/cancel/", api.JobCancelView.as_view(), name="job-cancel"),
+    re_path(rf"^memorials/{SLUG}/artworks/$", api.MemorialArtworksView.as_view(), name="memorial-artworks"),
+    path("artworks/<int:pk>/", api.ArtworkView.as_view(), name="artwork-detail"),
+]

@@ -1,0 +1,218 @@
+"""The API's shapes for styles, jobs and artworks. Thin: they parse and present; every write
+happens in a `generation.services` function the view calls with `validated_data`.
+
+An artwork carries both addresses of its files: `image_url` and `narration.audio_url` are the
+served files (through the views that ask `memorial.permissions`), `page_url` is the page.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from generation.models import (
+    Artwork,
+    JobStatus,
+    Narration,
+    Style,
+    StylizationJob,
+    TributeText,
+)
+from generation.services import MAX_TRIBUTE_CHARS
+
+
+class StyleSerializer(serializers.ModelSerializer):
+    sample_image_url = serializers.SerializerMethodField(help_text="An example painting in this style; null when none.")
+
+    class Meta:
+        model = Style
+        fields = ["name", "slug", "description", "sample_image_url"]
+        read_only_fields = fields
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_sample_image_url(self, style: Style) -> str | None:
+        if not style.sample_image:
+            return None
+        return _absolute(self.context, style.sample_image.url)
+
+
+class ArtworkRequestSerializer(serializers.Serializer):
+    """Which style to paint in. A retired style is refused by `services.request_artwork`, with its reason."""
+
+    style = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Style.objects.all(),
+        help_text="The style's slug, as listed at /api/v1/styles/.",
+        error_messages={"does_not_exist": _("There is no style called “{value}”. Choose one from the list of styles.")},
+    )
+
+
+class JobSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="This job in the API: poll it for progress.")
+    page_url = serializers.SerializerMethodField(help_text="The page that shows the job's progress bar.")
+    style = serializers.CharField(source="style.slug", read_only=True)
+    status_display = serializers.CharField(source="get_status_display", read_only=True)
+    stage_display = serializers.CharField(source="get_stage_display", read_only=True)
+    progress = serializers.IntegerField(read_only=True, min_value=0, max_value=100, help_text="Percent done.")
+    error = serializers.SerializerMethodField(help_text="Why the job failed, readable; empty unless it failed.")
+    finished = serializers.BooleanField(source="is_finished", read_only=True)
+    artwork = serializers.SerializerMethodField(help_text="The artwork's id once the job has succeeded; null before.")
+    artwork_url = serializers.SerializerMethodField(help_text="The artwork in the API once the job has succeeded.")
+    artwork_page_url = serializers.SerializerMethodField(help_text="The artwork's page once the job has succeeded.")
+
+    class Meta:
+        model = StylizationJob
+        fields = [
+            "id",
+            "url",
+            "page_url",
+            "photo",
+            "style",
+            "status",
+            "status_display",
+            "stage",
+            "stage_display",
+            "progress",
+            "error",
+            "finished",
+            "cancel_requested",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "artwork",
+            "artwork_url",
+            "artwork_page_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, job: StylizationJob) -> str:
+        return _absolute(self.context, reverse("generation_api:job-detail", args=[job.pk]))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_page_url(self, job: StylizationJob) -> str:
+        return _absolute(self.context, job.get_absolute_url())
+
+    def get_error(self, job: StylizationJob) -> str:
+        return job.error if job.status == JobStatus.FAILED else ""
+
+    def _artwork(self, job: StylizationJob) -> Artwork | None:
+        if job.status != JobStatus.SUCCEEDED:
+            return None
+        return getattr(job, "artwork", None)
+
+    def get_artwork(self, job: StylizationJob) -> int | None:
+        artwork = self._artwork(job)
+        return artwork.pk if artwork else None
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_artwork_url(self, job: StylizationJob) -> str | None:
+        artwork = self._artwork(job)
+        return _absolute(self.context, reverse("generation_api:artwork-detail", args=[artwork.pk])) if artwork else None
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_artwork_page_url(self, job: StylizationJob) -> str | None:
+        artwork = self._artwork(job)
+        return _absolute(self.context, artwork.get_absolute_url()) if artwork else None
+
+
+class TributeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TributeText
+        fields = ["language", "text", "writer", "edited_at"]
+        read_only_fields = fields
+        extra_kwargs = {"writer": {"help_text": "What wrote it: builtin, or llm:<model>."}}
+
+
+class NarrationSerializer(serializers.ModelSerializer):
+    audio_url = serializers.SerializerMethodField(help_text="The recording, served to those who may see the artwork.")
+
+    class Meta:
+        model = Narration
+        fields = ["audio_url", "content_type", "duration_s", "sample_rate", "engine", "voice", "language"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_audio_url(self, narration: Narration) -> str:
+        return _absolute(self.context, reverse("generation:narration_audio", args=[narration.tribute.artwork_id]))
+
+
+class ArtworkSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="This artwork in the API.")
+    page_url = serializers.SerializerMethodField(help_text="The artwork's page, beside the original photo.")
+    image_url = serializers.SerializerMethodField(help_text="The painting (PNG), served to those who may see it.")
+    is_filter = serializers.BooleanField(
+        read_only=True, help_text="True when the light painterly filter made it (no diffusion weights were configured)."
+    )
+    memorial = serializers.CharField(source="memorial.slug", read_only=True, help_text="The memorial's slug.")
+    style = serializers.CharField(source="style.name", read_only=True)
+    style_slug = serializers.CharField(source="style.slug", read_only=True)
+    tribute = TributeSerializer(read_only=True, allow_null=True, help_text="The words that come with it.")
+    narration = NarrationSerializer(
+        source="tribute.narration", read_only=True, allow_null=True,
+        help_text="The words, spoken; null when no recording could be made.",
+    )
+
+    class Meta:
+        model = Artwork
+        fields = [
+            "id",
+            "url",
+            "page_url",
+            "image_url",
+            "width",
+            "height",
+            "backend",
+            "is_filter",
+            "published",
+            "published_at",
+            "memorial",
+            "photo",
+            "job",
+            "style",
+            "style_slug",
+            "created_at",
+            "tribute",
+            "narration",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, artwork: Artwork) -> str:
+        return _absolute(self.context, reverse("generation_api:artwork-detail", args=[artwork.pk]))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_page_url(self, artwork: Artwork) -> str:
+        return _absolute(self.context, artwork.get_absolute_url())
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_image_url(self, artwork: Artwork) -> str:
+        return _absolute(self.context, reverse("generation:artwork_image", args=[artwork.pk]))
+
+
+class ArtworkUpdateSerializer(serializers.Serializer):
+    """What the memorial's managers change: whether guests see it, and its words."""
+
+    published = serializers.BooleanField(required=False, help_text="Show it on the memorial page (true) or to the family only.")
+    tribute_text = serializers.CharField(
+        required=False,
+        max_length=MAX_TRIBUTE_CHARS,
+        help_text="New words for the painting; they are spoken again in the background.",
+        error_messages={
+            "max_length": _("Please keep the text under {max_length} characters."),
+            "blank": _("The text cannot be empty."),
+        },
+    )
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(_("Send `published`, `tribute_text`, or both."))
+        return attrs
+
+
+def _absolute(context, path: str) -> str:
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
