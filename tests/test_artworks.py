@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from generation import jobs, services, tasks, webhook
-from generation.models import Artwork, JobStatus, Narration, Style, StylizationJob
+from generation.models import Artwork, Narration, Style, StylizationJob
 from memorial import photos as photo_service
 from tests.conftest import jpeg_upload
 
