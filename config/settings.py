@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "django_q",
     "accounts",
     "memorial",
@@ -72,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "config.ratelimit.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -142,6 +145,13 @@ PHOTO_THUMB_SIZE = env_int("PHOTO_THUMB_SIZE", 480, minimum=64)
 
 CONDOLENCE_REPORT_THRESHOLD = env_int("CONDOLENCE_REPORT_THRESHOLD", 3, minimum=1)
 GUEST_CONDOLENCES_PER_HOUR = env_int("GUEST_CONDOLENCES_PER_HOUR", 5, minimum=1)
+# (per signed-in person, per address, window in seconds); sign-in and sign-up: ACCOUNT_RATE_LIMITS.
+RATE_LIMITS = {
+    "condolence": (env_int("CONDOLENCES_PER_HOUR", 20, minimum=1), GUEST_CONDOLENCES_PER_HOUR, 3600),
+    "offering": (20, 40, 3600),
+    "upload": (env_int("UPLOADS_PER_HOUR", 300, minimum=1), env_int("UPLOADS_PER_HOUR", 300, minimum=1) * 2, 3600),
+    "artwork": (env_int("ARTWORKS_PER_HOUR", 20, minimum=1), env_int("ARTWORKS_PER_HOUR", 20, minimum=1) * 2, 3600),
+}
 
 # --- Artworks: models the worker loads (a local folder or a hub id each) ---------------------
 # With no base model the worker paints with the light painterly filter, and says so.
@@ -205,6 +215,13 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupDetailsForm"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/5m/key",
+    "signup": "10/h/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "confirm_email": "1/3m/key",
+}
 
 # --- E-mail -------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")
@@ -245,6 +262,41 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Scale-out: media on S3-compatible storage (django-storages). Every object is private; the site
+# serves files only through views that check permission (they read them with field.open("rb")),
+# so no object is ever addressed by a public URL. Originals go to their own bucket when
+# ORIGINALS_BUCKET_NAME is set, else under the prefix ORIGINALS_LOCATION of the media bucket.
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+if AWS_STORAGE_BUCKET_NAME:
+    _s3_options = {
+        "bucket_name": AWS_STORAGE_BUCKET_NAME,
+        "endpoint_url": env_str("AWS_S3_ENDPOINT_URL"),  # unset: Amazon S3 itself
+        "access_key": env_str("AWS_ACCESS_KEY_ID"),
+        "secret_key": env_str("AWS_SECRET_ACCESS_KEY"),
+        "region_name": env_str("AWS_S3_REGION_NAME"),
+        "addressing_style": env_choice("AWS_S3_ADDRESSING_STYLE", "auto", ("auto", "path", "virtual")),
+        "signature_version": env_choice("AWS_S3_SIGNATURE_VERSION", "s3v4", ("s3v4", "s3")),
+        "location": env_str("AWS_LOCATION", ""),
+        "default_acl": "private",
+        "querystring_auth": True,
+        "querystring_expire": env_int("AWS_QUERYSTRING_EXPIRE", 300, minimum=10),
+        # Never replace an object of the same name (two styles' LoRA files may share a name).
+        "file_overwrite": False,
+        # A file read for a response is spooled in memory up to this size, then on disk.
+        "max_memory_size": env_int("AWS_S3_MAX_MEMORY_SIZE", 8 * 1024 * 1024, minimum=0),
+    }
+    ORIGINALS_BUCKET_NAME = env_str("ORIGINALS_BUCKET_NAME")
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
+    STORAGES["originals"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3_options,
+            "bucket_name": ORIGINALS_BUCKET_NAME or AWS_STORAGE_BUCKET_NAME,
+            "location": env_str("ORIGINALS_LOCATION", "" if ORIGINALS_BUCKET_NAME else "originals"),
+        },
+    }
+    if not ORIGINALS_BUCKET_NAME and not STORAGES["originals"]["OPTIONS"]["location"].strip("/"):
+        raise ImproperlyConfigured("ORIGINALS_LOCATION must not be empty when the originals share the media bucket.")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
@@ -259,6 +311,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "config.ratelimit.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SITE_NAME} API",
@@ -280,6 +333,24 @@ SPECTACULAR_SETTINGS = {
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Everything the pages use is served by the site itself: no inline scripts or styles, no CDN.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 if not DEBUG:
     # TLS is ended by the proxy in front (see deploy/); it tells us the original scheme.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -18,6 +18,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import generics, status
 from rest_framework.response import Response
 
+from config import ratelimit
 from generation import selectors, services
 from generation.models import Artwork, JobStatus, Style, StylizationJob
 from generation.serializers import (
@@ -87,6 +88,7 @@ class PhotoArtworksView(MemorialAPIMixin, generics.GenericAPIView):
         if photo.hidden and not permissions.can(request.user, "moderate", memorial):
             raise Http404("No such photo.")
         _require(request, "create_artwork", memorial)
+        ratelimit.enforce(request, "artwork")
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:

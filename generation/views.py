@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from config import ratelimit
 from generation import selectors, services
 from generation.forms import ArtworkRequestForm, TributeEditForm
 from memorial import permissions
@@ -21,6 +22,7 @@ def request_artwork_view(request, photo_id):
     form = ArtworkRequestForm(request.POST or None)
     context = {"form": form, "photo": photo, "memorial": photo.album.memorial, "styles": selectors.active_styles()}
     if request.method == "POST":
+        ratelimit.enforce(request, "artwork")
         if not form.is_valid():
             return render(request, "generation/request.html", context, status=400)
         try:

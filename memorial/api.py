@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -23,7 +22,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from config.ratelimit import client_ip, hashed, hit, retry_after
+from config import ratelimit
 from memorial import condolences, offerings, permissions, photos, selectors, services
 from memorial.models import Album, Condolence, Memorial, Photo
 from memorial.serializers import (
@@ -43,7 +42,6 @@ from memorial.serializers import (
     UploadResultSerializer,
 )
 
-GUEST_WINDOW_S = 3600
 
 SLUG_PARAMETER = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The memorial's slug.")
 NOT_FOUND = OpenApiResponse(description="No such item, or a private memorial you are not a member of.")
@@ -226,6 +224,7 @@ class AlbumPhotosView(MemorialAPIMixin, generics.ListCreateAPIView):
 
     def create(self, request, *args, **kwargs):
         album = _album(request, kwargs["pk"], "upload")
+        ratelimit.enforce(request, "upload")
         uploads = request.FILES.getlist("files") + request.FILES.getlist("file")
         if not uploads:
             return Response({"detail": _("Choose at least one photo to upload."), "files": []}, status=400)
@@ -321,13 +320,7 @@ class MemorialCondolencesView(MemorialAPIMixin, generics.ListCreateAPIView):
         if form.validated_data.get("website"):  # the honeypot: only robots fill it in
             return Response({"detail": _("Your message could not be posted.")}, status=status.HTTP_400_BAD_REQUEST)
         guest = not request.user.is_authenticated
-        if guest and not hit(
-            "condolence", hashed(client_ip(request)), limit=settings.GUEST_CONDOLENCES_PER_HOUR, window=GUEST_WINDOW_S
-        ):
-            raise exceptions.Throttled(
-                wait=retry_after(GUEST_WINDOW_S),
-                detail=_("You have left several messages in a short time. Please try again later."),
-            )
+        ratelimit.enforce(request, "condolence")
         try:
             condolence = condolences.leave_condolence(
                 memorial=memorial,
@@ -424,6 +417,7 @@ class MemorialOfferingsView(MemorialAPIMixin, generics.GenericAPIView):
 
     def post(self, request, *args, **kwargs):
         memorial = _memorial(request, kwargs["slug"], "offer")
+        ratelimit.enforce(request, "offering")
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
         kind = form.validated_data["kind"]

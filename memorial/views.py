@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from config.ratelimit import client_ip, hashed, hit
+from config import ratelimit
 from generation import selectors as artwork_selectors
 from memorial import condolences, membership, offerings, permissions, photos, selectors, services
 from memorial.forms import (
@@ -231,6 +231,7 @@ def album_detail(request, slug, album_id, *, upload_form=None, status=200):
 @require_POST
 def photo_upload(request, slug, album_id):
     memorial = _memorial(request, slug, "upload")
+    ratelimit.enforce(request, "upload")
     album = get_object_or_404(memorial.albums, pk=album_id)
     form = PhotoUploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -319,9 +320,7 @@ def condolence_create(request, slug):
     guest = not request.user.is_authenticated
     form = CondolenceForm(request.POST, guest=guest)
     anchor = memorial.get_absolute_url() + "#condolences"
-    if guest and not hit("condolence", hashed(client_ip(request)), limit=settings.GUEST_CONDOLENCES_PER_HOUR, window=3600):
-        messages.error(request, _("You have left several messages in a short time. Please try again in an hour."))
-        return redirect(anchor)
+    ratelimit.enforce(request, "condolence")
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
@@ -369,6 +368,7 @@ def condolence_decide(request, slug, condolence_id, decision):
 @require_POST
 def offering_create(request, slug):
     memorial = _memorial(request, slug, "offer")
+    ratelimit.enforce(request, "offering")
     kind = request.POST.get("kind")
     try:
         counted = offerings.make_offering(memorial=memorial, kind=kind, visitor_key=offerings.visitor_key_for(request))
@@ -399,3 +399,58 @@ def qr_code(request, slug, fmt):
     response["Content-Disposition"] = f'inline; filename="memorial-qr.{fmt}"'
     return response
 
+
+
+# --- Download all memories ---------------------------------------------------------------------
+
+from django.http import JsonResponse  # noqa: E402
+from django.utils.text import slugify  # noqa: E402
+
+from memorial import export as exporting  # noqa: E402
+from memorial.models import MemorialExport  # noqa: E402
+
+
+def _export(request, export_id):
+    export = get_object_or_404(MemorialExport.objects.select_related("memorial"), pk=export_id)
+    permissions.require(request.user, "download_original", export.memorial)
+    return export
+
+
+@login_required
+def export_page(request, slug, *, gone=None):
+    memorial = _memorial(request, slug, "download_original")
+    if request.method == "POST" and gone is None:
+        exporting.request_export(memorial=memorial, by=request.user)
+        messages.success(request, _("Everything is being packed into one file. You can leave this page: it will be waiting here."))
+        return redirect("memorial:export", memorial.slug)
+    exports = [(export, exporting.export_status(export)) for export in exporting.exports_of(memorial)]
+    context = {"memorial": memorial, "exports": exports, "gone": gone, "ttl_hours": int(exporting.time_to_live().total_seconds() // 3600)}
+    return render(request, "memorial/export.html", context, status=410 if gone else 200)
+
+
+def export_status(request, export_id):
+    response = JsonResponse(exporting.export_status(_export(request, export_id)))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def export_download(request, export_id):
+    export = _export(request, export_id)
+    if export.status != MemorialExport.Status.SUCCEEDED:
+        raise Http404("This download is not ready.")
+    if not exporting.is_available(export):
+        return export_page(request, export.memorial.slug, gone=export)
+    try:
+        stream = export.file.open("rb")
+    except FileNotFoundError:
+        return export_page(request, export.memorial.slug, gone=export)
+    base = slugify(export.memorial.full_name, allow_unicode=True) or "memorial"
+    response = FileResponse(
+        stream,
+        as_attachment=True,
+        filename=f"{base}-{export.created_at:%Y-%m-%d}.zip",
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

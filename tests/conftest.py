@@ -97,3 +97,7 @@ class Family:
 @pytest.fixture
 def family(db):
     return Family()
+
+
+# Real Chromium for the browser tests, registered once for the whole session.
+from tests.browser import browser, page  # noqa: E402,F401

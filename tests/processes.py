@@ -52,7 +52,7 @@ def separate_database(tmp_path: Path):
 
 
 def process_env(database_url: str, *, redis: bool, media_root: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(
         DATABASE_URL=database_url,
         MEDIA_ROOT=str(media_root),

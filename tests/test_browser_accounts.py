@@ -5,7 +5,6 @@ import os
 import pytest
 
 from accounts.models import User
-from tests.browser import browser, page  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

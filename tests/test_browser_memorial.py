@@ -7,7 +7,6 @@ import pytest
 from PIL import Image, ImageDraw
 
 from memorial.models import Condolence, Membership, Memorial, Photo
-from tests.browser import browser  # noqa: F401  (fixture)
 from tests.conftest import PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -2,8 +2,7 @@
 (function () {
   const box = document.getElementById("job");
   if (!box || box.dataset.finished === "1") return;
-  const bar = box.querySelector(".bar");
-  const meter = box.querySelector("[role=progressbar]");
+  const meter = document.getElementById("job-progress");
   const stage = document.getElementById("job-stage");
   const status = document.getElementById("job-status");
   const error = document.getElementById("job-error");
@@ -21,8 +20,8 @@
       setTimeout(poll, 4000);
       return;
     }
-    bar.style.width = data.progress + "%";
-    meter.setAttribute("aria-valuenow", data.progress);
+    meter.value = data.progress;
+    meter.textContent = data.progress + "%";
     stage.textContent = data.stage_display;
     status.textContent = data.status_display;
     if (data.error) { error.textContent = data.error; error.hidden = false; }

@@ -6,3 +6,8 @@ document.querySelectorAll(".compare").forEach(function (box) {
   range.addEventListener("input", update);
   update();
 });
+
+// Invitation links select themselves on focus, ready to copy.
+document.querySelectorAll(".invitation-link").forEach(function (input) {
+  input.addEventListener("focus", function () { input.select(); });
+});
