@@ -64,7 +64,8 @@ def _message(scope: str, seconds: int) -> str:
         "upload": _("You have uploaded many photos in a short time."),
         "artwork": _("You have asked for many paintings in a short time."),
     }
-    return f"{reasons.get(scope, _('There were too many requests in a short time.'))} {wait}"
+    reason = reasons[scope] if scope in reasons else _("There were too many requests in a short time.")
+    return f"{reason} {wait}"
 
 
 def enforce(request, scope: str) -> None:

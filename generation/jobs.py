@@ -81,7 +81,10 @@ def heartbeat(job: StylizationJob, interval: float | None = None):
 
         try:
             while not stop.wait(interval):
-                beat(job)
+                try:
+                    beat(job)
+                except Exception:  # a missed beat is retried; it must never take the job down
+                    log.warning("job %s: heartbeat not written", job.pk, exc_info=True)
         finally:
             connection.close()
 

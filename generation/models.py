@@ -5,6 +5,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Style(models.Model):
@@ -45,7 +46,7 @@ class Style(models.Model):
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("Waiting")
-    RUNNING = "running", _("Painting")
+    RUNNING = "running", pgettext_lazy("job status", "Painting")
     SUCCEEDED = "succeeded", _("Done")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")
@@ -54,7 +55,7 @@ class JobStatus(models.TextChoices):
 class JobStage(models.TextChoices):
     WAITING = "waiting", _("Waiting for the painter")
     CONTROLS = "controls", _("Studying the photo")
-    PAINTING = "painting", _("Painting")
+    PAINTING = "painting", pgettext_lazy("job stage", "Painting")
     WRITING = "writing", _("Writing a few words")
     SPEAKING = "speaking", _("Recording the words")
     DONE = "done", _("Done")

@@ -99,4 +99,6 @@ def render_artwork(job: StylizationJob, progress: ProgressWriter) -> Rendered:
         )
     except painter.PaintCancelled:
         raise JobCancelled() from None
-    return Rendered(image=result.image, parameters=result.parameters, backend=PIPELINE_BACKEND)
+    # How many times this worker process has loaded weights so far: 1 after any number of jobs.
+    parameters = {**result.parameters, "worker_weight_loads": loader.load_count()}
+    return Rendered(image=result.image, parameters=parameters, backend=PIPELINE_BACKEND)

@@ -7,6 +7,7 @@ item touched leaves exactly one ModerationAction: who, when, what.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
@@ -25,6 +26,7 @@ from memorial.models import (
     Invitation,
     Membership,
     Memorial,
+    MemorialExport,
     ModerationAction,
     Offering,
     Photo,
@@ -32,8 +34,8 @@ from memorial.models import (
     Visibility,
 )
 
-admin.site.site_header = _("Memoria moderation")
-admin.site.site_title = _("Memoria moderation")
+admin.site.site_header = _("%(site)s moderation") % {"site": settings.SITE_NAME}
+admin.site.site_title = admin.site.site_header
 admin.site.index_title = _("Moderation")
 
 MEMORIAL_SEARCH = ("memorial__full_name", "memorial__name_other_script", "memorial__slug")
@@ -597,3 +599,15 @@ class ModerationActionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         except NoReverseMatch:
             return label
         return format_html('<a href="{}">{}</a>', url, label)
+
+
+# --- Downloads of all memories (written by memorial/export.py) -------------------------------
+
+
+@admin.register(MemorialExport)
+class MemorialExportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "memorial", "requested_by", "status", "progress", "size", "expires_at")
+    list_filter = ("status", "created_at")
+    search_fields = MEMORIAL_SEARCH
+    date_hierarchy = "created_at"
+    list_select_related = ("memorial", "requested_by")

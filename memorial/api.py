@@ -231,7 +231,7 @@ class AlbumPhotosView(MemorialAPIMixin, generics.ListCreateAPIView):
         outcomes = photos.add_photos(album=album, uploads=uploads, by=request.user)
         kept = [o for o in outcomes if o.photo is not None]
         if kept:
-            detail = _("%(stored)d photo(s) added, %(duplicates)d already in the album, %(refused)d refused.") % {
+            detail = _("Photos stored: %(stored)d; already in the album: %(duplicates)d; refused: %(refused)d.") % {
                 "stored": sum(1 for o in kept if not o.duplicate),
                 "duplicates": sum(1 for o in kept if o.duplicate),
                 "refused": len(outcomes) - len(kept),

@@ -9,7 +9,19 @@ from __future__ import annotations
 
 import re
 
+from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+class HeldReason(models.TextChoices):
+    """Stored as a code, shown in the reader's language."""
+
+    LINK = "link", _("contains a link")
+    LIVESTREAM = "livestream", _("mentions a livestream")
+    MONEY = "money", _("asks for money or payment details")
+    CARD = "card", _("contains what looks like a card number")
+    LONG_NUMBER = "long_number", _("contains a long number, such as an account number")
+    BANK_ACCOUNT = "bank_account", _("contains what looks like a bank account")
 
 _LINK = re.compile(r"(https?://|www\.|\b[a-z0-9-]+\.(com|net|org|info|live|tv|xyz|ly|me|io|co|kr|site|link|online|top)\b)", re.I)
 _STREAM = re.compile(r"live\s*-?\s*stream|watch\s+(the\s+)?(funeral|service|memorial)\s+(live|online)|streaming|생중계|라이브|실시간\s*중계", re.I)
@@ -36,17 +48,15 @@ def _luhn_ok(number: str) -> bool:
 
 
 def suspicious_reason(message: str) -> str:
-    """Why a message must wait for a person, or "" when nothing looks wrong."""
+    """Why a message must wait for a person (a HeldReason code), or "" when nothing looks wrong."""
     if _LINK.search(message):
-        return str(_("contains a link"))
+        return HeldReason.LINK
     if _STREAM.search(message):
-        return str(_("mentions a livestream"))
+        return HeldReason.LIVESTREAM
     if _MONEY.search(message):
-        return str(_("asks for money or payment details"))
+        return HeldReason.MONEY
     for match in _DIGITS.finditer(message):
-        if _luhn_ok(match.group()):
-            return str(_("contains what looks like a card number"))
-        return str(_("contains a long number, such as an account number"))
+        return HeldReason.CARD if _luhn_ok(match.group()) else HeldReason.LONG_NUMBER
     if _IBAN.search(message):
-        return str(_("contains what looks like a bank account"))
+        return HeldReason.BANK_ACCOUNT
     return ""

@@ -166,8 +166,10 @@ class CondolenceSerializer(serializers.ModelSerializer):
 class ModeratedCondolenceSerializer(CondolenceSerializer):
     """What the memorial's managers see: why a message was held, and how often it was reported."""
 
+    held_reason_display = serializers.CharField(source="get_held_reason_display", read_only=True)
+
     class Meta(CondolenceSerializer.Meta):
-        fields = CondolenceSerializer.Meta.fields + ["held_reason", "report_count"]
+        fields = CondolenceSerializer.Meta.fields + ["held_reason", "held_reason_display", "report_count"]
         read_only_fields = fields
 
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("m/<uslug:slug>/timeline/", views.timeline_add, name="timeline_add"),
     path("m/<uslug:slug>/timeline/<int:event_id>/delete/", views.timeline_delete, name="timeline_delete"),
     path("m/<uslug:slug>/members/", views.members, name="members"),
+    path("m/<uslug:slug>/export/", views.export_page, name="export"),
     path("m/<uslug:slug>/qr.<str:fmt>", views.qr_code, name="qr"),
     path("m/<uslug:slug>/albums/new/", views.album_create, name="album_create"),
     path("m/<uslug:slug>/albums/<int:album_id>/", views.album_detail, name="album"),
@@ -27,4 +28,6 @@ urlpatterns = [
     path("photos/<int:photo_id>/<str:size>.jpg", views.photo_file, name="photo_file"),
     path("photos/<int:photo_id>/original/", views.photo_original, name="photo_original"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation"),
+    path("exports/<int:export_id>/status.json", views.export_status, name="export_status"),
+    path("exports/<int:export_id>/download/", views.export_download, name="export_download"),
 ]

@@ -8,6 +8,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from config import ratelimit
@@ -239,7 +240,7 @@ def photo_upload(request, slug, album_id):
     outcomes = photos.add_photos(album=album, uploads=form.cleaned_data["files"], by=request.user)
     stored = sum(1 for o in outcomes if o.photo and not o.duplicate)
     if stored:
-        messages.success(request, _("%(count)d photo(s) added.") % {"count": stored})
+        messages.success(request, ngettext("%(count)d photo added.", "%(count)d photos added.", stored) % {"count": stored})
     for outcome in outcomes:
         if outcome.duplicate:
             messages.info(request, _("%(name)s is already in this album.") % {"name": outcome.name})
@@ -403,11 +404,11 @@ def qr_code(request, slug, fmt):
 
 # --- Download all memories ---------------------------------------------------------------------
 
-from django.http import JsonResponse  # noqa: E402
-from django.utils.text import slugify  # noqa: E402
+from django.http import JsonResponse
+from django.utils.text import slugify
 
-from memorial import export as exporting  # noqa: E402
-from memorial.models import MemorialExport  # noqa: E402
+from memorial import export as exporting
+from memorial.models import MemorialExport
 
 
 def _export(request, export_id):

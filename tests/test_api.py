@@ -378,7 +378,7 @@ def test_a_message_that_looks_like_a_scam_waits_for_the_family(api, people, memo
 
     api.force_login(people["manager"])
     [held] = api.get(f"{API}/memorials/{memorial.slug}/condolences/").json()["results"]
-    assert held["status"] == "pending" and held["held_reason"] == "contains a link"
+    assert held["status"] == "pending" and held["held_reason"] == "link" and held["held_reason_display"] == "contains a link"
     assert api.post(f"{API}/condolences/{held['id']}/reject/", {"note": "scam"}, format="json").json()["status"] == "rejected"
 
 

@@ -57,7 +57,7 @@ def test_a_family_builds_a_memorial_together(live_server, browser, tmp_path, art
     owner.locator("#gallery a", has_text="사진").click()
     owner.locator("input[type=file]").set_input_files(photo_files(tmp_path, 3, "owner"))
     owner.get_by_role("button", name="Upload").click()
-    owner.wait_for_selector("text=3 photo(s) added.")
+    owner.wait_for_selector("text=3 photos added.")
     assert Photo.objects.count() == 3
 
     owner.goto(base + memorial.get_absolute_url())
@@ -75,7 +75,7 @@ def test_a_family_builds_a_memorial_together(live_server, browser, tmp_path, art
     cousin.locator("#gallery a", has_text="사진").click()
     cousin.locator("input[type=file]").set_input_files(photo_files(tmp_path, 1, "cousin"))
     cousin.get_by_role("button", name="Upload").click()
-    cousin.wait_for_selector("text=1 photo(s) added.")
+    cousin.wait_for_selector("text=1 photo added.")
     assert Photo.objects.count() == 4
 
     guest = browser.new_context(viewport={"width": 390, "height": 844}).new_page()

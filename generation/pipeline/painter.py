@@ -1,0 +1,233 @@
+"""Turn a photo into a painting: annotators -> three ControlNets -> SD 1.5 img2img + style LoRA.
+
+The vocabulary follows the AUTOMATIC1111 img2img call the method started from:
+denoising strength = ``strength``, cfg = ``guidance_scale``, ControlNet weight =
+``control_scales[i]`` (OpenPose, LeReS depth, M-LSD lines, in that order).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PIL import Image
+
+from generation.pipeline.loader import CONTROL_NAMES, LoadedModels
+from generation.pipeline.styles import apply_style
+
+MAX_STEPS = 150
+MAX_LONG_SIDE = 2048
+MAX_SEED = 2**63 - 1
+
+
+class PaintCancelled(Exception):
+    """``should_stop()`` answered True; no painting was made."""
+
+
+@dataclass(frozen=True)
+class PaintRequest:
+    image: Image.Image  # the photo, RGB, upright
+    prompt: str
+    negative_prompt: str
+    lora_name: str | None
+    lora_path: str | None  # None: the base model paints, adapters off
+    lora_scale: float
+    strength: float  # img2img denoising strength, (0, 1]
+    steps: int  # img2img runs int(steps * strength) of them
+    guidance_scale: float
+    control_scales: tuple[float, float, float]  # openpose, depth, mlsd; 0 switches that control off
+    seed: int
+    long_side: int = 768  # of the painting, rounded down to a multiple of 8
+
+    def __post_init__(self):
+        check_request(self)
+
+
+@dataclass(frozen=True)
+class PaintResult:
+    image: Image.Image  # exactly output_size(...) of the photo
+    parameters: dict  # JSON-able: what was used, and how long it took
+
+
+def check_request(r: PaintRequest) -> None:
+    """Raise ``ValueError`` naming the first bad value (the spirit of diffusers' check_inputs)."""
+    if not isinstance(r.image, Image.Image):
+        raise ValueError(f"image must be a PIL image, got {type(r.image).__name__}")  # noqa: TRY004 (one error type for every bad value)
+    if min(r.image.size) < 8:
+        raise ValueError(f"image must be at least 8x8 pixels, got {r.image.width}x{r.image.height}")
+    for name in ("prompt", "negative_prompt"):
+        if not isinstance(getattr(r, name), str):
+            raise ValueError(f"{name} must be a string, got {getattr(r, name)!r}")  # noqa: TRY004 (one error type for every bad value)
+    if r.lora_path is not None and not r.lora_name:
+        raise ValueError(f"lora_name is needed with lora_path {r.lora_path!r}")
+    _number("lora_scale", r.lora_scale, 0.0, 2.0)
+    _number("strength", r.strength, 0.0, 1.0, low_open=True)
+    _integer("steps", r.steps, 1, MAX_STEPS)
+    if int(r.steps * r.strength) < 1:
+        raise ValueError(
+            f"steps * strength must be at least 1 (img2img runs int(steps * strength) steps), "
+            f"got steps={r.steps}, strength={r.strength}"
+        )
+    _number("guidance_scale", r.guidance_scale, 0.0, 30.0)
+    scales = r.control_scales
+    if not isinstance(scales, (tuple, list)) or len(scales) != len(CONTROL_NAMES):
+        raise ValueError(f"control_scales must be three numbers ({', '.join(CONTROL_NAMES)}), got {scales!r}")
+    for name, value in zip(CONTROL_NAMES, scales):
+        _number(f"control_scales[{name}]", value, 0.0, 2.0)
+    _integer("seed", r.seed, 0, MAX_SEED)
+    _integer("long_side", r.long_side, 8, MAX_LONG_SIDE)  # output_size rounds it down to a multiple of 8
+
+
+def _number(name, value, low, high, low_open=False):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    if value < low or value > high or (low_open and value == low):
+        bracket = "(" if low_open else "["
+        raise ValueError(f"{name} must be in {bracket}{low}, {high}], got {value!r}")
+
+
+def _integer(name, value, low, high):
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an integer, got {value!r}")  # noqa: TRY004 (one error type for every bad value)
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value!r}")
+
+
+def output_size(width: int, height: int, long_side: int) -> tuple[int, int]:
+    """The painting's size: the photo's aspect, the long side ``long_side`` (rounded down to a
+    multiple of 8), the short side the nearest multiple of 8 (at least 8)."""
+    if width <= 0 or height <= 0:
+        raise ValueError(f"width and height must be positive, got {width}x{height}")
+    long_side -= long_side % 8
+    if long_side < 8:
+        raise ValueError(f"long_side must be at least 8, got {long_side}")
+    short = min(width, height) * long_side / max(width, height)
+    short = max(8, round(short / 8) * 8)
+    return (long_side, short) if width >= height else (short, long_side)
+
+
+def prepare_controls(models: LoadedModels, image: Image.Image, scales) -> list[Image.Image]:
+    """The three control images at ``image``'s size (pass the photo already at the output
+    size). An annotator whose scale is 0 is not run: its control is a black image."""
+    return _prepare_controls(models, image, scales)[0]
+
+
+def _prepare_controls(models, image, scales, should_stop=None):
+    image = image.convert("RGB")
+    size = image.size
+    resolution = min(size)  # controlnet-aux resizes the short side to this (a multiple of 64)
+    images, seconds = [], {}
+    for name, scale in zip(CONTROL_NAMES, scales):
+        if not scale:
+            images.append(Image.new("RGB", size))
+            continue
+        _check_stop(should_stop)
+        started = time.perf_counter()
+        detector = models.annotators[name]
+        if name == "openpose":
+            control = detector(image, detect_resolution=resolution, image_resolution=resolution,
+                               include_body=True, include_hand=False, include_face=False)
+        elif name == "depth":
+            control = detector(image, thr_a=0, thr_b=0, boost=False, detect_resolution=resolution,
+                               image_resolution=resolution)
+        else:  # mlsd: note that controlnet-aux returns a blank map if its model raises
+            control = detector(image, thr_v=0.1, thr_d=0.1, detect_resolution=resolution,
+                               image_resolution=resolution)
+        control = control.convert("RGB")
+        if control.size != size:
+            control = control.resize(size, Image.BILINEAR)
+        images.append(control)
+        models.annotator_runs[name] += 1
+        seconds[name] = round(time.perf_counter() - started, 4)
+    return images, seconds
+
+
+def _check_stop(should_stop):
+    if should_stop is not None and should_stop():
+        raise PaintCancelled("the painting was cancelled")
+
+
+def paint(
+    models: LoadedModels,
+    request: PaintRequest,
+    *,
+    on_step: Callable[[float], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> PaintResult:
+    """Paint ``request.image`` in the requested style.
+
+    ``on_step(fraction)`` is called after each denoising step (0 < fraction <= 1); the caller
+    throttles what it writes. ``should_stop()`` is asked before each annotator and after each
+    step; True stops the run and raises ``PaintCancelled``.
+    """
+    import torch
+
+    check_request(request)
+    _check_stop(should_stop)
+    width, height = output_size(request.image.width, request.image.height, request.long_side)
+    photo = request.image.convert("RGB").resize((width, height), Image.LANCZOS)
+
+    with models.lock:  # one painting at a time per pipeline (styles switch shared state)
+        started = time.perf_counter()
+        controls, control_seconds = _prepare_controls(models, photo, request.control_scales, should_stop)
+        controls_done = time.perf_counter()
+        adapter = apply_style(models, request.lora_name, request.lora_path, request.lora_scale)
+
+        def step_end(pipe, step, timestep, callback_kwargs):
+            if on_step is not None:
+                on_step(min(1.0, (step + 1) / max(1, pipe.num_timesteps)))
+            if should_stop is not None and should_stop():
+                # diffusers' own stop flag; raising as well skips the VAE decode of a
+                # painting nobody wants (the loop would otherwise run on to decode it).
+                pipe._interrupt = True
+                raise PaintCancelled("the painting was cancelled")
+            return callback_kwargs
+
+        pipe = models.pipe
+        output = pipe(
+            prompt=request.prompt,
+            negative_prompt=request.negative_prompt or None,
+            image=photo,
+            control_image=controls,
+            height=height,
+            width=width,
+            strength=request.strength,
+            num_inference_steps=request.steps,
+            guidance_scale=request.guidance_scale,
+            controlnet_conditioning_scale=[float(s) for s in request.control_scales],
+            control_guidance_start=[0.0] * len(CONTROL_NAMES),
+            control_guidance_end=[1.0] * len(CONTROL_NAMES),
+            generator=torch.Generator(device="cpu").manual_seed(request.seed),
+            callback_on_step_end=step_end,
+            output_type="pil",
+        )
+        steps_run = pipe.num_timesteps
+        finished = time.perf_counter()
+
+    image = output.images[0]
+    if image.size != (width, height):  # not expected: the pipeline paints at height x width
+        image = image.resize((width, height), Image.LANCZOS)
+    parameters = {
+        "prompt": request.prompt,
+        "negative_prompt": request.negative_prompt,
+        "steps": request.steps,
+        "steps_run": steps_run,
+        "strength": request.strength,
+        "guidance_scale": request.guidance_scale,
+        "control_scales": dict(zip(CONTROL_NAMES, (float(s) for s in request.control_scales))),
+        "seed": request.seed,
+        "width": width,
+        "height": height,
+        "lora": None if adapter is None else {"name": request.lora_name, "scale": request.lora_scale},
+        "scheduler": type(pipe.scheduler).__name__,
+        "device": models.device,
+        "dtype": str(models.dtype).removeprefix("torch."),
+        "timings": {
+            "controls": control_seconds,  # only the annotators that ran
+            "controls_total": round(controls_done - started, 4),
+            "painting": round(finished - controls_done, 4),
+        },
+    }
+    return PaintResult(image=image, parameters=parameters)

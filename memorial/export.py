@@ -1,0 +1,476 @@
+"""Download all memories: one zip of a memorial, packed in the background for its managers.
+
+A manager asks (`request_export`): the export is recorded, then queued once the record is
+committed. The worker claims it (queued -> running in one conditional UPDATE) and packs the
+zip file by file from storage into a temporary file, so memory stays small however large the
+memorial is (`build_export`). The zip lives in the default storage until `expires_at`; the
+hourly clean-up deletes it then, and fails exports whose worker stopped.
+
+Layout of the zip (every path inside is made from ids, never from what people typed):
+
+    README.txt            what is in here, and what was left out
+    memorial.json         everything as data (format "memoria-export/1")
+    index.html            a page that opens in a browser with no server and no network
+    originals/photo-<id>.<ext>       the photos exactly as uploaded
+    photos/photo-<id>.jpg            screen-size copies, which index.html shows
+    artworks/artwork-<id>.png        the paintings
+    narrations/artwork-<id>.<ext>    the recorded tribute words
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import re
+import shutil
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django_q.tasks import async_task
+
+from memorial.markdown import render_markdown
+from memorial.models import Condolence, Memorial, MemorialExport, Photo, export_path
+from memorial.offerings import offering_counts
+
+log = logging.getLogger(__name__)
+
+FORMAT = "memoria-export/1"
+PROGRESS_WRITES_PER_SECOND = 4
+# A running export whose worker has not written for this long has stopped (killed, or the machine went away).
+STALE_AFTER = timedelta(minutes=15)
+HISTORY_SIZE = 10
+CHUNK = 1024 * 1024
+ACTIVE = (MemorialExport.Status.QUEUED, MemorialExport.Status.RUNNING)
+_EXTENSION = re.compile(r"^[a-z0-9]{1,8}$")
+_AUDIO_EXTENSIONS = {"audio/mpeg": "mp3", "audio/ogg": "ogg", "audio/wav": "wav", "audio/x-wav": "wav", "audio/mp4": "m4a"}
+
+
+def time_to_live() -> timedelta:
+    return timedelta(hours=getattr(settings, "EXPORT_TTL_HOURS", 48))
+
+
+# --- Asking for one ----------------------------------------------------------------------------
+
+
+def enqueue(export_id: int) -> None:
+    async_task("memorial.export_tasks.build_export", export_id, task_name=f"export-{export_id}", group="export")
+
+
+def request_export(*, memorial: Memorial, by) -> MemorialExport:
+    """Record an export and queue it after the commit. One at a time per memorial: while one is
+    being packed, asking again returns that one."""
+    fail_stale_exports(memorial=memorial)
+    with transaction.atomic():
+        active = MemorialExport.objects.filter(memorial=memorial, status__in=ACTIVE).first()
+        if active is not None:
+            return active
+        export = MemorialExport.objects.create(
+            memorial=memorial, requested_by=by, expires_at=timezone.now() + time_to_live()
+        )
+        transaction.on_commit(lambda: enqueue(export.pk))
+    return export
+
+
+def exports_of(memorial: Memorial):
+    return MemorialExport.objects.filter(memorial=memorial).select_related("requested_by")[:HISTORY_SIZE]
+
+
+def is_available(export: MemorialExport) -> bool:
+    return export.status == MemorialExport.Status.SUCCEEDED and bool(export.file) and not export.is_expired
+
+
+def export_status(export: MemorialExport) -> dict:
+    """What the progress bar polls."""
+    available = is_available(export)
+    return {
+        "id": export.pk,
+        "status": export.status,
+        "status_display": export.get_status_display(),
+        "progress": export.progress,
+        "finished": export.is_finished,
+        "size": export.size,
+        "size_display": filesizeformat(export.size) if export.size else "",
+        "created_at": export.created_at.isoformat(),
+        "finished_at": export.finished_at.isoformat() if export.finished_at else None,
+        "expires_at": export.expires_at.isoformat() if export.expires_at else None,
+        "expired": export.status == MemorialExport.Status.SUCCEEDED and not available,
+        "error": export.error,
+        "download_url": reverse("memorial:export_download", args=[export.pk]) if available else None,
+    }
+
+
+# --- The worker's side -------------------------------------------------------------------------
+
+
+def claim(export_id: int) -> MemorialExport | None:
+    """queued -> running, in one conditional UPDATE. None when another worker has it, or it ended."""
+    now = timezone.now()
+    claimed = MemorialExport.objects.filter(pk=export_id, status=MemorialExport.Status.QUEUED).update(
+        status=MemorialExport.Status.RUNNING, started_at=now, heartbeat_at=now, progress=0, error=""
+    )
+    if claimed != 1:
+        return None
+    return MemorialExport.objects.select_related("memorial").get(pk=export_id)
+
+
+class ProgressWriter:
+    """Writes the progress (and so the heartbeat) at most a few times a second."""
+
+    def __init__(self, export: MemorialExport, total: int, *, clock=time.monotonic):
+        self.export, self.total, self.clock = export, max(total, 1), clock
+        self.done = 0
+        self.writes = 0
+        self._last_write = None
+        self._last_value = export.progress
+
+    def advance(self, steps: int = 1) -> None:
+        self.done += steps
+        value = min(99, self.done * 100 // self.total)
+        now = self.clock()
+        if value == self._last_value:
+            return
+        if self._last_write is not None and now - self._last_write < 1 / PROGRESS_WRITES_PER_SECOND:
+            return
+        MemorialExport.objects.filter(pk=self.export.pk, status=MemorialExport.Status.RUNNING).update(
+            progress=value, heartbeat_at=timezone.now()
+        )
+        self._last_write, self._last_value = now, value
+        self.writes += 1
+
+
+@dataclass
+class _Entry:
+    arcname: str
+    storage: object
+    name: str
+    compression: int = zipfile.ZIP_STORED
+
+
+@dataclass
+class _Contents:
+    data: dict
+    files: list[_Entry] = field(default_factory=list)
+    left_out: dict = field(default_factory=dict)
+
+
+def build_export(export: MemorialExport, *, clock=time.monotonic) -> MemorialExport | None:
+    """Pack the zip of a claimed (running) export and store it. Returns the finished export, or
+    None when it was taken back meanwhile (then nothing is kept)."""
+    memorial = export.memorial
+    with translation.override(memorial.language):
+        contents = collect(memorial)
+        progress = ProgressWriter(export, total=len(contents.files) + 3, clock=clock)
+        stamp = timezone.localtime().timetuple()[:6]
+        with tempfile.TemporaryFile(suffix=".zip") as spool:
+            with zipfile.ZipFile(spool, "w", allowZip64=True) as archive:
+                missing = []
+                for entry in contents.files:
+                    if not _copy_into(archive, entry, stamp):
+                        missing.append(entry.arcname)
+                    progress.advance()
+                data = _without(contents.data, set(missing))
+                data["missing_files"] = missing
+                _write_text(archive, "memorial.json", json.dumps(data, ensure_ascii=False, indent=2), stamp)
+                progress.advance()
+                page = render_to_string("memorial/export_offline.html", {"data": data, "site_name": settings.SITE_NAME})
+                _write_text(archive, "index.html", page, stamp)
+                progress.advance()
+                _write_text(archive, "README.txt", readme(data, contents.left_out, missing), stamp)
+            size = spool.tell()
+            spool.seek(0)
+            name = default_storage.save(export_path(export, "export.zip"), File(spool, name="export.zip"))
+    now = timezone.now()
+    finished = MemorialExport.objects.filter(pk=export.pk, status=MemorialExport.Status.RUNNING).update(
+        status=MemorialExport.Status.SUCCEEDED, progress=100, file=name, size=size,
+        finished_at=now, heartbeat_at=now, expires_at=now + time_to_live(), error="",
+    )
+    if not finished:
+        with contextlib.suppress(Exception):
+            default_storage.delete(name)
+        return None
+    export.refresh_from_db()
+    return export
+
+
+def record_failure(export: MemorialExport, error: BaseException) -> None:
+    log.exception("export %s failed", export.pk, exc_info=error)
+    message = f"The download could not be prepared: {error.__class__.__name__}: {error}"[:2000]
+    MemorialExport.objects.filter(pk=export.pk, status=MemorialExport.Status.RUNNING).update(
+        status=MemorialExport.Status.FAILED, error=message, finished_at=timezone.now()
+    )
+
+
+def _copy_into(archive: zipfile.ZipFile, entry: _Entry, stamp) -> bool:
+    """Stream one stored file into the zip. False when it is missing from storage."""
+    try:
+        size = entry.storage.size(entry.name)
+        source = entry.storage.open(entry.name, "rb")
+    except FileNotFoundError:
+        log.warning("export: %s is missing from storage", entry.name)
+        return False
+    info = zipfile.ZipInfo(entry.arcname, stamp)
+    info.compress_type = entry.compression
+    info.external_attr = 0o644 << 16
+    info.file_size = size
+    with source, archive.open(info, "w") as target:
+        shutil.copyfileobj(source, target, CHUNK)
+    return True
+
+
+def _write_text(archive: zipfile.ZipFile, arcname: str, text: str, stamp) -> None:
+    info = zipfile.ZipInfo(arcname, stamp)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    archive.writestr(info, text.encode("utf-8"))
+
+
+def _without(value, missing: set):
+    """The data with references to files that could not be packed set to None."""
+    if isinstance(value, dict):
+        return {key: _without(item, missing) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without(item, missing) for item in value]
+    if isinstance(value, str) and value in missing:
+        return None
+    return value
+
+
+# --- What goes in ------------------------------------------------------------------------------
+
+
+def _extension(name: str, default: str) -> str:
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name.rsplit("/", 1)[-1] else ""
+    return extension if _EXTENSION.match(extension) else default
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _date(value, precision, display):
+    return {"date": _iso(value), "precision": precision, "display": display} if value else None
+
+
+def collect(memorial: Memorial) -> _Contents:
+    """Everything to pack, as JSON-ready data and a list of files (read in a fixed number of queries)."""
+    from generation.models import Artwork  # the generation app builds on this one
+
+    contents = _Contents(data={})
+    files = contents.files
+
+    photos = list(
+        Photo.objects.filter(album__memorial=memorial).select_related("album").order_by("album__created_at", "album_id", "created_at", "pk")
+    )
+    shown = [photo for photo in photos if not photo.hidden]
+    shown_ids = {photo.pk for photo in shown}
+    screen_of = {}
+    photos_by_album: dict[int, list] = {}
+    for photo in shown:
+        original = f"originals/photo-{photo.pk}.{_extension(photo.original.name, 'bin')}"
+        screen = f"photos/photo-{photo.pk}.jpg"
+        files.append(_Entry(original, photo.original.storage, photo.original.name))
+        files.append(_Entry(screen, photo.screen.storage, photo.screen.name))
+        screen_of[photo.pk] = screen
+        photos_by_album.setdefault(photo.album_id, []).append({
+            "id": photo.pk,
+            "caption": photo.caption,
+            "taken_at": _iso(photo.taken_at),
+            "taken_display": timezone.localtime(photo.taken_at).date().isoformat() if photo.taken_at else "",
+            "uploaded_at": _iso(photo.created_at),
+            "original_name": photo.original_name,
+            "original_format": photo.original_format,
+            "width": photo.width,
+            "height": photo.height,
+            "sha256": photo.sha256,
+            "original": original,
+            "screen": screen,
+            "screen_width": photo.screen_width,
+            "screen_height": photo.screen_height,
+        })
+
+    albums = [
+        {"id": album.pk, "title": album.title, "description": album.description, "photos": photos_by_album.get(album.pk, [])}
+        for album in memorial.albums.all()
+    ]
+
+    artworks = []
+    all_artworks = list(
+        Artwork.objects.filter(memorial=memorial)
+        .select_related("style", "tribute", "tribute__narration")
+        .order_by("created_at", "pk")
+    )
+    for artwork in all_artworks:
+        if artwork.photo_id not in shown_ids:
+            continue
+        image = f"artworks/artwork-{artwork.pk}.{_extension(artwork.image.name, 'png')}"
+        files.append(_Entry(image, artwork.image.storage, artwork.image.name))
+        tribute = getattr(artwork, "tribute", None)
+        narration = getattr(tribute, "narration", None) if tribute else None
+        narration_data = None
+        if narration is not None and narration.audio:
+            default = _AUDIO_EXTENSIONS.get(narration.content_type, "mp3")
+            audio = f"narrations/artwork-{artwork.pk}.{_extension(narration.audio.name, default)}"
+            files.append(_Entry(audio, narration.audio.storage, narration.audio.name))
+            narration_data = {
+                "file": audio, "content_type": narration.content_type, "duration_s": round(narration.duration_s, 2),
+                "engine": narration.engine, "voice": narration.voice, "language": narration.language,
+            }
+        artworks.append({
+            "id": artwork.pk,
+            "photo_id": artwork.photo_id,
+            "photo": screen_of.get(artwork.photo_id),
+            "style": {"name": artwork.style.name, "slug": artwork.style.slug},
+            "backend": artwork.backend,
+            "painterly_filter": artwork.is_filter,
+            "made_by": "the light painterly filter (no diffusion model was configured)" if artwork.is_filter
+            else f"the diffusion pipeline ({artwork.backend})",
+            "published": artwork.published,
+            "created_at": _iso(artwork.created_at),
+            "image": image,
+            "width": artwork.width,
+            "height": artwork.height,
+            "tribute": {"text": tribute.text, "language": tribute.language, "writer": tribute.writer} if tribute else None,
+            "narration": narration_data,
+        })
+
+    condolences = Condolence.objects.filter(memorial=memorial).select_related("author").order_by("created_at", "pk")
+    published, held = [], 0
+    for condolence in condolences:
+        if condolence.status != Condolence.Status.PUBLISHED:
+            held += 1
+            continue
+        published.append({
+            "name": condolence.display_name,
+            "message": condolence.message,
+            "created_at": _iso(condolence.created_at),
+            "date_display": timezone.localtime(condolence.created_at).date().isoformat(),
+        })
+
+    cover = memorial.cover_photo_id if memorial.cover_photo_id in shown_ids else None
+    contents.data = {
+        "format": FORMAT,
+        "exported_at": timezone.now().isoformat(),
+        "memorial": {
+            "id": memorial.pk,
+            "full_name": memorial.full_name,
+            "name_other_script": memorial.name_other_script,
+            "slug": memorial.slug,
+            "address": settings.SITE_URL + memorial.get_absolute_url(),
+            "born": _date(memorial.born_on, memorial.born_precision, memorial.born_display),
+            "died": _date(memorial.died_on, memorial.died_precision, memorial.died_display),
+            "place": memorial.place,
+            "language": memorial.language,
+            "visibility": memorial.visibility,
+            "created_at": _iso(memorial.created_at),
+            "cover_photo": screen_of.get(cover),
+            "life_story": {"markdown": memorial.life_story, "html": str(render_markdown(memorial.life_story))},
+        },
+        "timeline": [
+            {
+                "kind": event.kind, "kind_display": str(event.get_kind_display()),
+                "date": event.happened_on.isoformat(), "precision": event.precision, "date_display": event.date_display,
+                "title": event.title, "description": event.description,
+            }
+            for event in memorial.events.all()
+        ],
+        "albums": albums,
+        "artworks": artworks,
+        "condolences": published,
+        "offerings": offering_counts(memorial),
+    }
+    contents.left_out = {
+        "hidden_photos": len(photos) - len(shown),
+        "artworks_of_hidden_photos": len(all_artworks) - len(artworks),
+        "condolences_not_published": held,
+    }
+    contents.data["left_out"] = dict(contents.left_out)
+    return contents
+
+
+def readme(data: dict, left_out: dict, missing: list[str]) -> str:
+    memorial = data["memorial"]
+    photos = sum(len(album["photos"]) for album in data["albums"])
+    lines = [
+        f"All memories of {memorial['full_name']}",
+        f"Downloaded from {settings.SITE_NAME} on {data['exported_at'][:10]}.",
+        "",
+        "Open index.html in any web browser: it works without a network connection.",
+        "",
+        "What is in here:",
+        "  index.html       the memorial as a page: life story, timeline, photos, paintings, messages",
+        "  memorial.json    the same as data, for other programs (format " + FORMAT + ")",
+        f"  originals/       {photos} photo(s) exactly as they were uploaded (with their metadata, such as where they were taken)",
+        "  photos/          the same photos at screen size",
+        f"  artworks/        {len(data['artworks'])} painting(s) made from the photos",
+        "  narrations/      the tribute words of each painting, spoken",
+        "",
+        "Files are named by number (photo-12.jpg, artwork-3.png); memorial.json and index.html say which is which.",
+        "",
+        "What was left out:",
+        (
+            f"  {left_out['hidden_photos']} photo(s) hidden by a moderator, "
+            f"and {left_out['artworks_of_hidden_photos']} painting(s) made from them;"
+        ),
+        (
+            f"  {left_out['condolences_not_published']} message(s) that were not published "
+            "(waiting for approval, rejected, or hidden after reports)."
+        ),
+    ]
+    if missing:
+        lines += ["", "These files could not be found in storage when the download was made:"]
+        lines += [f"  {name}" for name in missing]
+    return "\n".join(lines) + "\n"
+
+
+# --- Expiry and clean-up -----------------------------------------------------------------------
+
+
+def expired_exports():
+    """Exports past their time whose zip is still stored."""
+    return MemorialExport.objects.filter(expires_at__lte=timezone.now()).exclude(file="")
+
+
+def delete_expired_exports() -> int:
+    """Delete the zips of expired exports; the records stay, so the page can say they expired."""
+    count = 0
+    for export in expired_exports():
+        name = export.file.name
+        if MemorialExport.objects.filter(pk=export.pk, file=name).update(file="") != 1:
+            continue
+        try:
+            export.file.storage.delete(name)
+        except FileNotFoundError:
+            pass
+        except Exception:  # a storage outage: the orphan is reported, the next run goes on
+            log.exception("could not delete export %s (%s)", export.pk, name)
+        count += 1
+    return count
+
+
+def fail_stale_exports(*, memorial: Memorial | None = None) -> list[int]:
+    """Running exports whose worker stopped writing are failed with a reason (never stuck 'running')."""
+    stale = MemorialExport.objects.filter(
+        status=MemorialExport.Status.RUNNING, heartbeat_at__lt=timezone.now() - STALE_AFTER
+    )
+    if memorial is not None:
+        stale = stale.filter(memorial=memorial)
+    ids = list(stale.values_list("pk", flat=True))
+    if ids:
+        MemorialExport.objects.filter(pk__in=ids, status=MemorialExport.Status.RUNNING).update(
+            status=MemorialExport.Status.FAILED,
+            finished_at=timezone.now(),
+            error="The download stopped before it was ready (the worker was interrupted). Please ask for a new one.",
+        )
+    return ids
