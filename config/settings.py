@@ -175,6 +175,10 @@ JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1)
 ARTWORK_WEBHOOK_URL = env_str("ARTWORK_WEBHOOK_URL")
 ARTWORK_WEBHOOK_SECRET = env_str("ARTWORK_WEBHOOK_SECRET", "")
 ARTWORK_WEBHOOK_ALLOW_PRIVATE = env_bool("ARTWORK_WEBHOOK_ALLOW_PRIVATE", False)
+# Style training: uploaded dataset zips, and how long one training may run in the worker.
+TRAINING_ZIP_MAX_BYTES = env_int("TRAINING_ZIP_MAX_BYTES", 4 * 1024**3, minimum=1024)
+TRAINING_ZIP_MAX_FILES = env_int("TRAINING_ZIP_MAX_FILES", 20_000, minimum=1)
+TRAINING_TIMEOUT = env_int("TRAINING_TIMEOUT", 24 * 3600, minimum=60)
 # Tribute writers and speech engines.
 TRIBUTE_WRITER = env_choice("TRIBUTE_WRITER", "builtin", ("builtin", "llm"))
 TRIBUTE_LLM_BASE_URL = env_str("TRIBUTE_LLM_BASE_URL", "http://127.0.0.1:11434/v1")

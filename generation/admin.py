@@ -8,7 +8,12 @@ it (`services.retry_job`, `services.publish_artwork`, `services.delete_artwork`)
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils.safestring import mark_safe
 from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
@@ -25,6 +30,9 @@ from generation.models import (
     StylizationJob,
     TributeText,
 )
+from generation.training.plot import loss_curve_svg
+from generation.training.records import OptimizerChoice, TrainingRun
+from generation.training.service import UnsafeZipError, start_training_from_zip
 from memorial import moderation
 
 MEMORIAL_SEARCH = ("memorial__full_name", "memorial__name_other_script", "memorial__slug")
@@ -419,3 +427,73 @@ class NarrationAdmin(admin.ModelAdmin):
     @admin.display(description=_("words"))
     def words(self, narration):
         return Truncator(narration.tribute.text).words(40, truncate="…")
+
+
+# --- Style training ---------------------------------------------------------------------------
+
+
+class TrainingStartForm(forms.Form):
+    """Start a training from a zip of images with one caption .txt each (kohya-ss layout)."""
+
+    name = forms.CharField(label=_("Style name"), max_length=80)
+    dataset = forms.FileField(label=_("Dataset (.zip)"), help_text=_("Images, each with a caption file of the same name ending .txt."))
+    trigger_words = forms.CharField(label=_("Trigger word"), max_length=200, required=False)
+    rank = forms.IntegerField(label=_("LoRA rank"), initial=8, min_value=1, max_value=128)
+    learning_rate = forms.FloatField(label=_("Learning rate"), initial=1e-4, min_value=1e-7, max_value=1.0)
+    batch_size = forms.IntegerField(label=_("Batch size"), initial=4, min_value=1, max_value=64)
+    optimizer = forms.ChoiceField(label=_("Optimizer"), choices=OptimizerChoice.choices, initial=OptimizerChoice.ADAMW8BIT)
+    max_steps = forms.IntegerField(label=_("Steps"), initial=2000, min_value=1, max_value=1_000_000)
+    resolution = forms.IntegerField(label=_("Resolution"), initial=512, min_value=8, max_value=2048)
+    seed = forms.IntegerField(label=_("Seed"), initial=0, min_value=0)
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(admin.ModelAdmin):
+    list_display = ("name", "status", "progress_display", "optimizer_used", "last_loss_display", "created_at", "style")
+    list_filter = ("status", "optimizer_used")
+    search_fields = ("name", "error")
+    readonly_fields = [f.name for f in TrainingRun._meta.fields] + ["progress_display", "loss_curve"]
+    fieldsets = (
+        (None, {"fields": ("name", "status", "progress_display", "loss_curve", "error", "style")}),
+        (_("Recipe"), {"fields": ("rank", "alpha", "learning_rate", "batch_size", "grad_accum", "optimizer",
+                                  "optimizer_used", "max_steps", "epochs", "resolution", "seed", "snr_gamma",
+                                  "mixed_precision", "mixed_precision_used")}),
+        (_("Files"), {"fields": ("dataset_path", "output_dir", "lora_path", "optimizer_note")}),
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        known = {f.name for f in TrainingRun._meta.fields} | {"progress_display", "loss_curve"}
+        return [(title, {"fields": [f for f in opts["fields"] if f in known]}) for title, opts in self.fieldsets]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("progress"))
+    def progress_display(self, run):
+        return format_html("{} / {} ({}%)", run.step, run.total_steps, run.progress)
+
+    @admin.display(description=_("last loss"))
+    def last_loss_display(self, run):
+        return "" if run.last_loss is None else f"{run.last_loss:.4f}"
+
+    @admin.display(description=_("loss per step"))
+    def loss_curve(self, run):
+        return mark_safe(loss_curve_svg(run.losses)) or _("No steps yet.")  # numbers only: see plot.py
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = TrainingStartForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = dict(form.cleaned_data)
+            upload = data.pop("dataset")
+            try:
+                run = start_training_from_zip(upload, data.pop("name"), by=request.user, **data)
+            except UnsafeZipError as exc:
+                form.add_error("dataset", str(exc))
+            else:
+                self.message_user(request, _("The training was queued; this page shows its progress."), messages.SUCCESS)
+                return redirect(reverse("admin:generation_trainingrun_change", args=[run.pk]))
+        context = {**self.admin_site.each_context(request), "title": _("Train a new style"), "form": form,
+                   "opts": self.model._meta}
+        return TemplateResponse(request, "admin/generation/trainingrun/start.html", context)

@@ -174,3 +174,4 @@ class Narration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.engine} {self.duration_s:.1f}s"
+from generation.training.records import TrainingRun  # noqa: E402,F401
