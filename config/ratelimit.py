@@ -26,7 +26,8 @@ class RateLimited(Exception):
 
 
 def client_ip(request) -> str:
-    # The proxy in front (deploy/nginx) sets REMOTE_ADDR to the real address with its realip module.
+    # Behind the proxy, deploy/gunicorn.conf.py copies nginx's X-Real-IP into REMOTE_ADDR for
+    # requests from trusted proxy addresses only, so a client cannot choose its own address.
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 

@@ -142,6 +142,8 @@ PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 30 * 1024 * 1024, minimum=1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 100_000_000, minimum=10_000)
 PHOTO_SCREEN_SIZE = env_int("PHOTO_SCREEN_SIZE", 2048, minimum=256)
 PHOTO_THUMB_SIZE = env_int("PHOTO_THUMB_SIZE", 480, minimum=64)
+# Files in one upload request (deploy/nginx allows PHOTO_MAX_BYTES times this, plus overhead).
+PHOTO_MAX_FILES_PER_UPLOAD = env_int("PHOTO_MAX_FILES_PER_UPLOAD", 10, minimum=1)
 
 CONDOLENCE_REPORT_THRESHOLD = env_int("CONDOLENCE_REPORT_THRESHOLD", 3, minimum=1)
 GUEST_CONDOLENCES_PER_HOUR = env_int("GUEST_CONDOLENCES_PER_HOUR", 5, minimum=1)
@@ -171,6 +173,9 @@ LORA_ROOT = Path(env_str("LORA_ROOT", str(BASE_DIR / "models" / "loras")))
 JOB_HEARTBEAT_SECONDS = env_int("JOB_HEARTBEAT_SECONDS", 10, minimum=1)
 JOB_STALE_AFTER_SECONDS = env_int("JOB_STALE_AFTER_SECONDS", 120, minimum=2)
 JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1)
+# A queued job whose message has waited this long is sent again (Redis loses the messages a
+# killed worker had taken; a duplicate is harmless).
+JOB_RESEND_AFTER_SECONDS = env_int("JOB_RESEND_AFTER_SECONDS", 900, minimum=2)
 # Where finished jobs are announced (the hand-back to a service server), signed with HMAC-SHA256.
 ARTWORK_WEBHOOK_URL = env_str("ARTWORK_WEBHOOK_URL")
 ARTWORK_WEBHOOK_SECRET = env_str("ARTWORK_WEBHOOK_SECRET", "")
@@ -292,7 +297,7 @@ if AWS_STORAGE_BUCKET_NAME:
     ORIGINALS_BUCKET_NAME = env_str("ORIGINALS_BUCKET_NAME")
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
     STORAGES["originals"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
+        "BACKEND": "memorial.storage.PrivateS3Storage",
         "OPTIONS": {
             **_s3_options,
             "bucket_name": ORIGINALS_BUCKET_NAME or AWS_STORAGE_BUCKET_NAME,
@@ -322,6 +327,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Memorials, albums, photos, condolences, offerings and artworks.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "config.schema.document_common_errors"],
     # Served from our own static files: no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

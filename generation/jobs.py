@@ -17,7 +17,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -176,6 +176,20 @@ def readable_error(exc: BaseException) -> str:
     if isinstance(exc, FileNotFoundError):
         return f"A file the painting needs is missing from storage: {message}"
     return message
+
+
+def unanswered_queued_jobs() -> list[int]:
+    """Queued jobs whose message nobody has taken up for a long while: sent again by the sweep.
+
+    A second message is harmless (`claim` refuses a job twice); a lost one would leave the
+    family waiting forever. Long backlogs are re-sent only every JOB_RESEND_AFTER_SECONDS.
+    """
+    limit = timezone.now() - timedelta(seconds=settings.JOB_RESEND_AFTER_SECONDS)
+    return list(
+        StylizationJob.objects.filter(status=JobStatus.QUEUED, cancel_requested=False)
+        .filter(models.Q(enqueued_at__lt=limit) | models.Q(enqueued_at__isnull=True, created_at__lt=limit))
+        .values_list("pk", flat=True)
+    )
 
 
 def stale_jobs():

@@ -78,13 +78,16 @@ class StylizationJob(models.Model):
     cancel_requested = models.BooleanField(default=False)
     worker = models.CharField(max_length=120, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When the queue message was last sent: a broker without acknowledgements (Redis) loses the
+    # messages a killed worker had already taken, so the sweep sends them again.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "heartbeat_at"])]
+        indexes = [models.Index(fields=["status", "heartbeat_at"]), models.Index(fields=["status", "enqueued_at"])]
 
     def __str__(self) -> str:
         return f"Job {self.pk} ({self.status})"

@@ -21,6 +21,7 @@ class ArtworkRefused(ValueError):
 
 
 def enqueue(job_id: int) -> None:
+    StylizationJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
     async_task("generation.tasks.run_stylization", job_id, task_name=f"stylization-{job_id}", group="stylization")
 
 

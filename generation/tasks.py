@@ -118,6 +118,7 @@ def requeue_stale_jobs() -> dict:
     from generation.services import enqueue
 
     requeued, failed = jobs.take_back_stale_jobs()
-    for job_id in requeued:
+    resent = jobs.unanswered_queued_jobs()
+    for job_id in requeued + resent:
         enqueue(job_id)
-    return {"requeued": requeued, "failed": failed}
+    return {"requeued": requeued, "resent": resent, "failed": failed}

@@ -228,6 +228,10 @@ class AlbumPhotosView(MemorialAPIMixin, generics.ListCreateAPIView):
         uploads = request.FILES.getlist("files") + request.FILES.getlist("file")
         if not uploads:
             return Response({"detail": _("Choose at least one photo to upload."), "files": []}, status=400)
+        if len(uploads) > settings.PHOTO_MAX_FILES_PER_UPLOAD:
+            detail = _("Please upload at most %(limit)d photos at a time (you chose %(count)d).") % {
+                "limit": settings.PHOTO_MAX_FILES_PER_UPLOAD, "count": len(uploads)}
+            return Response({"detail": detail, "files": []}, status=400)
         outcomes = photos.add_photos(album=album, uploads=uploads, by=request.user)
         kept = [o for o in outcomes if o.photo is not None]
         if kept:

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from memorial.dates import parse_partial_date, partial_date_input
@@ -91,13 +92,17 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data, initial=None):
         single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(item, initial) for item in data]
-        return [single(data, initial)]
+        files = [single(item, initial) for item in data] if isinstance(data, (list, tuple)) else [single(data, initial)]
+        if len(files) > settings.PHOTO_MAX_FILES_PER_UPLOAD:
+            raise forms.ValidationError(
+                _("Please upload at most %(limit)d photos at a time (you chose %(count)d).")
+                % {"limit": settings.PHOTO_MAX_FILES_PER_UPLOAD, "count": len(files)}
+            )
+        return files
 
 
 class PhotoUploadForm(forms.Form):
-    files = MultipleFileField(label=_("Photos"), help_text=_("JPEG, PNG, WebP, HEIC, GIF or TIFF, up to 30 MB each."))
+    files = MultipleFileField(label=_("Photos"), help_text=_("JPEG, PNG, WebP, HEIC, GIF or TIFF, up to 30 MB each, 10 at a time."))
 
 
 class CaptionForm(forms.Form):

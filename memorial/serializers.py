@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from memorial import permissions
 from memorial.dates import Precision, parse_partial_date, partial_date_input
+from memorial.condolence_rules import HeldReason
 from memorial.models import Album, Condolence, Memorial, Offering, Photo
 from memorial.offerings import offering_counts
 
@@ -166,6 +167,8 @@ class CondolenceSerializer(serializers.ModelSerializer):
 class ModeratedCondolenceSerializer(CondolenceSerializer):
     """What the memorial's managers see: why a message was held, and how often it was reported."""
 
+    # Blank for a message that was not held: the schema must allow "" besides the codes.
+    held_reason = serializers.ChoiceField(choices=HeldReason.choices, allow_blank=True, read_only=True)
     held_reason_display = serializers.CharField(source="get_held_reason_display", read_only=True)
 
     class Meta(CondolenceSerializer.Meta):

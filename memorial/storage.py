@@ -11,6 +11,7 @@ import os
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 from django.utils.functional import cached_property
+from storages.backends.s3 import S3Storage
 
 
 class PrivateFileSystemStorage(FileSystemStorage):
@@ -36,3 +37,10 @@ class PrivateFileSystemStorage(FileSystemStorage):
 
 def originals_storage():
     return storages["originals"]
+
+
+class PrivateS3Storage(S3Storage):
+    """Originals on S3: private objects that never get an address, signed or not."""
+
+    def url(self, name, *args, **kwargs):
+        raise ValueError("Private files have no address; serve them through a view that checks permission.")

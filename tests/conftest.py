@@ -9,6 +9,18 @@ from accounts.models import User
 PASSWORD = "a-long-and-kind-passphrase"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _empty_queue_afterwards():
+    """Tasks the tests enqueue (no worker runs them) are not left in the broker's queue."""
+    yield
+    from django_q.brokers import get_broker
+
+    try:
+        get_broker().purge_queue()
+    except Exception:  # the ORM broker's table went with the test database
+        pass
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -262,3 +262,20 @@ def test_a_webhook_pointing_at_a_private_address_is_refused(settings):
     for url in ("http://127.0.0.1:9/x", "http://10.0.0.5/x", "http://[::1]/x", "ftp://example.org/x"):
         with pytest.raises(webhook.WebhookRefused):
             webhook.check_url(url)
+
+
+def test_a_queued_job_whose_message_was_lost_is_sent_again(family, photo, style, settings, django_capture_on_commit_callbacks):
+    from django_q.brokers import get_broker
+
+    broker = get_broker()  # the ORM broker, or Redis in the scale-out configuration
+    settings.JOB_RESEND_AFTER_SECONDS = 60
+    with django_capture_on_commit_callbacks(execute=True):
+        job = services.request_artwork(photo=photo, style=style, by=family.contributor)
+    broker.purge_queue()  # a worker took the message and was killed before claiming the job
+    assert tasks.requeue_stale_jobs()["resent"] == []  # not yet: it may just be waiting its turn
+    StylizationJob.objects.filter(pk=job.pk).update(enqueued_at=timezone.now() - datetime.timedelta(minutes=5))
+    assert tasks.requeue_stale_jobs()["resent"] == [job.pk]
+    assert broker.queue_size() == 1
+    broker.purge_queue()
+    assert tasks.run_stylization(job.pk) == "succeeded"
+    assert tasks.run_stylization(job.pk).startswith("not claimed")  # the old message, if it turns up

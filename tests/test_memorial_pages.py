@@ -405,3 +405,13 @@ def test_deleting_a_memorial_takes_its_files_with_it(client, family, settings, d
         client.post(reverse("memorial:delete", args=[memorial.slug]), {"confirm_name": memorial.full_name})
     assert not Memorial.objects.exists() and not Photo.objects.exists()
     assert files() == []
+
+
+def test_too_many_photos_in_one_upload_are_refused_with_a_message(client, family, settings):
+    settings.PHOTO_MAX_FILES_PER_UPLOAD = 2
+    memorial = family.memorial()
+    client.force_login(family.contributor)
+    files = [jpeg_upload(f"{n}.jpg", color=(n * 70, 10, 10)) for n in range(3)]
+    response = client.post(reverse("memorial:upload", args=[memorial.slug, memorial.albums.get().pk]), {"files": files})
+    assert response.status_code == 400 and "at most 2 photos at a time" in response.content.decode()
+    assert not Photo.objects.exists()

@@ -1,0 +1,27 @@
+"""drf-spectacular postprocessing: document the answers every operation can give.
+
+DRF answers 400 to a body it cannot parse or validate, 415 to a media type it does not take,
+and 404 to a page number past the end of a list; the generated schema lists none of them
+unless each view says so. This hook adds them, so that clients (and schemathesis) see them.
+"""
+
+ERROR = {"type": "object", "properties": {"detail": {"type": "string"}}, "additionalProperties": True}
+
+
+def _response(description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": ERROR}}}
+
+
+def document_common_errors(result, generator, request, public):
+    for path, methods in result.get("paths", {}).items():
+        for method, operation in methods.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            if "requestBody" in operation:
+                responses.setdefault("400", _response("The request could not be read or is not valid."))
+                responses.setdefault("415", _response("The request's media type is not accepted."))
+            parameters = {p.get("name") for p in operation.get("parameters", []) if isinstance(p, dict)}
+            if "page" in parameters:
+                responses.setdefault("404", _response("No such page (past the end of the list)."))
+    return result
