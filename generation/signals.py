@@ -1,4 +1,4 @@
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from config.files import delete_files_on_commit
@@ -18,3 +18,11 @@ def narration_files(sender, instance, **kwargs):
 @receiver(post_delete, sender=Style, dispatch_uid="style-files")
 def style_files(sender, instance, **kwargs):
     delete_files_on_commit(instance.lora_file, instance.sample_image)
+
+
+@receiver(post_save, sender=Artwork, dispatch_uid="artwork-bumps-memorial-page")
+@receiver(post_delete, sender=Artwork, dispatch_uid="artwork-delete-bumps-memorial-page")
+def artwork_changes_memorial_page(sender, instance, **kwargs):
+    from memorial.page_cache import bump
+
+    bump(instance.memorial_id)

@@ -56,6 +56,8 @@ class Memorial(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by every change to what the memorial page shows: the key of its cached rendering.
+    content_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -70,7 +72,11 @@ class Memorial(models.Model):
             # The random part keeps unlisted links unguessable; the name keeps them readable (Hangul too).
             base = slugify(self.full_name, allow_unicode=True)[:200] or "memorial"
             self.slug = f"{base}-{new_slug_token()}"
+        if self.pk is not None:
+            self.content_version = models.F("content_version") + 1
         super().save(*args, **kwargs)
+        if self.pk is not None and isinstance(self.content_version, models.expressions.Combinable):
+            self.refresh_from_db(fields=["content_version"])
 
     def get_absolute_url(self) -> str:
         return reverse("memorial:detail", args=[self.slug])

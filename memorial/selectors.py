@@ -18,8 +18,8 @@ def memorial_by_slug(slug: str) -> Memorial:
     return get_object_or_404(Memorial.objects.select_related("cover_photo"), slug=slug)
 
 
-def visible_photos(memorial: Memorial, user):
-    photos = Photo.objects.filter(album__memorial=memorial).select_related("album__memorial")
+def visible_photos(memorial: Memorial, user, *, with_memorial: bool = True):
+    photos = Photo.objects.filter(album__memorial=memorial).select_related("album__memorial" if with_memorial else "album")
     if not permissions.can(user, "moderate", memorial):
         photos = photos.filter(hidden=False)
     return photos
@@ -34,16 +34,17 @@ def visible_condolences(memorial: Memorial, user):
 
 
 def memorial_page(memorial: Memorial, user, *, condolence_page: int | str = 1) -> dict:
-    albums = Album.objects.filter(memorial=memorial).annotate(
-        photo_count=Count("photos", filter=Q(photos__hidden=False))
-    )
+    albums = list(Album.objects.filter(memorial=memorial).annotate(photo_count=Count("photos", filter=Q(photos__hidden=False))))
+    gallery = list(visible_photos(memorial, user, with_memorial=False)[:GALLERY_SIZE])
+    for item in [*albums, *(photo.album for photo in gallery)]:
+        item.memorial = memorial  # links are built from it: no query per row, no life story per row
     paginator = Paginator(visible_condolences(memorial, user), CONDOLENCES_PER_PAGE)
     return {
         "memorial": memorial,
         "role": permissions.role_of(user, memorial),
         "events": list(memorial.events.all()),
-        "albums": list(albums),
-        "gallery": list(visible_photos(memorial, user)[:GALLERY_SIZE]),
+        "albums": albums,
+        "gallery": gallery,
         "condolences": paginator.get_page(condolence_page),
         "offerings": offering_counts(memorial),
     }

@@ -1,8 +1,8 @@
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from config.files import delete_files_on_commit
-from memorial.models import MemorialExport, Photo
+from memorial.models import Album, Condolence, MemorialExport, Photo, TimelineEvent
 
 
 @receiver(post_delete, sender=Photo, dispatch_uid="photo-files")
@@ -14,3 +14,22 @@ def photo_files(sender, instance, **kwargs):
 def export_files(sender, instance, **kwargs):
     # A memorial deleted takes its zips (originals and all) with it.
     delete_files_on_commit(instance.file)
+
+
+# What the memorial page shows changed: its cached rendering must not be served again.
+def _bump_memorial(sender, instance, **kwargs):
+    from memorial.page_cache import bump
+
+    bump(_memorial_id(instance))
+
+
+def _memorial_id(instance):
+    if hasattr(instance, "memorial_id"):
+        return instance.memorial_id
+    album = getattr(instance, "album", None)
+    return getattr(album, "memorial_id", None)
+
+
+for _model in (Album, Photo, TimelineEvent, Condolence):
+    post_save.connect(_bump_memorial, sender=_model, dispatch_uid=f"bump-{_model.__name__}")
+    post_delete.connect(_bump_memorial, sender=_model, dispatch_uid=f"bump-del-{_model.__name__}")

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from config import ratelimit
 from generation import selectors as artwork_selectors
-from memorial import condolences, membership, offerings, permissions, photos, selectors, services
+from memorial import condolences, membership, offerings, page_cache, permissions, photos, selectors, services
 from memorial.forms import (
     AlbumForm,
     CaptionForm,
@@ -60,6 +60,16 @@ def memorial_create(request):
 
 def memorial_detail(request, slug):
     memorial = _memorial(request, slug)
+    if not page_cache.cacheable(request):
+        return _render_memorial(request, memorial)
+    html = page_cache.get(request, memorial)
+    if html is None:
+        html = _render_memorial(request, memorial, **page_cache.render_context_for_cache()).content.decode()
+        page_cache.put(request, memorial, html)
+    return page_cache.fill_in(request, memorial, html)
+
+
+def _render_memorial(request, memorial, **extra):
     context = selectors.memorial_page(memorial, request.user, condolence_page=request.GET.get("page", 1))
     context.update(
         artworks=list(artwork_selectors.artworks_of(memorial, request.user)[: selectors.GALLERY_SIZE]),
@@ -69,6 +79,7 @@ def memorial_detail(request, slug):
         page_url=settings.SITE_URL + memorial.get_absolute_url(),
     )
     context["perms"] = {action: permissions.can(request.user, action, memorial) for action in permissions.ACTIONS}
+    context.update(extra)
     return render(request, "memorial/memorial_detail.html", context)
 
 
