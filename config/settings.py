@@ -195,6 +195,10 @@ SPEECH_ENGINES = {
     "en": env_choice("SPEECH_ENGINE_EN", "espeak", ("espeak", "gtts")),
 }
 SPEECH_TIMEOUT = env_int("SPEECH_TIMEOUT", 15, minimum=1)
+SPEECH_GTTS_TLD = env_str("SPEECH_GTTS_TLD", "com")
+SPEECH_GTTS_BASE_URL = env_str("SPEECH_GTTS_BASE_URL", "")
+# "Download all memories": how long a finished zip's link works.
+EXPORT_TTL_HOURS = env_int("EXPORT_TTL_HOURS", 48, minimum=1)
 
 # --- Accounts -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -18,6 +18,9 @@ def make_offering(*, memorial: Memorial, kind: str, visitor_key: str) -> bool:
             Offering.objects.create(memorial=memorial, kind=kind, visitor_key=visitor_key, day=timezone.localdate())
     except IntegrityError:
         return False
+    from memorial.page_cache import offerings_changed
+
+    offerings_changed(memorial.pk)
     return True
 
 

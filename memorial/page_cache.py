@@ -53,11 +53,39 @@ def render_context_for_cache() -> dict:
     return {"csrf_token": CSRF_PLACEHOLDER, "offerings_placeholder": OFFERINGS_PLACEHOLDER}
 
 
+# The counts change with every candle: kept briefly, dropped when an offering is made (a
+# local-memory cache in another process may show them up to this late).
+OFFERINGS_TIMEOUT = 30
+LANGUAGES = [code for code, _ in settings.LANGUAGES]
+
+
+def lookup(slug: str) -> Memorial | None:
+    """What a cached page needs of its memorial, read from the database at every visit: a page
+    made private is private at once."""
+    return Memorial.objects.only("id", "slug", "visibility", "content_version").filter(slug=slug).first()
+
+
+def _offerings_key(memorial_id: int, language: str) -> str:
+    return f"memorial-offerings:{memorial_id}:{language}"
+
+
+def offerings_changed(memorial_id: int) -> None:
+    cache.delete_many([_offerings_key(memorial_id, language) for language in LANGUAGES])
+
+
+def _offerings_html(request, memorial: Memorial) -> str:
+    key = _offerings_key(memorial.pk, get_language())
+    html = cache.get(key)
+    if html is None:
+        context = {"memorial": memorial, "offerings": offering_counts(memorial), "csrf_token": CSRF_PLACEHOLDER}
+        html = render_to_string("memorial/_offerings.html", context, request=request)
+        cache.set(key, html, OFFERINGS_TIMEOUT)
+    return html
+
+
 def fill_in(request, memorial: Memorial, html: str) -> HttpResponse:
-    offerings = render_to_string(
-        "memorial/_offerings.html", {"memorial": memorial, "offerings": offering_counts(memorial)}, request=request
-    )
-    html = html.replace(CSRF_PLACEHOLDER, get_token(request)).replace(OFFERINGS_PLACEHOLDER, offerings)
+    html = html.replace(OFFERINGS_PLACEHOLDER, _offerings_html(request, memorial))
+    html = html.replace(CSRF_PLACEHOLDER, get_token(request))
     response = HttpResponse(html)
     response["Cache-Control"] = "private, no-cache"  # the page is fresh at every visit; the server caches
     return response

@@ -59,14 +59,18 @@ def memorial_create(request):
 
 
 def memorial_detail(request, slug):
-    memorial = _memorial(request, slug)
     if not page_cache.cacheable(request):
-        return _render_memorial(request, memorial)
-    html = page_cache.get(request, memorial)
+        return _render_memorial(request, _memorial(request, slug))
+    light = page_cache.lookup(slug)
+    if light is None:
+        raise Http404("No such memorial.")
+    permissions.require(request.user, "view", light)
+    html = page_cache.get(request, light)
     if html is None:
+        memorial = _memorial(request, slug)
         html = _render_memorial(request, memorial, **page_cache.render_context_for_cache()).content.decode()
-        page_cache.put(request, memorial, html)
-    return page_cache.fill_in(request, memorial, html)
+        page_cache.put(request, light, html)
+    return page_cache.fill_in(request, light, html)
 
 
 def _render_memorial(request, memorial, **extra):
