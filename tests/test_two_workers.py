@@ -179,7 +179,7 @@ def test_two_workers_share_twenty_jobs_and_each_ends_exactly_once(tmp_path):
 
 def test_a_worker_killed_mid_job_leaves_no_job_unfinished_and_no_artwork_twice(tmp_path):
     # The heartbeat every second, stale after three: the survivor's sweep takes the dead worker's job back.
-    with two_clusters(tmp_path, JOB_STALE_AFTER_SECONDS="3", JOB_HEARTBEAT_SECONDS="1") as (database_url, env, (a, b)):
+    with two_clusters(tmp_path, JOB_STALE_AFTER_SECONDS="3", JOB_HEARTBEAT_SECONDS="1", JOB_RESEND_AFTER_SECONDS="20") as (database_url, env, (a, b)):
         started = time.monotonic()
         manage(env, "shell", "-c", SUBMIT_SCRIPT, timeout=300)
         killed: dict = {}
