@@ -199,6 +199,8 @@ SPEECH_GTTS_TLD = env_str("SPEECH_GTTS_TLD", "com")
 SPEECH_GTTS_BASE_URL = env_str("SPEECH_GTTS_BASE_URL", "")
 # "Download all memories": how long a finished zip's link works.
 EXPORT_TTL_HOURS = env_int("EXPORT_TTL_HOURS", 48, minimum=1)
+# A deleted memorial is hidden at once and destroyed after this many days unless restored.
+MEMORIAL_RESTORE_DAYS = env_int("MEMORIAL_RESTORE_DAYS", 30, minimum=1)
 
 # --- Accounts -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -139,7 +139,7 @@ class MemorialViewSet(MemorialAPIMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return Response(self.get_serializer(memorial).data)
 
     def destroy(self, request, *args, **kwargs):
-        services.delete_memorial(memorial=self.get_object())
+        services.delete_memorial(memorial=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -58,6 +58,9 @@ class Memorial(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Bumped by every change to what the memorial page shows: the key of its cached rendering.
     content_version = models.PositiveIntegerField(default=0, editable=False)
+    # Deleting hides a memorial at once; it is destroyed RESTORE_DAYS later unless restored.
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-created_at"]
@@ -80,6 +83,12 @@ class Memorial(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("memorial:detail", args=[self.slug])
+
+    @property
+    def purge_after(self):
+        from datetime import timedelta
+
+        return self.deleted_at + timedelta(days=settings.MEMORIAL_RESTORE_DAYS) if self.deleted_at else None
 
     @property
     def born_display(self) -> str:

@@ -62,7 +62,7 @@ LANGUAGES = [code for code, _ in settings.LANGUAGES]
 def lookup(slug: str) -> Memorial | None:
     """What a cached page needs of its memorial, read from the database at every visit: a page
     made private is private at once."""
-    return Memorial.objects.only("id", "slug", "visibility", "content_version").filter(slug=slug).first()
+    return Memorial.objects.only("id", "slug", "visibility", "content_version", "deleted_at").filter(slug=slug).first()
 
 
 def _offerings_key(memorial_id: int, language: str) -> str:

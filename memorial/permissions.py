@@ -30,6 +30,7 @@ MINIMUM_ROLE = {
     "download_original": Role.MANAGER,
     "publish_artwork": Role.MANAGER,
     "delete": Role.OWNER,
+    "restore": Role.OWNER,
     "transfer": Role.OWNER,
 }
 ACTIONS = tuple(MINIMUM_ROLE)
@@ -56,6 +57,9 @@ def is_site_moderator(user) -> bool:
 def can(user, action: str, memorial: Memorial) -> bool:
     if action not in MINIMUM_ROLE:
         raise ValueError(f"Unknown action {action!r}; known: {', '.join(ACTIONS)}")
+    if memorial.deleted_at is not None:
+        # A deleted memorial is gone for everyone; only its owner may bring it back.
+        return action == "restore" and role_of(user, memorial) == Role.OWNER
     if action in SITE_MODERATOR_ACTIONS and is_site_moderator(user):
         return True
     role = role_of(user, memorial)
@@ -69,6 +73,8 @@ def can(user, action: str, memorial: Memorial) -> bool:
 
 def require(user, action: str, memorial: Memorial) -> None:
     """Raise 404 when the memorial is hidden from this person, 403 when they may see it but not do this."""
+    if action == "restore" and can(user, "restore", memorial):
+        return
     if not can(user, "view", memorial):
         raise Http404("No such memorial.")
     if not can(user, action, memorial):
@@ -84,7 +90,7 @@ def listed_memorials(user, queryset=None):
 
     Unlisted memorials open for anyone with the link, but are listed only to their members.
     """
-    queryset = queryset if queryset is not None else Memorial.objects.all()
+    queryset = (queryset if queryset is not None else Memorial.objects.all()).filter(deleted_at__isnull=True)
     public = Q(visibility=Visibility.PUBLIC)
     if user is None or not user.is_authenticated:
         return queryset.filter(public)

@@ -55,7 +55,16 @@ def album_page(album: Album, user) -> dict:
 
 
 def my_memorials(user):
-    return Membership.objects.filter(user=user).select_related("memorial", "memorial__cover_photo").order_by("-memorial__created_at")
+    return (
+        Membership.objects.filter(user=user, memorial__deleted_at__isnull=True)
+        .select_related("memorial", "memorial__cover_photo")
+        .order_by("-memorial__created_at")
+    )
+
+
+def my_deleted_memorials(user):
+    """Memorials this person owns that were deleted and can still be restored."""
+    return Memorial.objects.filter(deleted_at__isnull=False, memberships__user=user, memberships__role="owner").order_by("-deleted_at")
 
 
 def pending_condolences(memorial: Memorial):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from memorial.models import Album, Memorial, Membership, Role, TimelineEvent
 
@@ -79,5 +82,32 @@ def delete_album(*, album: Album) -> None:
     album.delete()  # photos, artworks and their files go with it (post_delete receivers)
 
 
-def delete_memorial(*, memorial: Memorial) -> None:
+def delete_memorial(*, memorial: Memorial, by=None) -> Memorial:
+    """Hide the memorial at once; purge_deleted_memorials destroys it after MEMORIAL_RESTORE_DAYS."""
+    if memorial.deleted_at is None:
+        memorial.deleted_at = timezone.now()
+        memorial.deleted_by = by
+        memorial.save(update_fields=["deleted_at", "deleted_by"])
+    return memorial
+
+
+def restore_memorial(*, memorial: Memorial) -> Memorial:
+    memorial.deleted_at = None
+    memorial.deleted_by = None
+    memorial.save(update_fields=["deleted_at", "deleted_by"])
+    return memorial
+
+
+def destroy_memorial(*, memorial: Memorial) -> None:
     memorial.delete()  # everything it holds, files included, goes after the commit
+
+
+def purge_deleted_memorials(*, now=None) -> list[int]:
+    """Scheduled daily: destroy the memorials deleted more than MEMORIAL_RESTORE_DAYS ago."""
+    limit = (now or timezone.now()) - timedelta(days=settings.MEMORIAL_RESTORE_DAYS)
+    purged = []
+    for memorial in Memorial.objects.filter(deleted_at__lt=limit):
+        with transaction.atomic():
+            purged.append(memorial.pk)
+            destroy_memorial(memorial=memorial)
+    return purged

@@ -12,6 +12,7 @@ urlpatterns = [
     path("m/<uslug:slug>/", views.memorial_detail, name="detail"),
     path("m/<uslug:slug>/edit/", views.memorial_edit, name="edit"),
     path("m/<uslug:slug>/delete/", views.memorial_delete, name="delete"),
+    path("m/<uslug:slug>/restore/", views.memorial_restore, name="restore"),
     path("m/<uslug:slug>/timeline/", views.timeline_add, name="timeline_add"),
     path("m/<uslug:slug>/timeline/<int:event_id>/delete/", views.timeline_delete, name="timeline_delete"),
     path("m/<uslug:slug>/members/", views.members, name="members"),

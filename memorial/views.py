@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import formats
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -43,7 +44,8 @@ def _photo(request, memorial, photo_id):
 
 @login_required
 def dashboard(request):
-    return render(request, "memorial/dashboard.html", {"memberships": selectors.my_memorials(request.user)})
+    context = {"memberships": selectors.my_memorials(request.user), "deleted": selectors.my_deleted_memorials(request.user)}
+    return render(request, "memorial/dashboard.html", context)
 
 
 @login_required
@@ -115,10 +117,24 @@ def memorial_delete(request, slug):
         if request.POST.get("confirm_name", "").strip() != memorial.full_name:
             messages.error(request, _("Type the name exactly as it is written to confirm."))
             return render(request, "memorial/memorial_delete.html", {"memorial": memorial}, status=400)
-        services.delete_memorial(memorial=memorial)
-        messages.success(request, _("The memorial and everything in it were deleted."))
+        services.delete_memorial(memorial=memorial, by=request.user)
+        messages.success(
+            request,
+            _("The memorial is deleted and hidden from everyone. You can restore it from this page until %(date)s.")
+            % {"date": formats.date_format(memorial.purge_after, "DATE_FORMAT")},
+        )
         return redirect("memorial:dashboard")
-    return render(request, "memorial/memorial_delete.html", {"memorial": memorial})
+    return render(request, "memorial/memorial_delete.html", {"memorial": memorial, "days": settings.MEMORIAL_RESTORE_DAYS})
+
+
+@login_required
+@require_POST
+def memorial_restore(request, slug):
+    memorial = selectors.memorial_by_slug(slug)
+    permissions.require(request.user, "restore", memorial)
+    services.restore_memorial(memorial=memorial)
+    messages.success(request, _("The memorial is back, as it was."))
+    return redirect(memorial)
 
 
 @login_required

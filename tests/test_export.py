@@ -312,10 +312,10 @@ def test_progress_is_written_at_most_a_few_times_a_second(family, memorial):
     assert 0 < MemorialExport.objects.get().progress < 100
 
 
-def test_deleting_the_memorial_deletes_its_zips(family, memorial, django_capture_on_commit_callbacks):
+def test_destroying_the_memorial_deletes_its_zips(family, memorial, django_capture_on_commit_callbacks):
     export = built_export(memorial, family.owner)
     with django_capture_on_commit_callbacks(execute=True):
-        services.delete_memorial(memorial=memorial)
+        services.destroy_memorial(memorial=memorial)
     assert not default_storage.exists(export.file.name)
 
 

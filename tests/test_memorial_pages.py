@@ -389,9 +389,13 @@ def test_the_memorial_page_runs_the_same_queries_however_full_it_is(client, fami
     assert response.content.decode().count('class="condolence') >= 30
 
 
-def test_deleting_a_memorial_takes_its_files_with_it(client, family, settings, django_capture_on_commit_callbacks):
-    from generation.models import Style
+def test_deleting_a_memorial_hides_it_then_destroys_it_with_its_files(client, family, settings, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
     from generation import services as artwork_services, tasks
+    from generation.models import Style
 
     memorial = family.memorial()
     photo, _ = photo_service.add_photo(album=memorial.albums.get(), upload=jpeg_upload(), by=family.owner)
@@ -404,9 +408,26 @@ def test_deleting_a_memorial_takes_its_files_with_it(client, family, settings, d
     assert client.post(reverse("memorial:delete", args=[memorial.slug]), {"confirm_name": memorial.full_name}).status_code == 403
     client.force_login(family.owner)
     response = client.post(reverse("memorial:delete", args=[memorial.slug]), {"confirm_name": "wrong"})
-    assert response.status_code == 400 and Memorial.objects.exists()
+    assert response.status_code == 400
+    client.post(reverse("memorial:delete", args=[memorial.slug]), {"confirm_name": memorial.full_name})
+    # Hidden at once, from everyone, with everything in it; kept for restoring.
+    for who in ("owner", "viewer", "anonymous"):
+        client.logout()
+        if family.user(who):
+            client.force_login(family.user(who))
+        assert page(client, memorial).status_code == 404
+        assert client.get(reverse("memorial:photo_file", args=[photo.pk, "thumb"])).status_code == 404
+    assert len(files()) == 5
+    client.force_login(family.owner)
+    assert "Recently deleted" in client.get(reverse("memorial:dashboard")).content.decode()
+    client.post(reverse("memorial:restore", args=[memorial.slug]))
+    assert page(client, memorial).status_code == 200
+
+    services.delete_memorial(memorial=memorial, by=family.owner)
+    assert services.purge_deleted_memorials() == []  # not before the days are up
+    later = timezone.now() + dt.timedelta(days=settings.MEMORIAL_RESTORE_DAYS + 1)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("memorial:delete", args=[memorial.slug]), {"confirm_name": memorial.full_name})
+        assert services.purge_deleted_memorials(now=later) == [memorial.pk]
     assert not Memorial.objects.exists() and not Photo.objects.exists()
     assert files() == []
 

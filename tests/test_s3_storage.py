@@ -139,9 +139,9 @@ print(json.dumps({
 DELETE_SCRIPT = r"""
 import json, os
 from memorial.models import Memorial
-from memorial.services import delete_memorial
+from memorial.services import destroy_memorial
 from generation.models import Artwork
-delete_memorial(memorial=Memorial.objects.get(pk=int(os.environ["TEST_MEMORIAL"])))
+destroy_memorial(memorial=Memorial.objects.get(pk=int(os.environ["TEST_MEMORIAL"])))
 print(json.dumps({"memorials": Memorial.objects.count(), "artworks": Artwork.objects.count()}))
 """
 

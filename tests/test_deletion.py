@@ -1,0 +1,49 @@
+"""Deleting an account asks what happens to its memorials; nothing is left behind in storage."""
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import User
+from memorial import condolences
+from memorial import photos as photo_service
+from memorial.models import Condolence, Membership
+from memorial.orphans import find_orphans
+from tests.conftest import PASSWORD, jpeg_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_deleting_an_account_hands_over_or_deletes_each_owned_memorial(client, family):
+    kept = family.memorial(full_name="Kept")
+    dropped = family.memorial(full_name="Dropped")
+    condolences.leave_condolence(memorial=kept, message="Always with us", author=family.owner)
+    client.force_login(family.owner)
+    url = reverse("accounts:delete")
+    page = client.get(url).content.decode()
+    assert "Kept" in page and "Hand over to Manager" in page
+
+    # Nothing happens without the password, or without a decision for every memorial.
+    assert client.post(url, {"password": "wrong", f"memorial-{kept.pk}": family.manager.pk, f"memorial-{dropped.pk}": "delete"}).status_code == 400
+    response = client.post(url, {"password": PASSWORD, f"memorial-{kept.pk}": family.manager.pk})
+    assert response.status_code == 400 and "Dropped" in response.content.decode()
+    assert User.objects.filter(pk=family.owner.pk).exists()
+
+    client.post(url, {"password": PASSWORD, f"memorial-{kept.pk}": family.manager.pk, f"memorial-{dropped.pk}": "delete"})
+    assert not User.objects.filter(pk=family.owner.pk).exists()
+    assert Membership.objects.get(memorial=kept, role="owner").user == family.manager
+    dropped.refresh_from_db()
+    assert dropped.deleted_at is not None
+    message = Condolence.objects.get()
+    assert message.author is None and message.display_name == "Owner"  # the words stay, with their name
+
+
+def test_orphans_are_found_and_reported(family, settings):
+    memorial = family.memorial()
+    photo, _ = photo_service.add_photo(album=memorial.albums.get(), upload=jpeg_upload(), by=family.owner)
+    assert find_orphans().clean
+    stray = settings.MEDIA_ROOT / "photos" / "stray.jpg"
+    stray.write_bytes(b"x")
+    photo.thumbnail.storage.delete(photo.thumbnail.name)
+    report = find_orphans()
+    assert report.files_without_records["default"] == ["photos/stray.jpg"]
+    assert report.records_without_files == [f"memorial.Photo {photo.pk} thumbnail: {photo.thumbnail.name}"]
