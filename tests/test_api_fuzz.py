@@ -45,7 +45,7 @@ from generation import tasks
 from generation.models import Artwork, Style
 from memorial import condolences
 from memorial import photos as photo_service
-from memorial.models import Photo, Visibility
+from memorial.models import Visibility
 from memorial.services import create_memorial
 from tests.conftest import jpeg_upload, make_user
 
@@ -60,18 +60,6 @@ CHECKS = [not_a_server_error, response_schema_conformance, status_code_conforman
 #: in a media type the view does not parse). They are printed at the end of the run; once the
 #: schema documents them (a drf-spectacular postprocessing hook), empty this set.
 TOLERATED_UNDOCUMENTED: set[int] = set()
-
-
-@pytest.fixture(autouse=True)
-def _originals_in_tmp(settings, tmp_path):
-    """Originals go to the test's tmp; the private storage caches its location, so forget it."""
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
-    storage = Photo._meta.get_field("original").storage
-    for cached in ("base_location", "location"):
-        storage.__dict__.pop(cached, None)
-    yield
-    for cached in ("base_location", "location"):
-        storage.__dict__.pop(cached, None)
 
 
 @pytest.fixture

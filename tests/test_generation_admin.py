@@ -6,24 +6,8 @@ from django.urls import reverse
 from generation import services, tasks
 from generation.models import Artwork, JobStatus, Narration, Style, StylizationJob
 from memorial import photos as photo_service
-from memorial.models import ModerationAction, Photo, Visibility
+from memorial.models import ModerationAction, Visibility
 from tests.conftest import jpeg_upload
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _originals_in_tmp(settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
-    storage = Photo._meta.get_field("original").storage
-    for cached in ("base_location", "location"):
-        storage.__dict__.pop(cached, None)
-    yield
-    for cached in ("base_location", "location"):
-        storage.__dict__.pop(cached, None)
 
 
 @pytest.fixture

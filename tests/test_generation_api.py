@@ -20,29 +20,12 @@ from generation.models import (
     TributeText,
 )
 from memorial import photos as photo_service
-from memorial.models import ModerationAction, Photo, Visibility
+from memorial.models import ModerationAction, Visibility
 from tests.conftest import jpeg_upload
 
 API = "/api/v1"
 WHO = ["owner", "manager", "contributor", "viewer", "stranger", "anonymous"]
 RANK = {"viewer": 1, "contributor": 2, "manager": 3, "owner": 4}
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def _originals_in_tmp(settings, tmp_path):
-    """Originals go to their own folder in the test's tmp, never into the project's private-media/."""
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
-    storage = Photo._meta.get_field("original").storage
-    for cached in ("base_location", "location"):
-        storage.__dict__.pop(cached, None)
-    yield
-    for cached in ("base_location", "location"):
-        storage.__dict__.pop(cached, None)
 
 
 @pytest.fixture
