@@ -139,7 +139,9 @@ def finish(job: StylizationJob, make_records) -> bool:
     """Store the results and mark the job succeeded, once. `make_records()` runs inside the
     transaction only when this worker still holds the job; False when it does not."""
     with transaction.atomic():
-        locked = StylizationJob.objects.select_for_update().filter(pk=job.pk, status=JobStatus.RUNNING, worker=job.worker)
+        locked = StylizationJob.objects.select_for_update().filter(
+            pk=job.pk, status=JobStatus.RUNNING, worker=job.worker, cancel_requested=False
+        )
         if not locked.exists():
             return False
         make_records()
@@ -155,6 +157,12 @@ def fail(job: StylizationJob, reason: str) -> None:
 
 def mark_cancelled(job: StylizationJob) -> None:
     StylizationJob.objects.filter(pk=job.pk, status__in=[JobStatus.RUNNING, JobStatus.QUEUED]).update(
+        status=JobStatus.CANCELLED, finished_at=timezone.now()
+    )
+
+
+def mark_cancelled_if_requested(job: StylizationJob) -> None:
+    StylizationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING, cancel_requested=True).update(
         status=JobStatus.CANCELLED, finished_at=timezone.now()
     )
 

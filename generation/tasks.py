@@ -53,6 +53,7 @@ def run_stylization(job_id: int) -> str:
 
         if not jobs.finish(job, make_records):
             _delete_stored(stored)
+            jobs.mark_cancelled_if_requested(job)
             return "not finished: the job was taken back or cancelled meanwhile"
     webhook.schedule_delivery(job.pk)
     return "succeeded"

@@ -279,3 +279,20 @@ def test_a_queued_job_whose_message_was_lost_is_sent_again(family, photo, style,
     broker.purge_queue()
     assert tasks.run_stylization(job.pk) == "succeeded"
     assert tasks.run_stylization(job.pk).startswith("not claimed")  # the old message, if it turns up
+
+
+def test_a_cancel_that_arrives_while_the_words_are_spoken_stores_nothing(family, photo, style, monkeypatch):
+    from generation import tribute
+
+    job = services.request_artwork(photo=photo, style=style, by=family.contributor)
+    real_speak = tribute.speak
+
+    def speak_then_cancel(text, language):
+        audio = real_speak(text, language)
+        services.cancel_job(job=job)  # the member presses Cancel during the last stage
+        return audio
+
+    monkeypatch.setattr(tribute, "speak", speak_then_cancel)
+    assert tasks.run_stylization(job.pk).startswith("not finished")
+    job.refresh_from_db()
+    assert job.status == "cancelled" and not Artwork.objects.exists()
