@@ -188,7 +188,7 @@ def focused(page):
             const style = getComputedStyle(el);
             return {
                 tag: el.tagName.toLowerCase(),
-                text: (el.innerText || el.value || el.getAttribute("aria-label") || "").trim().slice(0, 60),
+                text: (el.innerText || el.value || (el.querySelector("img") || {}).alt || el.getAttribute("aria-label") || "").replace(/\\s+/g, " ").trim().slice(0, 60),
                 id: el.id,
                 classes: el.className || "",
                 inNav: !!el.closest("nav.site-nav"),
@@ -223,6 +223,8 @@ def test_the_memorial_page_works_by_keyboard(live_server, browser, site, artifac
             assert (stop["outlineStyle"] != "none" and stop["outlineWidth"] >= 2) or stop["boxShadow"] != "none", stop
             if stop["inCondolenceForm"] and stop["tag"] == "button":
                 break
+
+        print("Tab order:", " → ".join(f"{s['tag']}:{s['text'] or s['id']}" for s in stops))
 
         def first(predicate):
             return next(i for i, stop in enumerate(stops) if predicate(stop))
