@@ -72,6 +72,7 @@ def test_eight_clients_upload_the_corpus_at_once_and_each_good_photo_is_stored_o
             media_root=media,
             PRIVATE_MEDIA_ROOT=str(private),
             PHOTO_MAX_BYTES=str(MAX_BYTES),
+            PHOTO_MAX_FILES_PER_UPLOAD="20",  # the whole corpus fits in the one-request upload below
             LOG_LEVEL="WARNING",
         )
         manage(env, "migrate", "--noinput")
