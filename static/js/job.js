@@ -10,24 +10,13 @@
   const link = document.getElementById("job-artwork-link");
   const cancel = document.getElementById("job-cancel");
 
-  async function poll() {
-    let data;
-    try {
-      const response = await fetch(box.dataset.statusUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-      if (!response.ok) throw new Error(response.status);
-      data = await response.json();
-    } catch (e) {
-      setTimeout(poll, 4000);
-      return;
-    }
+  window.followStatus(box.dataset.statusUrl, function (data) {
     meter.value = data.progress;
     meter.textContent = data.progress + "%";
     stage.textContent = data.stage_display;
     status.textContent = data.status_display;
     if (data.error) { error.textContent = data.error; error.hidden = false; }
     if (data.artwork_url) { link.href = data.artwork_url; done.hidden = false; }
-    if (data.finished) { if (cancel) cancel.hidden = true; return; }
-    setTimeout(poll, 1000);
-  }
-  setTimeout(poll, 500);
+    if (data.finished && cancel) cancel.hidden = true;
+  });
 })();
