@@ -52,12 +52,10 @@ def request_artwork(*, photo, style: Style, by, language: str | None = None, see
 
 def cancel_job(*, job: StylizationJob) -> StylizationJob:
     """A queued job ends at once; a running one stops at the painter's next step."""
-    now = timezone.now()
-    if StylizationJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-        status=JobStatus.CANCELLED, cancel_requested=True, finished_at=now
-    ):
-        pass
-    else:
+    ended_at_once = StylizationJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+        status=JobStatus.CANCELLED, cancel_requested=True, finished_at=timezone.now()
+    )
+    if not ended_at_once:
         StylizationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
     job.refresh_from_db()
     return job
