@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -53,4 +54,5 @@ def delete_account_view(request):
                 logout(request)
                 messages.success(request, _("Your account was deleted."))
                 return redirect("home")
-    return render(request, "accounts/delete.html", {"memorials": memorials, "error": error}, status=400 if error else 200)
+    context = {"memorials": memorials, "error": error, "days": settings.MEMORIAL_RESTORE_DAYS}
+    return render(request, "accounts/delete.html", context, status=400 if error else 200)

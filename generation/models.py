@@ -46,7 +46,7 @@ class Style(models.Model):
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("Waiting")
-    RUNNING = "running", pgettext_lazy("job status", "Painting")
+    RUNNING = "running", pgettext_lazy("job status", "In progress")
     SUCCEEDED = "succeeded", _("Done")
     FAILED = "failed", _("Failed")
     CANCELLED = "cancelled", _("Cancelled")

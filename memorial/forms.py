@@ -102,7 +102,14 @@ class MultipleFileField(forms.FileField):
 
 
 class PhotoUploadForm(forms.Form):
-    files = MultipleFileField(label=_("Photos"), help_text=_("JPEG, PNG, WebP, HEIC, GIF or TIFF, up to 30 MB each, 10 at a time."))
+    files = MultipleFileField(label=_("Photos"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = _("JPEG, PNG, WebP, HEIC, GIF or TIFF, up to %(size)d MB each, %(count)d at a time.") % {
+            "size": settings.PHOTO_MAX_BYTES // (1024 * 1024),
+            "count": settings.PHOTO_MAX_FILES_PER_UPLOAD,
+        }
 
 
 class CaptionForm(forms.Form):

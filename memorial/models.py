@@ -242,7 +242,7 @@ class Condolence(models.Model):
     guest_name = models.CharField(_("name"), max_length=100, blank=True)
     message = models.TextField(_("message"), max_length=3000)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
-    held_reason = models.CharField(_("held because it"), max_length=20, blank=True, choices=HeldReason.choices)
+    held_reason = models.CharField(_("reason held"), max_length=20, blank=True, choices=HeldReason.choices)
     report_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
