@@ -1,6 +1,7 @@
 """From the web request to the stored artwork, with the real qcluster worker and the real
 pipeline on tiny weights; and a worker killed in the middle of a painting."""
 
+import contextlib
 import io
 import json
 import re
@@ -11,7 +12,7 @@ import pytest
 import requests
 from PIL import Image
 
-from tests.processes import free_port, manage, process_env, separate_database, start, stop, wait_for_http
+from tests.processes import PYTHON, free_port, manage, process_env, separate_database, start, stop, wait_for_http
 
 pytestmark = pytest.mark.live
 
@@ -97,77 +98,81 @@ def wait_for_job(session, base, job_id, *, timeout=240, log=None):
     raise AssertionError(f"job {job_id} did not finish: {status}\n{log.read_text()[-3000:] if log else ''}")
 
 
-@pytest.mark.parametrize("broker", ["orm", "redis"])
-def test_a_painting_requested_on_the_site_is_made_by_the_worker(tmp_path, tiny_models, broker):
+@contextlib.contextmanager
+def site_with_a_photo(tmp_path, tiny_models, *, broker="orm", steps, strength, **extra):
+    """The real web server and a real qcluster on a database of their own, a signed-in family
+    member, and a photo with a watercolor style. Yields (session, base url, photo id, worker);
+    `worker.restart()` starts a new qcluster after the old one was killed."""
     with separate_database(tmp_path) as database_url:
         env = process_env(database_url, redis=broker == "redis", media_root=tmp_path / "media",
-                          PRIVATE_MEDIA_ROOT=str(tmp_path / "private"), **model_env(tiny_models))
+                          PRIVATE_MEDIA_ROOT=str(tmp_path / "private"), **{**model_env(tiny_models), **extra})
         manage(env, "migrate", "--noinput")
-        photo_id = json.loads(manage(env, "shell", "-c", SETUP % {"steps": 4, "strength": 0.5, "lora": tiny_models.loras["watercolor"]}).stdout.strip().splitlines()[-1])["photo"]
+        setup = SETUP % {"steps": steps, "strength": strength, "lora": tiny_models.loras["watercolor"]}
+        photo_id = json.loads(manage(env, "shell", "-c", setup).stdout.strip().splitlines()[-1])["photo"]
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        web = start([env_python(), "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"], env, tmp_path / "web.log")
-        worker = start([env_python(), "manage.py", "qcluster"], env, tmp_path / "worker.log")
+        web = start([PYTHON, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"], env, tmp_path / "web.log")
+        worker = Worker(env, tmp_path)
         try:
             wait_for_http(base + "/healthz/", proc=web, log=tmp_path / "web.log")
-            session = sign_in(base)
-            first = ask_for_painting(session, base, photo_id)
-            assert wait_for_job(session, base, first, log=tmp_path / "worker.log")["status"] == "succeeded"
-            second = ask_for_painting(session, base, photo_id)
-            status = wait_for_job(session, base, second, log=tmp_path / "worker.log")
-            assert status["status"] == "succeeded"
-
-            page = session.get(f"{base}/jobs/{second}/", timeout=30).text
-            assert "Done" in page
-            artwork = session.get(base + status["artwork_url"], timeout=30).text
-            image_url = re.search(r'src="(/artworks/\d+/image.png)"', artwork).group(1)
-            image = Image.open(io.BytesIO(session.get(base + image_url, timeout=30).content))
-            assert image.size == (64, 40)
+            yield sign_in(base), base, photo_id, worker
         finally:
-            stop(worker)
+            worker.stop()
             stop(web)
-        state = report(env)
-        assert [a["backend"] for a in state["artworks"]] == ["diffusers:sd15-img2img-controlnet"] * 2
-        # One worker process, two jobs, one load of the weights.
-        assert [a["parameters"]["worker_weight_loads"] for a in state["artworks"]] == [1, 1]
+            worker.state = report(env)
 
 
-def env_python():
-    from tests.processes import PYTHON
+class Worker:
+    def __init__(self, env, tmp_path):
+        self.env, self.tmp_path, self.runs, self.state = env, tmp_path, 0, None
+        self.restart()
 
-    return PYTHON
+    def restart(self):
+        self.runs += 1
+        self.log = self.tmp_path / f"worker-{self.runs}.log"
+        self.proc = start([PYTHON, "manage.py", "qcluster"], self.env, self.log)
+
+    def stop(self, sig=signal.SIGINT):
+        stop(self.proc, sig)
+
+
+@pytest.mark.parametrize("broker", ["orm", "redis"])
+def test_a_painting_requested_on_the_site_is_made_by_the_worker(tmp_path, tiny_models, broker):
+    with site_with_a_photo(tmp_path, tiny_models, broker=broker, steps=4, strength=0.5) as (session, base, photo_id, worker):
+        first = ask_for_painting(session, base, photo_id)
+        assert wait_for_job(session, base, first, log=worker.log)["status"] == "succeeded"
+        second = ask_for_painting(session, base, photo_id)
+        status = wait_for_job(session, base, second, log=worker.log)
+        assert status["status"] == "succeeded"
+
+        assert "Done" in session.get(f"{base}/jobs/{second}/", timeout=30).text
+        artwork = session.get(base + status["artwork_url"], timeout=30).text
+        image_url = re.search(r'src="(/artworks/\d+/image.png)"', artwork).group(1)
+        image = Image.open(io.BytesIO(session.get(base + image_url, timeout=30).content))
+        assert image.size == (64, 40)
+    state = worker.state
+    assert [a["backend"] for a in state["artworks"]] == ["diffusers:sd15-img2img-controlnet"] * 2
+    # One worker process, two jobs, one load of the weights.
+    assert [a["parameters"]["worker_weight_loads"] for a in state["artworks"]] == [1, 1]
 
 
 def test_a_worker_killed_mid_painting_leaves_one_artwork_after_a_restart(tmp_path, tiny_models):
-    with separate_database(tmp_path) as database_url:
-        env = process_env(database_url, redis=False, media_root=tmp_path / "media", PRIVATE_MEDIA_ROOT=str(tmp_path / "private"),
-                          JOB_HEARTBEAT_SECONDS="1", JOB_STALE_AFTER_SECONDS="4", **{**model_env(tiny_models), "ARTWORK_LONG_SIDE": "128"})
-        manage(env, "migrate", "--noinput")
-        photo_id = json.loads(manage(env, "shell", "-c", SETUP % {"steps": 150, "strength": 1.0, "lora": tiny_models.loras["watercolor"]}).stdout.strip().splitlines()[-1])["photo"]
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        web = start([env_python(), "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"], env, tmp_path / "web.log")
-        worker = start([env_python(), "manage.py", "qcluster"], env, tmp_path / "worker-1.log")
-        try:
-            wait_for_http(base + "/healthz/", proc=web, log=tmp_path / "web.log")
-            session = sign_in(base)
-            job_id = ask_for_painting(session, base, photo_id)
-            deadline = time.monotonic() + 180
-            while True:
-                status = session.get(f"{base}/jobs/{job_id}/status.json", timeout=30).json()
-                if status["stage"] == "painting" and status["progress"] > 11:
-                    break
-                assert time.monotonic() < deadline and not status["finished"], status
-                time.sleep(0.2)
-            stop(worker, signal.SIGKILL)  # the whole worker, mid-painting
-            assert session.get(f"{base}/jobs/{job_id}/status.json", timeout=30).json()["status"] == "running"
+    settings = {"JOB_HEARTBEAT_SECONDS": "1", "JOB_STALE_AFTER_SECONDS": "4", "ARTWORK_LONG_SIDE": "128"}
+    with site_with_a_photo(tmp_path, tiny_models, steps=150, strength=1.0, **settings) as (session, base, photo_id, worker):
+        job_id = ask_for_painting(session, base, photo_id)
+        deadline = time.monotonic() + 180
+        while True:
+            status = session.get(f"{base}/jobs/{job_id}/status.json", timeout=30).json()
+            if status["stage"] == "painting" and status["progress"] > 11:
+                break
+            assert time.monotonic() < deadline and not status["finished"], status
+            time.sleep(0.2)
+        worker.stop(signal.SIGKILL)  # the whole worker, mid-painting
+        assert session.get(f"{base}/jobs/{job_id}/status.json", timeout=30).json()["status"] == "running"
 
-            worker = start([env_python(), "manage.py", "qcluster"], env, tmp_path / "worker-2.log")
-            status = wait_for_job(session, base, job_id, timeout=300, log=tmp_path / "worker-2.log")
-        finally:
-            stop(worker)
-            stop(web)
-        state = report(env)
-        assert status["status"] == "succeeded", state
-        assert len(state["artworks"]) == 1 and state["artworks"][0]["job_id"] == job_id
-        assert state["jobs"][0]["attempts"] == 2
+        worker.restart()
+        status = wait_for_job(session, base, job_id, timeout=300, log=worker.log)
+    state = worker.state
+    assert status["status"] == "succeeded", state
+    assert len(state["artworks"]) == 1 and state["artworks"][0]["job_id"] == job_id
+    assert state["jobs"][0]["attempts"] == 2
