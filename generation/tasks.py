@@ -43,7 +43,7 @@ def run_stylization(job_id: int) -> str:
             )
             text = TributeText.objects.create(
                 artwork=artwork, language=written.language, text=written.text,
-                writer=written.writer, fallback_reason=written.fallback_reason,
+                writer=written.writer[:80], fallback_reason=written.fallback_reason[:300],
             )
             if spoken is not None:
                 _create_narration(text, spoken, stored["audio"])
@@ -96,8 +96,8 @@ def _delete_stored(stored: dict) -> None:
 def _create_narration(text: TributeText, spoken, audio_name: str) -> Narration:
     return Narration.objects.create(
         tribute=text, audio=audio_name, content_type=spoken.content_type, duration_s=spoken.duration_s,
-        sample_rate=spoken.sample_rate, engine=spoken.engine, voice=spoken.voice, language=spoken.language,
-        fallback_reason=spoken.fallback_reason,
+        sample_rate=spoken.sample_rate, engine=spoken.engine[:40], voice=spoken.voice[:60], language=spoken.language,
+        fallback_reason=spoken.fallback_reason[:300],
     )
 
 

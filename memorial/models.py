@@ -35,6 +35,11 @@ def new_slug_token() -> str:
     return secrets.token_hex(4)
 
 
+def new_invitation_nonce() -> str:
+    """32 hex characters: the random part of an invitation link, changed to invalidate it."""
+    return secrets.token_hex(16)
+
+
 class Memorial(models.Model):
     full_name = models.CharField(_("full name"), max_length=200)
     name_other_script = models.CharField(_("name in another script"), max_length=200, blank=True)
@@ -145,7 +150,7 @@ class Membership(models.Model):
 class Invitation(models.Model):
     memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="invitations")
     role = models.CharField(_("role"), max_length=12, choices=[c for c in Role.choices if c[0] != Role.OWNER])
-    nonce = models.CharField(max_length=32, default=secrets.token_hex, editable=False)
+    nonce = models.CharField(max_length=32, default=new_invitation_nonce, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))

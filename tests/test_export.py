@@ -18,6 +18,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils import timezone
 from PIL import Image
 
@@ -206,7 +207,7 @@ def test_a_manager_downloads_all_memories_of_the_memorial(client, family, memori
     assert "<strong>김치</strong>" in index and "<script>alert" not in index
     assert "&lt;b&gt;x&lt;/b&gt;" in index and "<b>x</b>" not in index
     assert "편히 쉬세요." in index and "buy now" not in index and "waiting" not in index
-    assert artwork.tribute.text in index and "Kim Soon-ja" in index and "결혼" in index
+    assert escape(artwork.tribute.text) in index and "Kim Soon-ja" in index and "결혼" in index
 
     # Another memorial's files never appear.
     others = set()

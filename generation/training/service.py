@@ -314,7 +314,7 @@ def run_training(
 
     fields = {
         "step": result.step, "total_steps": result.total_steps, "losses": result.losses,
-        "optimizer_used": result.optimizer_used, "optimizer_note": result.optimizer_note,
+        "optimizer_used": result.optimizer_used, "optimizer_note": result.optimizer_note[:400],
         "mixed_precision_used": result.mixed_precision_used, "device": result.device, "notes": result.notes,
     }
     if result.stopped:
