@@ -108,7 +108,8 @@ def _artwork_post(request, artwork):
 def _file_response(field, content_type, artwork):
     response = FileResponse(field.open("rb"), content_type=content_type)
     public = artwork.published and artwork.memorial.visibility != Visibility.PRIVATE
-    response["Cache-Control"] = "public, max-age=86400" if public else "private, max-age=3600"
+    # An hour at most: a family may make the memorial private, and caches must let go soon.
+    response["Cache-Control"] = "public, max-age=3600" if public else "private, max-age=3600"
     return response
 
 

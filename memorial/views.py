@@ -329,7 +329,8 @@ def photo_file(request, photo_id, size):
         raise Http404("No such photo.")
     response = FileResponse(getattr(photo, field).open("rb"), content_type="image/jpeg")
     public = memorial.visibility != Visibility.PRIVATE and not photo.hidden
-    response["Cache-Control"] = "public, max-age=86400" if public else "private, max-age=3600"
+    # An hour at most: a family may make the memorial private, and caches must let go soon.
+    response["Cache-Control"] = "public, max-age=3600" if public else "private, max-age=3600"
     return response
 
 
