@@ -38,6 +38,8 @@ from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_q.tasks import async_task
 
 from memorial.markdown import render_markdown
@@ -206,7 +208,7 @@ def build_export(export: MemorialExport, *, clock=time.monotonic) -> MemorialExp
 
 def record_failure(export: MemorialExport, error: BaseException) -> None:
     log.exception("export %s failed", export.pk, exc_info=error)
-    message = f"The download could not be prepared: {error.__class__.__name__}: {error}"[:2000]
+    message = (_("The download could not be prepared: %(reason)s") % {"reason": f"{error.__class__.__name__}: {error}"})[:2000]
     MemorialExport.objects.filter(pk=export.pk, status=MemorialExport.Status.RUNNING).update(
         status=MemorialExport.Status.FAILED, error=message, finished_at=timezone.now()
     )
@@ -400,36 +402,43 @@ def collect(memorial: Memorial) -> _Contents:
 
 
 def readme(data: dict, left_out: dict, missing: list[str]) -> str:
+    """The zip's README.txt, in the memorial's language (the caller activates it)."""
     memorial = data["memorial"]
     photos = sum(len(album["photos"]) for album in data["albums"])
+    artworks = len(data["artworks"])
+    hidden, hidden_art = left_out["hidden_photos"], left_out["artworks_of_hidden_photos"]
+    held = left_out["condolences_not_published"]
     lines = [
-        f"All memories of {memorial['full_name']}",
-        f"Downloaded from {settings.SITE_NAME} on {data['exported_at'][:10]}.",
+        _("All memories of %(name)s") % {"name": memorial["full_name"]},
+        _("Downloaded from %(site)s on %(date)s.") % {"site": settings.SITE_NAME, "date": data["exported_at"][:10]},
         "",
-        "Open index.html in any web browser: it works without a network connection.",
+        _("Open index.html in any web browser: it works without a network connection."),
         "",
-        "What is in here:",
-        "  index.html       the memorial as a page: life story, timeline, photos, paintings, messages",
-        "  memorial.json    the same as data, for other programs (format " + FORMAT + ")",
-        f"  originals/       {photos} photo(s) exactly as they were uploaded (with their metadata, such as where they were taken)",
-        "  photos/          the same photos at screen size",
-        f"  artworks/        {len(data['artworks'])} painting(s) made from the photos",
-        "  narrations/      the tribute words of each painting, spoken",
+        _("What is in here:"),
+        "  index.html       " + _("the memorial as a page: life story, timeline, photos, paintings, messages"),
+        "  memorial.json    " + _("the same as data, for other programs (format %(format)s)") % {"format": FORMAT},
+        "  originals/       " + ngettext(
+            "%(count)d photo exactly as it was uploaded (with its metadata, such as where it was taken)",
+            "%(count)d photos exactly as they were uploaded (with their metadata, such as where they were taken)",
+            photos,
+        ) % {"count": photos},
+        "  photos/          " + _("the same photos at screen size"),
+        "  artworks/        " + ngettext("%(count)d painting made from the photos", "%(count)d paintings made from the photos", artworks) % {"count": artworks},
+        "  narrations/      " + _("the tribute words of each painting, spoken"),
         "",
-        "Files are named by number (photo-12.jpg, artwork-3.png); memorial.json and index.html say which is which.",
+        _("Files are named by number (photo-12.jpg, artwork-3.png); memorial.json and index.html say which is which."),
         "",
-        "What was left out:",
-        (
-            f"  {left_out['hidden_photos']} photo(s) hidden by a moderator, "
-            f"and {left_out['artworks_of_hidden_photos']} painting(s) made from them;"
-        ),
-        (
-            f"  {left_out['condolences_not_published']} message(s) that were not published "
-            "(waiting for approval, rejected, or hidden after reports)."
-        ),
+        _("What was left out:"),
+        "  " + ngettext("%(count)d photo hidden by a moderator,", "%(count)d photos hidden by a moderator,", hidden) % {"count": hidden}
+        + " " + ngettext("and %(count)d painting made from them;", "and %(count)d paintings made from them;", hidden_art) % {"count": hidden_art},
+        "  " + ngettext(
+            "%(count)d message that was not published (waiting for approval, rejected, or hidden after reports).",
+            "%(count)d messages that were not published (waiting for approval, rejected, or hidden after reports).",
+            held,
+        ) % {"count": held},
     ]
     if missing:
-        lines += ["", "These files could not be found in storage when the download was made:"]
+        lines += ["", _("These files could not be found in storage when the download was made:")]
         lines += [f"  {name}" for name in missing]
     return "\n".join(lines) + "\n"
 

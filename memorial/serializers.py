@@ -4,13 +4,14 @@ the view calls with `validated_data`."""
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from memorial import permissions
-from memorial.dates import Precision, parse_partial_date, partial_date_input
 from memorial.condolence_rules import HeldReason
+from memorial.dates import Precision, parse_partial_date, partial_date_input
 from memorial.models import Album, Condolence, Memorial, Offering, Photo
 from memorial.offerings import offering_counts
 
@@ -35,7 +36,7 @@ class PartialDateField(serializers.Field):
 
     def to_internal_value(self, data) -> dict:
         if not isinstance(data, str):
-            raise serializers.ValidationError("Enter the date as text, such as 1942 or 1942-03-05.")
+            raise serializers.ValidationError(_("Enter the date as text, such as 1942 or 1942-03-05."))
         if not data.strip():
             return {f"{self.prefix}_on": None, f"{self.prefix}_precision": Precision.DAY}
         try:

@@ -1,6 +1,5 @@
 """A family's story in real Chromium: create, upload, invite, join, condole, approve."""
 
-import io
 import os
 
 import pytest

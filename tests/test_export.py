@@ -194,7 +194,7 @@ def test_a_manager_downloads_all_memories_of_the_memorial(client, family, memori
     assert data["left_out"] == {"hidden_photos": 1, "artworks_of_hidden_photos": 0, "condolences_not_published": 2}
 
     readme = archive.read("README.txt").decode()
-    assert "1 photo(s) hidden by a moderator" in readme and "2 message(s) that were not published" in readme
+    assert "검토자가 숨긴 사진 1장" in readme and "게시되지 않은 추모 글 2개" in readme  # in the memorial's language
 
     # The offline page: everything it uses is in the zip, nothing is fetched from anywhere.
     index = archive.read("index.html").decode()
