@@ -221,8 +221,7 @@ def main() -> None:
 
     from tests.tiny_models import cached_build
 
-    paths = cached_build(os.environ.get("MEMORIAL_TINY_MODELS_CACHE") or os.path.join(tempfile.gettempdir(),
-                                                                                      "memorial-tiny-models"))
+    paths = cached_build()
     import torch
 
     with tempfile.TemporaryDirectory() as tmp:

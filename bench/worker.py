@@ -33,20 +33,14 @@ def main() -> int:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="bench-worker-"))
-    from tests.tiny_models import cached_build
+    from tests.tiny_models import artwork_env, cached_build
 
-    paths = cached_build(os.environ.get("MEMORIAL_TINY_MODELS_CACHE") or Path(tempfile.gettempdir()) / "memorial-tiny-models")
+    paths = cached_build()
     os.environ.update(
         DATABASE_URL=f"sqlite:///{work / 'bench.sqlite3'}",
         MEDIA_ROOT=str(work / "media"),
         PRIVATE_MEDIA_ROOT=str(work / "private"),
-        ARTWORK_BASE_MODEL=paths["base"],
-        ARTWORK_CONTROLNET_OPENPOSE=paths["controlnet_openpose"],
-        ARTWORK_CONTROLNET_DEPTH=paths["controlnet_depth"],
-        ARTWORK_CONTROLNET_MLSD=paths["controlnet_mlsd"],
-        ARTWORK_ANNOTATORS=paths["annotators"],
-        ARTWORK_DEVICE="cpu",
-        ARTWORK_DTYPE="float32",
+        **artwork_env(paths),
         ARTWORK_LONG_SIDE=str(args.long_side),
         HF_HUB_OFFLINE="1",
         DJANGO_SETTINGS_MODULE="config.settings",

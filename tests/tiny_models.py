@@ -281,9 +281,24 @@ def cache_key() -> str:
     return digest.hexdigest()[:16]
 
 
-def cached_build(cache_base: str | os.PathLike) -> dict:
-    """``build_all`` into ``cache_base/tiny-models-<key>``."""
+def cached_build(cache_base: str | os.PathLike | None = None) -> dict:
+    """``build_all`` into ``cache_base/tiny-models-<key>``; by default under
+    ``$MEMORIAL_TINY_MODELS_CACHE`` or ``<tmp>/memorial-tiny-models``."""
+    cache_base = cache_base or os.environ.get("MEMORIAL_TINY_MODELS_CACHE") or Path(tempfile.gettempdir()) / "memorial-tiny-models"
     return build_all(Path(cache_base) / f"tiny-models-{cache_key()}")
+
+
+def artwork_env(paths: dict) -> dict[str, str]:
+    """The environment that points a worker's ARTWORK_* settings at these models (CPU, fp32)."""
+    return {
+        "ARTWORK_BASE_MODEL": paths["base"],
+        "ARTWORK_CONTROLNET_OPENPOSE": paths["controlnet_openpose"],
+        "ARTWORK_CONTROLNET_DEPTH": paths["controlnet_depth"],
+        "ARTWORK_CONTROLNET_MLSD": paths["controlnet_mlsd"],
+        "ARTWORK_ANNOTATORS": paths["annotators"],
+        "ARTWORK_DEVICE": "cpu",
+        "ARTWORK_DTYPE": "float32",
+    }
 
 
 if __name__ == "__main__":  # python -m tests.tiny_models /some/folder

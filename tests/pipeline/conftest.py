@@ -8,7 +8,6 @@ Where they are built (see tests/tiny_models.py):
 """
 
 import os
-import tempfile
 from dataclasses import dataclass
 
 import pytest
@@ -64,7 +63,7 @@ def _build(tmp_path_factory) -> TinyModels:
     if cache == "":
         paths = build_all(tmp_path_factory.mktemp("tiny-models"))
     else:
-        paths = cached_build(cache or os.path.join(tempfile.gettempdir(), "memorial-tiny-models"))
+        paths = cached_build()
     config = ModelConfig(
         base=paths["base"],
         controlnet_openpose=paths["controlnet_openpose"],

@@ -12,7 +12,17 @@ import pytest
 import requests
 from PIL import Image
 
-from tests.processes import PYTHON, free_port, manage, process_env, separate_database, start, stop, wait_for_http
+from tests.processes import (
+    PYTHON,
+    free_port,
+    manage,
+    process_env,
+    separate_database,
+    start,
+    stop,
+    wait_for_http,
+)
+from tests.tiny_models import artwork_env
 
 pytestmark = pytest.mark.live
 
@@ -46,15 +56,8 @@ print(json.dumps({"jobs": list(StylizationJob.objects.order_by("pk").values("pk"
 
 
 def model_env(tiny_models, **extra):
-    paths = tiny_models.paths
     return {
-        "ARTWORK_BASE_MODEL": paths["base"],
-        "ARTWORK_CONTROLNET_OPENPOSE": paths["controlnet_openpose"],
-        "ARTWORK_CONTROLNET_DEPTH": paths["controlnet_depth"],
-        "ARTWORK_CONTROLNET_MLSD": paths["controlnet_mlsd"],
-        "ARTWORK_ANNOTATORS": paths["annotators"],
-        "ARTWORK_DEVICE": "cpu",
-        "ARTWORK_DTYPE": "float32",
+        **artwork_env(tiny_models.paths),
         "ARTWORK_LONG_SIDE": "64",
         "HF_HUB_OFFLINE": "1",
         "OMP_NUM_THREADS": "1",
