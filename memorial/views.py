@@ -100,7 +100,7 @@ def memorial_edit(request, slug):
             messages.success(request, _("The cover photo was changed."))
             return redirect(memorial)
         if form.is_valid():
-            services.update_memorial(memorial=selectors.memorial_by_slug(slug), **form.service_fields())
+            services.update_memorial(memorial=memorial, **form.service_fields())
             messages.success(request, _("Your changes were saved."))
             return redirect(memorial)
         status = 400
