@@ -201,6 +201,9 @@ SPEECH_GTTS_BASE_URL = env_str("SPEECH_GTTS_BASE_URL", "")
 EXPORT_TTL_HOURS = env_int("EXPORT_TTL_HOURS", 48, minimum=1)
 # A deleted memorial is hidden at once and destroyed after this many days unless restored.
 MEMORIAL_RESTORE_DAYS = env_int("MEMORIAL_RESTORE_DAYS", 30, minimum=1)
+# How long a web process trusts what it read of a memorial for guests (memorial/page_cache.py):
+# a change made through another process reaches its guests within this many seconds.
+MEMORIAL_PAGE_FRESH_SECONDS = env_int("MEMORIAL_PAGE_FRESH_SECONDS", 1, minimum=0)
 
 # --- Accounts -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -1,21 +1,34 @@
 """The public memorial page, cached for guests.
 
 Most visitors of a memorial are guests who scanned the QR code on a funeral program, many at
-once. For them the page is rendered once per content version and kept in the cache; what
-differs per visitor is filled in on the way out: the CSRF token of the forms, and the
-candle and flower counts (which change too often to be part of the cached page).
+once. For them the page is rendered once per content version and kept; what differs per
+visitor is filled in on the way out: the CSRF token of the forms, and the candle and flower
+counts (which change too often to be part of the rendering).
 
-Every change to what the page shows bumps Memorial.content_version (memorial/signals.py), so a
-cached page is never stale: its key holds the version.
+Two levels:
+
+* the shared cache (local memory, or Redis in the scale-out setup) keeps renderings, keyed by
+  the memorial's content version: every change to what the page shows bumps
+  Memorial.content_version (memorial/signals.py), so a rendering is never stale;
+* each web process remembers, for ``MEMORIAL_PAGE_FRESH_SECONDS`` (default 1 s), what it last
+  read of a memorial (its visibility, deletion and content version), its candle counts and the
+  rendering itself. A guest then costs no query at all. A change made in this process is seen
+  at once (the process forgets what it remembered of that memorial); a change made in another
+  process is seen here within those seconds: a memorial made private or deleted disappears for
+  every guest within a second. 0 reads the memorial from the database at every visit.
 """
 
 from __future__ import annotations
 
-import hashlib
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import F
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -28,11 +41,20 @@ from memorial.offerings import offering_counts
 CSRF_PLACEHOLDER = "__memorial_csrf_token__"
 OFFERINGS_PLACEHOLDER = "<!--memorial-offerings-->"
 TIMEOUT = 60 * 60
+# The counts change with every candle: kept briefly in the shared cache, dropped when an
+# offering is made (a local-memory cache in another process may show them up to this late).
+OFFERINGS_TIMEOUT = 30
+LANGUAGES = [code for code, _ in settings.LANGUAGES]
+# What one process keeps in memory: renderings of about 60 KB each, and small records.
+MAX_PAGES = 64
+MAX_MEMORIALS = 1024
+_FIELDS = ("id", "slug", "visibility", "content_version", "deleted_at")
 
 
 def bump(memorial_id: int | None) -> None:
     if memorial_id is not None:
         Memorial.objects.filter(pk=memorial_id).update(content_version=F("content_version") + 1)
+        forget(memorial_id)
 
 
 def cacheable(request) -> bool:
@@ -43,26 +65,125 @@ def cacheable(request) -> bool:
     return settings.SESSION_COOKIE_NAME not in request.COOKIES or "_messages" not in request.session
 
 
+def condolence_page(request) -> str:
+    """The only part of the address the page depends on. Anything else (a share link's
+    ``?fbclid=...``) gets the same rendering, and is not written into it."""
+    page = request.GET.get("page", "1")
+    return page if page.isdigit() and len(page) <= 6 else "1"
+
+
+def canonical_path(request, memorial: Memorial) -> str:
+    page = condolence_page(request)
+    return memorial.get_absolute_url() + ("" if page == "1" else f"?page={page}")
+
+
 def key(request, memorial: Memorial) -> str:
-    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:24]
-    return f"memorial-page:{memorial.pk}:{memorial.content_version}:{get_language()}:{path}"
+    return f"memorial-page:{memorial.pk}:{memorial.content_version}:{get_language()}:{condolence_page(request)}"
 
 
-def render_context_for_cache() -> dict:
-    """What the page is rendered with when it goes into the cache: placeholders, not a visitor's data."""
-    return {"csrf_token": CSRF_PLACEHOLDER, "offerings_placeholder": OFFERINGS_PLACEHOLDER}
+def render_context_for_cache(request, memorial: Memorial) -> dict:
+    """What the page is rendered with when it is kept: placeholders, not a visitor's data."""
+    return {
+        "csrf_token": CSRF_PLACEHOLDER,
+        "offerings_placeholder": OFFERINGS_PLACEHOLDER,
+        "next_path": canonical_path(request, memorial),
+    }
 
 
-# The counts change with every candle: kept briefly, dropped when an offering is made (a
-# local-memory cache in another process may show them up to this late).
-OFFERINGS_TIMEOUT = 30
-LANGUAGES = [code for code, _ in settings.LANGUAGES]
+# --- what this process remembers ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Seen:
+    memorial: Memorial  # only _FIELDS loaded; shared between requests, never changed
+    offerings: dict  # language -> HTML of the counts
+    until: float
+
+
+class _Memory:
+    """A small, thread-safe LRU of what this process read recently (runserver serves requests
+    on threads; gunicorn's sync workers one at a time)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+    def drop(self, test) -> None:
+        with self.lock:
+            for key in [key for key, value in self.items.items() if test(key, value)]:
+                del self.items[key]
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+
+_memorials = _Memory(MAX_MEMORIALS)  # slug -> _Seen
+_pages = _Memory(MAX_PAGES)  # key() -> HTML
+_now = time.monotonic
+
+
+def forget(memorial_id: int) -> None:
+    """This process forgets what it read of the memorial: at once, and again when the change
+    commits (a request on another thread may have read the old state in between)."""
+
+    def drop():
+        _memorials.drop(lambda slug, seen: seen.memorial.pk == memorial_id)
+
+    drop()
+    transaction.on_commit(drop)
+
+
+def forget_everything() -> None:
+    _memorials.clear()
+    _pages.clear()
 
 
 def lookup(slug: str) -> Memorial | None:
-    """What a cached page needs of its memorial, read from the database at every visit: a page
-    made private is private at once."""
-    return Memorial.objects.only("id", "slug", "visibility", "content_version", "deleted_at").filter(slug=slug).first()
+    """What a kept page needs of its memorial: read from the database at most once per
+    MEMORIAL_PAGE_FRESH_SECONDS in this process."""
+    seen = _memorials.get(slug)
+    now = _now()
+    if seen is not None and seen.until > now:
+        return seen.memorial
+    memorial = Memorial.objects.only(*_FIELDS).filter(slug=slug).first()
+    if memorial is not None and settings.MEMORIAL_PAGE_FRESH_SECONDS > 0:
+        _memorials.put(slug, _Seen(memorial, {}, now + settings.MEMORIAL_PAGE_FRESH_SECONDS))
+    return memorial
+
+
+def get(request, memorial: Memorial) -> str | None:
+    page_key = key(request, memorial)
+    html = _pages.get(page_key)
+    if html is None:
+        html = cache.get(page_key)
+        if html is not None:
+            _pages.put(page_key, html)
+    return html
+
+
+def put(request, memorial: Memorial, html: str) -> None:
+    page_key = key(request, memorial)
+    cache.set(page_key, html, TIMEOUT)
+    _pages.put(page_key, html)
+
+
+# --- candles and flowers --------------------------------------------------------------------
 
 
 def _offerings_key(memorial_id: int, language: str) -> str:
@@ -71,15 +192,22 @@ def _offerings_key(memorial_id: int, language: str) -> str:
 
 def offerings_changed(memorial_id: int) -> None:
     cache.delete_many([_offerings_key(memorial_id, language) for language in LANGUAGES])
+    forget(memorial_id)
 
 
 def _offerings_html(request, memorial: Memorial) -> str:
-    key = _offerings_key(memorial.pk, get_language())
-    html = cache.get(key)
+    language = get_language()
+    seen = _memorials.get(memorial.slug)
+    remembered = seen is not None and seen.memorial is memorial
+    if remembered and language in seen.offerings:
+        return seen.offerings[language]
+    html = cache.get(_offerings_key(memorial.pk, language))
     if html is None:
         context = {"memorial": memorial, "offerings": offering_counts(memorial), "csrf_token": CSRF_PLACEHOLDER}
         html = render_to_string("memorial/_offerings.html", context, request=request)
-        cache.set(key, html, OFFERINGS_TIMEOUT)
+        cache.set(_offerings_key(memorial.pk, language), html, OFFERINGS_TIMEOUT)
+    if remembered:
+        seen.offerings[language] = html  # forgotten with the memorial, within the freshness window
     return html
 
 
@@ -89,11 +217,3 @@ def fill_in(request, memorial: Memorial, html: str) -> HttpResponse:
     response = HttpResponse(html)
     response["Cache-Control"] = "private, no-cache"  # the page is fresh at every visit; the server caches
     return response
-
-
-def get(request, memorial: Memorial) -> str | None:
-    return cache.get(key(request, memorial))
-
-
-def put(request, memorial: Memorial, html: str) -> None:
-    cache.set(key(request, memorial), html, TIMEOUT)

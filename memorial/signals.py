@@ -2,7 +2,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from config.files import delete_files_on_commit
-from memorial.models import Album, Condolence, MemorialExport, Photo, TimelineEvent
+from memorial.models import Album, Condolence, Memorial, MemorialExport, Photo, TimelineEvent
 
 
 @receiver(post_delete, sender=Photo, dispatch_uid="photo-files")
@@ -33,3 +33,13 @@ def _memorial_id(instance):
 for _model in (Album, Photo, TimelineEvent, Condolence):
     post_save.connect(_bump_memorial, sender=_model, dispatch_uid=f"bump-{_model.__name__}")
     post_delete.connect(_bump_memorial, sender=_model, dispatch_uid=f"bump-del-{_model.__name__}")
+
+
+# The memorial itself changed (visibility, deletion, its text): this process forgets what it
+# remembered of it; other processes see the change within MEMORIAL_PAGE_FRESH_SECONDS.
+@receiver(post_save, sender=Memorial, dispatch_uid="memorial-forget")
+@receiver(post_delete, sender=Memorial, dispatch_uid="memorial-delete-forget")
+def _forget_memorial(sender, instance, **kwargs):
+    from memorial.page_cache import forget
+
+    forget(instance.pk)

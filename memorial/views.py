@@ -70,7 +70,7 @@ def memorial_detail(request, slug):
     html = page_cache.get(request, light)
     if html is None:
         memorial = _memorial(request, slug)
-        html = _render_memorial(request, memorial, **page_cache.render_context_for_cache()).content.decode()
+        html = _render_memorial(request, memorial, **page_cache.render_context_for_cache(request, light)).content.decode()
         page_cache.put(request, light, html)
     return page_cache.fill_in(request, light, html)
 

@@ -28,10 +28,15 @@ def _fast_passwords(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate limits live in the cache: each test starts with none used."""
+    """Rate limits live in the cache: each test starts with none used, and no web process
+    remembers another test's memorial pages (ids are reused after a rollback)."""
+    from memorial import page_cache
+
     cache.clear()
+    page_cache.forget_everything()
     yield
     cache.clear()
+    page_cache.forget_everything()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,142 @@
+"""Guests of a memorial get a kept rendering of its page: fast, and never showing what the
+family has hidden (memorial/page_cache.py)."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from memorial import page_cache, services
+from memorial.models import Condolence, Memorial
+
+pytestmark = pytest.mark.django_db
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(page_cache, "_now", clock)
+    return clock
+
+
+def without_tokens(html: bytes) -> bytes:
+    return re.sub(rb'name="csrfmiddlewaretoken" value="[^"]+"', b"", html)
+
+
+def visit(client, memorial, **params):
+    return client.get(memorial.get_absolute_url(), params)
+
+
+def as_another_process_would(memorial, **fields):
+    """A change written by another web process: this one hears no signal of it."""
+    Memorial.objects.filter(pk=memorial.pk).update(**fields)
+
+
+def test_a_guest_visiting_again_costs_no_database_query(family, django_assert_num_queries):
+    memorial = family.memorial()
+    guest = Client()
+    first = visit(guest, memorial)
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        again = visit(guest, memorial)
+    assert again.status_code == 200
+    # A new guest (no cookie yet) is served from memory too.
+    with django_assert_num_queries(0):
+        assert visit(Client(), memorial).status_code == 200
+
+
+def test_a_memorial_made_private_is_hidden_from_guests_at_once(family):
+    memorial = family.memorial()
+    guest = Client()
+    assert visit(guest, memorial).status_code == 200
+    services.update_memorial(memorial=memorial, visibility="private")
+    assert visit(guest, memorial).status_code == 404
+
+
+def test_a_deleted_memorial_is_hidden_from_guests_at_once(family):
+    memorial = family.memorial()
+    guest = Client()
+    assert visit(guest, memorial).status_code == 200
+    services.delete_memorial(memorial=memorial, by=family.owner)
+    assert visit(guest, memorial).status_code == 404
+    services.restore_memorial(memorial=memorial)
+    assert visit(guest, memorial).status_code == 200
+
+
+def test_a_change_made_through_another_process_reaches_guests_within_a_second(family, clock):
+    memorial = family.memorial()
+    guest = Client()
+    assert visit(guest, memorial).status_code == 200
+    as_another_process_would(memorial, visibility="private")
+    clock.now += 0.5
+    assert visit(guest, memorial).status_code == 200  # this process trusts what it read half a second ago
+    clock.now += 0.6
+    assert visit(guest, memorial).status_code == 404
+
+
+def test_with_no_freshness_window_every_visit_reads_the_memorial(family, settings, clock):
+    settings.MEMORIAL_PAGE_FRESH_SECONDS = 0
+    memorial = family.memorial()
+    guest = Client()
+    assert visit(guest, memorial).status_code == 200
+    as_another_process_would(memorial, visibility="private")
+    assert visit(guest, memorial).status_code == 404
+
+
+def test_a_new_message_from_another_process_shows_within_a_second(family, clock):
+    memorial = family.memorial()
+    guest = Client()
+    assert "A message written elsewhere" not in visit(guest, memorial).content.decode()
+    Condolence.objects.bulk_create([Condolence(memorial=memorial, guest_name="Far away", message="A message written elsewhere")])
+    as_another_process_would(memorial, content_version=memorial.content_version + 5)
+    clock.now += 1.1
+    assert "A message written elsewhere" in visit(guest, memorial).content.decode()
+
+
+def test_a_share_link_with_tracking_parameters_gets_the_same_page_and_leaks_nothing(family, django_assert_num_queries):
+    memorial = family.memorial()
+    first = visit(Client(), memorial, fbclid="IwAR-secret-click-id", utm_source="kakao")
+    assert first.status_code == 200
+    assert "IwAR-secret-click-id" not in first.content.decode() and "kakao" not in first.content.decode()
+    next_path = re.search(r'name="next" value="([^"]*)"', first.content.decode()).group(1)
+    assert next_path == memorial.get_absolute_url()
+    with django_assert_num_queries(0):  # the same rendering, however the link was decorated
+        again = visit(Client(), memorial, fbclid="another-click")
+    assert without_tokens(again.content) == without_tokens(first.content)
+
+
+def test_each_page_of_messages_is_kept_apart(family):
+    memorial = family.memorial()
+    Condolence.objects.bulk_create([Condolence(memorial=memorial, guest_name=f"Guest {n}", message=f"Message number {n}.") for n in range(60)])
+    page_cache.bump(memorial.pk)
+    guest = Client()
+    first, second = visit(guest, memorial).content.decode(), visit(guest, memorial, page="2").content.decode()
+    assert set(re.findall(r"Message number (\d+)\.", first)).isdisjoint(re.findall(r"Message number (\d+)\.", second))
+    assert f'name="next" value="{memorial.get_absolute_url()}?page=2"' in second
+    # A page number that is not one is the first page.
+    assert set(re.findall(r"Message number (\d+)\.", visit(guest, memorial, page="x'--").content.decode())) == set(
+        re.findall(r"Message number (\d+)\.", first)
+    )
+
+
+def test_every_guest_gets_a_token_of_their_own_in_the_kept_page(family):
+    memorial = family.memorial()
+    tokens = set()
+    for _ in range(3):
+        guest = Client(enforce_csrf_checks=True)
+        html = visit(guest, memorial).content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        assert page_cache.CSRF_PLACEHOLDER not in html
+        tokens.add(token)
+        response = guest.post(reverse("memorial:offer", args=[memorial.slug]), {"kind": "candle", "csrfmiddlewaretoken": token})
+        assert response.status_code == 302
+    assert len(tokens) == 3
