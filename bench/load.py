@@ -19,6 +19,9 @@ What it does, all from scratch and cleaned up afterwards:
    socket errors) of each, and whether the target is met: the memorial page at no less than
    half the baseline's throughput, with no error. Exit status 0 when met, 1 when not.
 
+The server gets this process's environment: ``MEMORIAL_PAGE_FRESH_SECONDS=0 bench/load.py``
+measures the page with the memorial read from the database at every visit.
+
 Needs ``wrk`` (Debian: ``apt-get install -y wrk``) and a PostgreSQL the current user can create
 databases on. ``--profile`` also renders the page in-process and prints its SQL query count and
 the functions that dominate its time (cProfile), to see where the time goes.
