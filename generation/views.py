@@ -9,6 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from config import ratelimit
+from config.files import cache_for_viewers
 from generation import selectors, services
 from generation.forms import ArtworkRequestForm, TributeEditForm
 from memorial import permissions
@@ -108,9 +109,7 @@ def _artwork_post(request, artwork):
 def _file_response(field, content_type, artwork):
     response = FileResponse(field.open("rb"), content_type=content_type)
     public = artwork.published and artwork.memorial.visibility != Visibility.PRIVATE
-    # An hour at most: a family may make the memorial private, and caches must let go soon.
-    response["Cache-Control"] = "public, max-age=3600" if public else "private, max-age=3600"
-    return response
+    return cache_for_viewers(response, public=public)
 
 
 def artwork_image(request, artwork_id):

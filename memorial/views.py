@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from config import ratelimit
+from config.files import cache_for_viewers
 from generation import selectors as artwork_selectors
 from memorial import condolences, membership, offerings, page_cache, permissions, photos, selectors, services
 from memorial.forms import (
@@ -329,9 +330,7 @@ def photo_file(request, photo_id, size):
         raise Http404("No such photo.")
     response = FileResponse(getattr(photo, field).open("rb"), content_type="image/jpeg")
     public = memorial.visibility != Visibility.PRIVATE and not photo.hidden
-    # An hour at most: a family may make the memorial private, and caches must let go soon.
-    response["Cache-Control"] = "public, max-age=3600" if public else "private, max-age=3600"
-    return response
+    return cache_for_viewers(response, public=public)
 
 
 @login_required

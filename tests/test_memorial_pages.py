@@ -144,9 +144,9 @@ def test_photo_files_follow_the_memorials_visibility(client, family):
     response = client.get(thumb)
     assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
     assert response["Cache-Control"].startswith("private")
-    # A public memorial's photos may be cached by others, but only for an hour: it may turn private.
+    # A public memorial's photos may be kept by shared caches for a minute only: it may turn private.
     services.update_memorial(memorial=memorial, visibility="public")
-    assert client.get(thumb)["Cache-Control"] == "public, max-age=3600"
+    assert client.get(thumb)["Cache-Control"] == "public, max-age=3600, s-maxage=60"
 
 
 def test_a_hidden_photo_is_gone_for_viewers_but_not_for_moderators(client, family):
