@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext as _
 
 from memorial.membership import transfer_ownership
 from memorial.models import Condolence, Memorial, Membership, Role
+from memorial.permissions import RANK
 from memorial.services import delete_memorial
 
 DELETE = "delete"
@@ -21,8 +23,14 @@ def owned_memorials(user):
 
 
 def heirs(memorial: Memorial, user):
-    """The members who could take the memorial over."""
-    return Membership.objects.filter(memorial=memorial).exclude(user=user).select_related("user").order_by("-role", "user__display_name")
+    """The members who could take the memorial over: managers first, then contributors, then viewers."""
+    rank = Case(*(When(role=role, then=Value(n)) for role, n in RANK.items()), default=Value(0), output_field=IntegerField())
+    return (
+        Membership.objects.filter(memorial=memorial)
+        .exclude(user=user)
+        .select_related("user")
+        .order_by(rank.desc(), "user__display_name", "pk")
+    )
 
 
 @transaction.atomic

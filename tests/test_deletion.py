@@ -1,5 +1,7 @@
 """Deleting an account asks what happens to its memorials; nothing is left behind in storage."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -35,6 +37,15 @@ def test_deleting_an_account_hands_over_or_deletes_each_owned_memorial(client, f
     assert dropped.deleted_at is not None
     message = Condolence.objects.get()
     assert message.author is None and message.display_name == "Owner"  # the words stay, with their name
+
+
+def test_the_members_who_could_take_over_are_offered_managers_first(client, family):
+    memorial = family.memorial()
+    client.force_login(family.owner)
+    html = client.get(reverse("accounts:delete")).content.decode()
+    offered = re.findall(r"Hand over to ([^(<]+) \(", html)
+    assert offered == ["Manager", "Contributor", "Viewer"], offered
+    assert memorial.full_name in html
 
 
 def test_orphans_are_found_and_reported(family, settings):
