@@ -60,6 +60,9 @@ class LoadedModels:
     annotator_runs: collections.Counter = field(default_factory=collections.Counter)
     # A pipeline is not thread-safe: painting holds this.
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # Pipelines sharing ``pipe``'s modules that run only some ControlNets (painter.pipeline_for):
+    # indices of the ControlNets that run -> pipeline.
+    partial_pipes: dict = field(default_factory=dict)
 
 
 _cache: dict[ModelConfig, LoadedModels] = {}

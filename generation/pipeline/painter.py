@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 
 from PIL import Image
@@ -144,6 +145,33 @@ def _prepare_controls(models, image, scales, should_stop=None):
     return images, seconds
 
 
+def pipeline_for(models: LoadedModels, scales) -> tuple[Any, tuple[int, ...]]:
+    """The pipeline to paint with, and the indices of the ControlNets it runs.
+
+    A ControlNet at scale 0 adds nothing to the painting, but diffusers would still run it at
+    every step (about a third of a UNet each). So a style that switches controls off gets a
+    pipeline holding only the others: made once from the loaded pipeline's components, so it
+    shares their modules (and the style adapters in them) and copies no weights. With every
+    control off it is plain img2img."""
+    active = tuple(i for i, scale in enumerate(scales) if scale)
+    if len(active) == len(CONTROL_NAMES):
+        return models.pipe, active
+    pipe = models.partial_pipes.get(active)
+    if pipe is None:
+        from diffusers import StableDiffusionControlNetImg2ImgPipeline, StableDiffusionImg2ImgPipeline
+        from diffusers.models.controlnets.multicontrolnet import MultiControlNetModel
+
+        shared = {name: module for name, module in models.pipe.components.items() if name != "controlnet"}
+        if active:
+            nets = MultiControlNetModel([models.pipe.controlnet.nets[i] for i in active])
+            pipe = StableDiffusionControlNetImg2ImgPipeline(**shared, controlnet=nets, requires_safety_checker=False)
+        else:
+            pipe = StableDiffusionImg2ImgPipeline(**shared, requires_safety_checker=False)
+        pipe.set_progress_bar_config(disable=True)
+        models.partial_pipes[active] = pipe
+    return pipe, active
+
+
 def _check_stop(should_stop):
     if should_stop is not None and should_stop():
         raise PaintCancelled("the painting was cancelled")
@@ -185,23 +213,28 @@ def paint(
                 raise PaintCancelled("the painting was cancelled")
             return callback_kwargs
 
-        pipe = models.pipe
+        pipe, active = pipeline_for(models, request.control_scales)
+        control = {}
+        if active:
+            control = {
+                "control_image": [controls[i] for i in active],
+                "height": height,
+                "width": width,
+                "controlnet_conditioning_scale": [float(request.control_scales[i]) for i in active],
+                "control_guidance_start": [0.0] * len(active),
+                "control_guidance_end": [1.0] * len(active),
+            }
         output = pipe(
             prompt=request.prompt,
             negative_prompt=request.negative_prompt or None,
-            image=photo,
-            control_image=controls,
-            height=height,
-            width=width,
+            image=photo,  # already at the output size (plain img2img paints at the photo's size)
             strength=request.strength,
             num_inference_steps=request.steps,
             guidance_scale=request.guidance_scale,
-            controlnet_conditioning_scale=[float(s) for s in request.control_scales],
-            control_guidance_start=[0.0] * len(CONTROL_NAMES),
-            control_guidance_end=[1.0] * len(CONTROL_NAMES),
             generator=torch.Generator(device="cpu").manual_seed(request.seed),
             callback_on_step_end=step_end,
             output_type="pil",
+            **control,
         )
         steps_run = pipe.num_timesteps
         finished = time.perf_counter()
@@ -217,6 +250,7 @@ def paint(
         "strength": request.strength,
         "guidance_scale": request.guidance_scale,
         "control_scales": dict(zip(CONTROL_NAMES, (float(s) for s in request.control_scales))),
+        "controlnets_run": [CONTROL_NAMES[i] for i in active],
         "seed": request.seed,
         "width": width,
         "height": height,

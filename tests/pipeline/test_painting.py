@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image, ImageDraw
 
 from generation.pipeline import loader, torch_compat
@@ -137,6 +138,42 @@ def test_a_control_at_scale_0_does_not_run_its_annotator(models, photo):
     assert [c.size for c in controls] == [(64, 40)] * 3
     assert not pixels(controls[0]).any() and not pixels(controls[2]).any()  # black, unused
     assert pixels(controls[1]).any()  # a depth map
+
+
+def _count_controlnet_calls(models):
+    calls = {name: 0 for name in ("openpose", "depth", "mlsd")}
+    hooks = []
+    for name, net in zip(calls, models.pipe.controlnet.nets):
+        def hook(module, args, output, name=name):
+            calls[name] += 1
+        hooks.append(net.register_forward_hook(hook))
+    return calls, hooks
+
+
+@pytest.mark.parametrize("scales", [(0.0, 0.8, 0.5), (1.0, 0.0, 0.0), (0.0, 0.0, 0.0)])
+def test_a_control_switched_off_costs_nothing_and_changes_nothing(models, photo, scales):
+    calls, hooks = _count_controlnet_calls(models)
+    try:
+        result = paint(models, request(photo, control_scales=scales))
+        ran = {name for name, n in calls.items() if n}
+        # What the full pipeline (every ControlNet run, the switched-off ones at scale 0) paints with those controls at 0: the same picture.
+        full = models.pipe
+        controls = prepare_controls(models, photo.resize(result.image.size), (1.0, 1.0, 1.0))
+        reference = full(
+            prompt="a watercolor portrait", negative_prompt="blurry", image=photo.resize(result.image.size),
+            control_image=controls, height=result.image.height, width=result.image.width, strength=1.0,
+            num_inference_steps=2, guidance_scale=5.0, controlnet_conditioning_scale=list(scales),
+            generator=torch.Generator(device="cpu").manual_seed(7), output_type="pil",
+        ).images[0]
+    finally:
+        for hook in hooks:
+            hook.remove()
+    wanted = {name for name, scale in zip(("openpose", "depth", "mlsd"), scales) if scale}
+    assert ran == wanted
+    assert result.parameters["controlnets_run"] == [n for n in ("openpose", "depth", "mlsd") if n in wanted]
+    assert np.abs(pixels(result.image) - pixels(reference)).max() <= 1
+    # The shared modules keep their dtype and device; the next full painting is unchanged.
+    assert paint(models, request(photo)).parameters["controlnets_run"] == ["openpose", "depth", "mlsd"]
 
 
 def test_the_style_lora_changes_the_painting_and_scale_0_gives_the_base_model(models, photo, tiny_models):
