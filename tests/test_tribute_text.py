@@ -268,6 +268,23 @@ class FakeChatServer:
                 if server.mode == "slow":
                     server.stop.wait(3)
                     return self.reply(200, {"choices": [{"message": {"content": KOREAN_ANSWER}}]})
+                if server.mode in ("drip", "huge"):
+                    answer = {"choices": [{"message": {"content": KOREAN_ANSWER}, "finish_reason": "stop"}]}
+                    data = json.dumps(answer).encode() if server.mode == "drip" else b" " * (2 * 1024 * 1024)
+                    try:
+                        self.send_response(200)
+                        self.send_header("Content-Type", "application/json")
+                        self.send_header("Content-Length", str(len(data)))
+                        self.end_headers()
+                        if server.mode == "huge":
+                            return self.wfile.write(data)
+                        for byte in data:  # a byte every 0.1 s: each read is quick, the answer never comes
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            if server.stop.wait(0.1):
+                                return
+                    except OSError:
+                        return  # the client gave up
                 if server.mode == "500":
                     return self.reply(500, {"error": {"message": "model crashed"}})
                 if server.mode == "not-json":
@@ -367,6 +384,19 @@ def test_llm_answering_too_slowly_falls_back(llm_settings, chat_server):
     result = get_writer().write(facts())
     assert time.monotonic() - started < 2.5
     assert_fell_back(result, facts(), "timeout", "0.5 s")
+
+
+def test_llm_dripping_its_answer_byte_by_byte_falls_back_in_time(llm_settings, chat_server):
+    chat_server.mode = "drip"
+    started = time.monotonic()
+    result = get_writer().write(facts())
+    assert time.monotonic() - started < 2.0  # TRIBUTE_LLM_TIMEOUT is 0.5 s for the whole answer
+    assert_fell_back(result, facts(), "timeout", "0.5 s")
+
+
+def test_llm_answer_far_too_large_falls_back(llm_settings, chat_server):
+    chat_server.mode = "huge"
+    assert_fell_back(get_writer().write(facts()), facts(), "larger than 256 KB")
 
 
 def test_llm_answering_500_falls_back(llm_settings, chat_server):

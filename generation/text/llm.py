@@ -9,10 +9,13 @@ text - and the built-in writer's text is used instead, with the reason recorded.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import time
 
 import requests
+import urllib3
 
 from generation.text.builtin import MAX_CHARS, BuiltinWriter, date_text, season_name
 from generation.text.facts import TributeFacts
@@ -24,6 +27,8 @@ TEMPERATURE = 0.7
 MAX_TOKENS = 400
 MIN_CHARS = {"ko": 20, "en": 40}
 MAX_SENTENCES = 6
+# An answer is a few hundred characters of JSON; anything this large is not one.
+MAX_BODY_BYTES = 256 * 1024
 
 SYSTEM_PROMPT = (
     "You write the short tribute that accompanies a memorial painting made from a family's "
@@ -157,12 +162,14 @@ class LLMWriter:
             "temperature": TEMPERATURE,
             "max_tokens": MAX_TOKENS,
         }
-        response = requests.post(self.url, json=payload, headers=headers, timeout=self.timeout)
+        deadline = time.monotonic() + self.timeout
+        with requests.post(self.url, json=payload, headers=headers, timeout=self.timeout, stream=True) as response:
+            raw = _read_within(response, deadline, self.timeout)
         if response.status_code != 200:
-            snippet = " ".join(response.text[:160].split())
+            snippet = " ".join(raw[:400].decode("utf-8", "replace")[:160].split())
             raise AnswerRefused(f"HTTP {response.status_code} from {self.url}" + (f": {snippet}" if snippet else ""))
         try:
-            body = response.json()
+            body = json.loads(raw)
         except ValueError:
             raise AnswerRefused("answer was not JSON") from None
         try:
@@ -173,6 +180,30 @@ class LLMWriter:
         if isinstance(choice, dict) and choice.get("finish_reason") == "length":
             raise AnswerRefused("answer was cut off (finish_reason=length)")
         return clean_answer(content, facts.language)
+
+
+def _read_within(response, deadline: float, timeout: float) -> bytes:
+    """The body, read as it arrives, by ``deadline`` and at most MAX_BODY_BYTES. ``timeout`` on
+    its own bounds each read, not the answer: a server sending a byte every few seconds would
+    hold the worker (and the family's painting) for as long as it liked."""
+    body = bytearray()
+    while True:
+        try:
+            chunk = response.raw.read1(16384, decode_content=True)
+        except urllib3.exceptions.ReadTimeoutError as exc:
+            raise requests.exceptions.ReadTimeout(str(exc)) from None
+        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError) as exc:
+            raise requests.exceptions.ConnectionError(str(exc)) from None
+        if not chunk:
+            break
+        body += chunk
+        if len(body) > MAX_BODY_BYTES:
+            raise AnswerRefused(f"answer was larger than {MAX_BODY_BYTES // 1024} KB")
+        if time.monotonic() > deadline:
+            raise requests.exceptions.ReadTimeout(f"the whole answer took longer than {timeout:g} s")
+    if time.monotonic() > deadline:
+        raise requests.exceptions.ReadTimeout(f"the whole answer took longer than {timeout:g} s")
+    return bytes(body)
 
 
 def _describe(exc: Exception, writer: LLMWriter) -> str:
