@@ -64,3 +64,10 @@ def test_database_and_redis_urls_give_the_scale_out_setup():
     env = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test", "REDIS_URL": "redis://127.0.0.1:6379/0"}
     result = run_manage(env, "shell", "-c", SHOW)
     assert result.stdout.strip().splitlines()[-1].split() == ["django.db.backends.postgresql", "True", "None", "console", "True"]
+
+
+def test_a_worker_that_only_trains_can_run_without_the_scheduler():
+    show = "from django.conf import settings as s; print(s.Q_CLUSTER['scheduler'], s.Q_CLUSTER['name'], s.TRAINING_CLUSTER or '-')"
+    assert run_manage({"Q_CLUSTER_NAME": "memorial"}, "shell", "-c", show).stdout.split()[-3:] == ["True", "memorial", "-"]
+    trainer = {"Q_SCHEDULER": "0", "Q_CLUSTER_NAME": "memorial-training", "TRAINING_CLUSTER": "memorial-training"}
+    assert run_manage(trainer, "shell", "-c", show).stdout.split()[-3:] == ["False", "memorial-training", "memorial-training"]

@@ -89,8 +89,9 @@ def create_run(*, name: str, dataset_path: str | os.PathLike, by=None, output_di
 def enqueue(run_id: int) -> None:
     from django_q.tasks import async_task
 
+    cluster = {"cluster": settings.TRAINING_CLUSTER} if getattr(settings, "TRAINING_CLUSTER", "") else {}
     async_task("generation.training_tasks.train_style_task", run_id, task_name=f"training-{run_id}",
-               group="training", timeout=training_timeout())
+               group="training", timeout=training_timeout(), **cluster)
 
 
 def start_training_from_zip(zip_file, name: str, by=None, **hyper) -> TrainingRun:

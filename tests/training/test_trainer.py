@@ -374,6 +374,31 @@ def test_an_uploaded_zip_becomes_a_queued_run_enqueued_on_commit(alice, settings
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("named", [True, False])
+def test_training_waits_in_its_own_clusters_queue_when_one_is_named(settings, named):
+    """Through the configured broker (the ORM, or Redis in the scale-out run), not a mock."""
+    from django_q.brokers import get_broker
+    from django_q.signing import SignedPackage
+
+    training_name = f"{settings.Q_CLUSTER['name']}-training"
+    settings.TRAINING_CLUSTER = training_name if named else ""
+    training, painting = get_broker(training_name), get_broker()
+    training.purge_queue()
+    painting.purge_queue()
+    run = service.create_run(name="Circles", dataset_path="/nowhere")
+    try:
+        service.enqueue(run.pk)
+        where, elsewhere = (training, painting) if named else (painting, training)
+        assert (where.queue_size(), elsewhere.queue_size()) == (1, 0)
+        (task_id, message), = where.dequeue()
+        task = SignedPackage.loads(message)
+        assert (task["func"], task["args"]) == ("generation.training_tasks.train_style_task", (run.pk,))
+    finally:
+        training.purge_queue()
+        painting.purge_queue()
+
+
+@pytest.mark.django_db
 def test_the_task_fails_a_run_whose_zip_holds_a_bad_dataset(alice, settings, tiny_models, monkeypatch):
     import django_q.tasks
 
