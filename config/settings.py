@@ -119,7 +119,10 @@ REDIS_URL = env_str("REDIS_URL")
 # A painting on a CPU can take minutes; django-q2's retry must come after the timeout.
 Q_TIMEOUT = env_int("Q_TIMEOUT", 1800, minimum=10)
 Q_CLUSTER = {
+    # The site's name: the salt of every signed task, the same for every worker of the site.
     "name": env_str("Q_CLUSTER_NAME", "memorial"),
+    # The queue this qcluster takes tasks from: the site's name, or TRAINING_QUEUE for the trainer.
+    "cluster_name": env_str("Q_QUEUE", "") or env_str("Q_CLUSTER_NAME", "memorial"),
     "workers": env_int("Q_WORKERS", 1, minimum=1),
     "timeout": Q_TIMEOUT,
     "retry": Q_TIMEOUT + 120,
@@ -129,7 +132,7 @@ Q_CLUSTER = {
     "ack_failures": True,
     "poll": 0.5,
     "label": "Django Q2",
-    # A worker that only trains (TRAINING_CLUSTER) runs no scheduler: scheduled sweeps would wait
+    # A worker that only trains (TRAINING_QUEUE) runs no scheduler: scheduled sweeps would wait
     # in its queue behind hours of training.
     "scheduler": env_bool("Q_SCHEDULER", True),
 }
@@ -187,11 +190,11 @@ ARTWORK_WEBHOOK_ALLOW_PRIVATE = env_bool("ARTWORK_WEBHOOK_ALLOW_PRIVATE", False)
 TRAINING_ZIP_MAX_BYTES = env_int("TRAINING_ZIP_MAX_BYTES", 4 * 1024**3, minimum=1024)
 TRAINING_ZIP_MAX_FILES = env_int("TRAINING_ZIP_MAX_FILES", 20_000, minimum=1)
 TRAINING_TIMEOUT = env_int("TRAINING_TIMEOUT", 24 * 3600, minimum=60)
-# Training runs for hours. Named here, it goes to that cluster's queue only, and a worker started
-# with Q_CLUSTER_NAME=<this name>, Q_TIMEOUT=<TRAINING_TIMEOUT> and Q_SCHEDULER=0 runs it
+# Training runs for hours. Named here, it goes to that queue only, and a worker started with
+# Q_QUEUE=<this name>, Q_TIMEOUT=<TRAINING_TIMEOUT> and Q_SCHEDULER=0 runs it
 # (deploy/systemd/memorial-trainer.service): painting workers are never held by a training run.
 # Empty: the painting workers train too (the embedded default).
-TRAINING_CLUSTER = env_str("TRAINING_CLUSTER", "") or ""
+TRAINING_QUEUE = env_str("TRAINING_QUEUE", "") or ""
 # Tribute writers and speech engines.
 TRIBUTE_WRITER = env_choice("TRIBUTE_WRITER", "builtin", ("builtin", "llm"))
 TRIBUTE_LLM_BASE_URL = env_str("TRIBUTE_LLM_BASE_URL", "http://127.0.0.1:11434/v1")

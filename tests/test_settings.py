@@ -67,7 +67,10 @@ def test_database_and_redis_urls_give_the_scale_out_setup():
 
 
 def test_a_worker_that_only_trains_can_run_without_the_scheduler():
-    show = "from django.conf import settings as s; print(s.Q_CLUSTER['scheduler'], s.Q_CLUSTER['name'], s.TRAINING_CLUSTER or '-')"
-    assert run_manage({"Q_CLUSTER_NAME": "memorial"}, "shell", "-c", show).stdout.split()[-3:] == ["True", "memorial", "-"]
-    trainer = {"Q_SCHEDULER": "0", "Q_CLUSTER_NAME": "memorial-training", "TRAINING_CLUSTER": "memorial-training"}
-    assert run_manage(trainer, "shell", "-c", show).stdout.split()[-3:] == ["False", "memorial-training", "memorial-training"]
+    show = ("from django.conf import settings as s; "
+            "print(s.Q_CLUSTER['scheduler'], s.Q_CLUSTER['name'], s.Q_CLUSTER['cluster_name'], s.TRAINING_QUEUE or '-')")
+    painter = run_manage({"Q_CLUSTER_NAME": "memorial"}, "shell", "-c", show)
+    assert painter.stdout.split()[-4:] == ["True", "memorial", "memorial", "-"]
+    # The same site (the name signs the tasks), its own queue.
+    trainer = {"Q_CLUSTER_NAME": "memorial", "Q_SCHEDULER": "0", "Q_QUEUE": "memorial-training", "TRAINING_QUEUE": "memorial-training"}
+    assert run_manage(trainer, "shell", "-c", show).stdout.split()[-4:] == ["False", "memorial", "memorial-training", "memorial-training"]

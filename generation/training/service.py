@@ -89,7 +89,8 @@ def create_run(*, name: str, dataset_path: str | os.PathLike, by=None, output_di
 def enqueue(run_id: int) -> None:
     from django_q.tasks import async_task
 
-    cluster = {"cluster": settings.TRAINING_CLUSTER} if getattr(settings, "TRAINING_CLUSTER", "") else {}
+    # django-q2 calls a queue a cluster: TRAINING_QUEUE's own, when one is named.
+    cluster = {"cluster": settings.TRAINING_QUEUE} if getattr(settings, "TRAINING_QUEUE", "") else {}
     async_task("generation.training_tasks.train_style_task", run_id, task_name=f"training-{run_id}",
                group="training", timeout=training_timeout(), **cluster)
 

@@ -375,13 +375,13 @@ def test_an_uploaded_zip_becomes_a_queued_run_enqueued_on_commit(alice, settings
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("named", [True, False])
-def test_training_waits_in_its_own_clusters_queue_when_one_is_named(settings, named):
+def test_training_waits_in_its_own_queue_when_one_is_named(settings, named):
     """Through the configured broker (the ORM, or Redis in the scale-out run), not a mock."""
     from django_q.brokers import get_broker
     from django_q.signing import SignedPackage
 
-    training_name = f"{settings.Q_CLUSTER['name']}-training"
-    settings.TRAINING_CLUSTER = training_name if named else ""
+    training_name = f"{settings.Q_CLUSTER['cluster_name']}-training"
+    settings.TRAINING_QUEUE = training_name if named else ""
     training, painting = get_broker(training_name), get_broker()
     training.purge_queue()
     painting.purge_queue()
