@@ -13,14 +13,21 @@ What it does, all from scratch and cleaned up afterwards:
    (``Condolence.objects.bulk_create``), some candles and flowers;
 3. runs the site as production would: gunicorn (2 x CPU sync workers by default), DEBUG=0,
    SECRET_KEY and ALLOWED_HOSTS set, SECURE_SSL_REDIRECT=0;
-4. drives it with wrk from 127.0.0.1, the same settings for both targets, one after the other:
-   ``/healthz/`` (the baseline: no database, no template) and the memorial page ``/m/<slug>/``;
+4. drives it with wrk from 127.0.0.1, the same settings for each target, one after the other:
+   ``/healthz/`` (the baseline: no database, no template), the memorial page ``/m/<slug>/``,
+   and one of its photo thumbnails (a guest's phone fetches one per photo; informative, no target);
 5. prints requests per second, the 99th percentile latency and the errors (non-2xx/3xx answers,
    socket errors) of each, and whether the target is met: the memorial page at no less than
    half the baseline's throughput, with no error. Exit status 0 when met, 1 when not.
 
 The server gets this process's environment: ``MEMORIAL_PAGE_FRESH_SECONDS=0 bench/load.py``
 measures the page with the memorial read from the database at every visit.
+
+``--nginx`` puts nginx in front, as deploy/ does: a generated server with the two internal
+``location /_protected/...`` blocks copied from deploy/nginx/memorial.conf (paths replaced) and
+``MEDIA_ACCEL_PREFIX=/_protected``, so the thumbnail is sent by nginx once Django has checked. It
+first checks what a browser gets there: the file's bytes, its type, cache and nosniff headers, a
+byte range, and a 404 for the internal path asked from outside. Needs Debian's nginx.
 
 Needs ``wrk`` (Debian: ``apt-get install -y wrk``) and a PostgreSQL the current user can create
 databases on. ``--profile`` also renders the page in-process and prints its SQL query count and
@@ -96,6 +103,85 @@ for i in range(40):
     offerings.make_offering(memorial=memorial, kind="candle" if i % 3 else "flower", visitor_key=f"visitor-{i}")
 print(json.dumps({"slug": memorial.slug, "url": memorial.get_absolute_url()}))
 '''
+
+
+def nginx_conf(tmp: str, port: int, upstream_port: int, media_root: str, private_root: str) -> str:
+    """A server like deploy/nginx/memorial.conf's, on plain HTTP, with its internal locations."""
+    with open(os.path.join(ROOT, "deploy", "nginx", "memorial.conf")) as f:
+        deploy = f.read()
+    blocks = re.findall(r"^    location /_protected/\w+/ \{\n.*?^    \}", deploy, re.MULTILINE | re.DOTALL)
+    if len(blocks) != 2:
+        sys.exit(f"deploy/nginx/memorial.conf should have 2 internal /_protected/ locations, found {len(blocks)}")
+    internal = "\n".join(blocks).replace("/srv/memorial/media/", media_root.rstrip("/") + "/").replace(
+        "/srv/memorial/private-media/", private_root.rstrip("/") + "/")
+    temp = {name: os.path.join(tmp, f"nginx-{name}") for name in ("client", "proxy", "fastcgi", "uwsgi", "scgi")}
+    # deploy's `location /` too, timeouts and buffers included.
+    proxy = re.search(r"^    location / \{\n        proxy_pass.*?^    \}", deploy, re.MULTILINE | re.DOTALL).group(0)
+    # Run as root, nginx's workers become "nobody" and could not read the files (mode 0640), as
+    # www-data cannot in production unless it is in the memorial group (deploy/README.md).
+    user = "user root root;" if os.geteuid() == 0 else ""
+    return f"""
+daemon off;
+{user}
+worker_processes 1;
+pid {tmp}/nginx.pid;
+error_log {tmp}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log off;
+    sendfile on;
+    client_body_temp_path {temp["client"]};
+    proxy_temp_path {temp["proxy"]};
+    fastcgi_temp_path {temp["fastcgi"]};
+    uwsgi_temp_path {temp["uwsgi"]};
+    scgi_temp_path {temp["scgi"]};
+    upstream memorial_web {{ server 127.0.0.1:{upstream_port} fail_timeout=0; keepalive 16; }}
+    server {{
+        listen 127.0.0.1:{port};
+{internal}
+{proxy}
+    }}
+}}
+"""
+
+
+def check_through_nginx(base: str, thumb_path: str, media_root: str) -> None:
+    """What a browser gets from nginx for a thumbnail, and that the internal path is closed."""
+    with urllib.request.urlopen(base + thumb_path, timeout=30) as response:
+        headers, data = response.headers, response.read()
+    name = None
+    for folder, _, files in os.walk(media_root):
+        for file_name in sorted(files, key=lambda n: "thumb" not in n):  # (tiny photos: thumb == screen)
+            path = os.path.join(folder, file_name)
+            with open(path, "rb") as f:
+                if name is None and f.read() == data:
+                    name = os.path.relpath(path, media_root)
+    problems = []
+    if name is None:
+        problems.append("the bytes are not those of any file in MEDIA_ROOT")
+    if headers.get("Content-Type") != "image/jpeg":
+        problems.append(f"Content-Type {headers.get('Content-Type')!r}")
+    if not (headers.get("Cache-Control") or "").startswith("public"):
+        problems.append(f"Cache-Control {headers.get('Cache-Control')!r} (the view's was lost)")
+    if headers.get("X-Content-Type-Options") != "nosniff":
+        problems.append("no X-Content-Type-Options: nosniff")
+    ranged = urllib.request.Request(base + thumb_path, headers={"Range": "bytes=0-9"})
+    with urllib.request.urlopen(ranged, timeout=30) as response:
+        if response.status != 206 or response.read() != data[:10]:
+            problems.append(f"a byte range got {response.status}")
+    if name is not None:
+        try:
+            urllib.request.urlopen(f"{base}/_protected/media/{name}", timeout=30)
+            problems.append("the internal location answered a request from outside")
+        except urllib.error.HTTPError as exc:
+            if exc.code != 404:
+                problems.append(f"the internal location answered {exc.code} from outside, not 404")
+    if problems:
+        sys.exit("nginx does not serve the thumbnail as it should: " + "; ".join(problems))
+    print(f"Through nginx: {thumb_path} sent from MEDIA_ROOT/{name} (image/jpeg, Cache-Control kept, nosniff, "
+          "ranges); the internal path is a 404 from outside")
 
 
 def wrk_available() -> str:
@@ -293,13 +379,17 @@ def main() -> int:
     parser.add_argument("--conn-max-age", type=int, default=60, help="DB_CONN_MAX_AGE for the server (default 60; 0 = a new connection per request)")
     parser.add_argument("--redis", action="store_true", help="run with REDIS_URL set (Redis cache and broker, the scale-out setup)")
     parser.add_argument("--profile", action="store_true", help="also profile one page render in-process")
+    parser.add_argument("--nginx", action="store_true", help="put nginx in front (deploy/'s internal locations, MEDIA_ACCEL_PREFIX)")
     parser.add_argument("--keep", action="store_true", help="keep the database and the temporary folder")
     args = parser.parse_args()
 
     wrk = wrk_available()
+    nginx = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
+    if args.nginx and not nginx:
+        sys.exit("nginx is not installed: apt-get install -y nginx")
     admin_url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     tmp = tempfile.mkdtemp(prefix="bench-load-")
-    server = None
+    server = proxy = None
     try:
         with fresh_database(admin_url, args.keep) as database_url:
             port = _free_port()
@@ -319,6 +409,8 @@ def main() -> int:
                 LOG_LEVEL="WARNING",
                 PYTHONUNBUFFERED="1",
             )
+            if args.nginx:
+                env["MEDIA_ACCEL_PREFIX"] = "/_protected"
             if args.redis:
                 env["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -341,6 +433,17 @@ def main() -> int:
                 )
             base = f"http://127.0.0.1:{port}"
             wait_for(f"{base}/healthz/", server, log)
+            if args.nginx:
+                nginx_port = _free_port()
+                conf = os.path.join(tmp, "nginx.conf")
+                with open(conf, "w") as f:
+                    f.write(nginx_conf(tmp, nginx_port, port, env["MEDIA_ROOT"], env["PRIVATE_MEDIA_ROOT"]))
+                nginx_log = os.path.join(tmp, "nginx.log")
+                with open(nginx_log, "w") as log_file:
+                    proxy = subprocess.Popen([nginx, "-p", tmp, "-c", conf], stdout=log_file, stderr=subprocess.STDOUT,
+                                             start_new_session=True)
+                base = f"http://127.0.0.1:{nginx_port}"
+                wait_for(f"{base}/healthz/", proxy, nginx_log)
 
             page_url = f"{base}{memorial['url']}"
             status, body = fetch(page_url)
@@ -349,12 +452,17 @@ def main() -> int:
             shown = len(set(re.findall(r"number (\d+)\.", html)))
             print(f"The memorial page answers {status}: {len(body)} bytes, {html.count('<img')} <img> tags, "
                   f"{shown} condolences on its first page")
+            thumb_path = re.search(r'src="(/photos/\d+/thumb\.jpg)"', html).group(1)
+            if args.nginx:
+                check_through_nginx(base, thumb_path, env["MEDIA_ROOT"])
             print(f"gunicorn: {args.workers} sync workers; DB_CONN_MAX_AGE={args.conn_max_age}; "
-                  f"{'Redis' if args.redis else 'local-memory'} cache; {os.cpu_count()} CPUs on this machine (shared with wrk)")
+                  f"{'Redis' if args.redis else 'local-memory'} cache; {os.cpu_count()} CPUs on this machine (shared with wrk)"
+                  + ("; nginx in front, thumbnails sent by nginx (X-Accel-Redirect)" if args.nginx else "; no proxy"))
             print(f"wrk: -t{args.threads} -c{args.connections} -d{args.duration}s --latency\n")
 
             results = {}
-            for label, url in (("baseline /healthz/", f"{base}/healthz/"), ("memorial page", page_url)):
+            targets = (("baseline /healthz/", f"{base}/healthz/"), ("memorial page", page_url), ("photo thumbnail", base + thumb_path))
+            for label, url in targets:
                 run_wrk(wrk, url, threads=args.threads, connections=args.connections, duration=2)  # warm-up
                 results[label] = run_wrk(wrk, url, threads=args.threads, connections=args.connections, duration=args.duration)
 
@@ -368,6 +476,8 @@ def main() -> int:
             base_r, page_r = results["baseline /healthz/"], results["memorial page"]
             ratio = page_r["rps"] / base_r["rps"] if base_r["rps"] else 0.0
             errors = sum(r["non_2xx"] + r["socket_errors"] for r in results.values())
+            thumb_r = results["photo thumbnail"]
+            print(f"\nphoto thumbnail / baseline throughput: {thumb_r['rps'] / base_r['rps']:.2f} (informative: no target)")
             met = ratio >= TARGET_RATIO and errors == 0
             print(f"\nmemorial page / baseline throughput: {ratio:.2f} (target >= {TARGET_RATIO:.2f}); errors: {errors}")
             print(f"TARGET {'MET' if met else 'MISSED'}")
@@ -382,6 +492,13 @@ def main() -> int:
                 print(manage(env, "shell", "-c", PROFILE_SCRIPT % {"slug": memorial["slug"]}))
             return 0 if met else 1
     finally:
+        if proxy is not None and proxy.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proxy.pid, signal.SIGQUIT)
+            try:
+                proxy.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proxy.pid, signal.SIGKILL)
         if server is not None and server.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(server.pid, signal.SIGTERM)

@@ -326,6 +326,12 @@ if AWS_STORAGE_BUCKET_NAME:
     }
     if not ORIGINALS_BUCKET_NAME and not STORAGES["originals"]["OPTIONS"]["location"].strip("/"):
         raise ImproperlyConfigured("ORIGINALS_LOCATION must not be empty when the originals share the media bucket.")
+# Behind deploy/nginx: after a view has checked permission, nginx sends files on local disk
+# (X-Accel-Redirect to <prefix>/media/... and <prefix>/private/..., internal locations). Empty:
+# Django sends them itself (the embedded default; always with S3).
+MEDIA_ACCEL_PREFIX = env_str("MEDIA_ACCEL_PREFIX", "") or ""
+if MEDIA_ACCEL_PREFIX and not MEDIA_ACCEL_PREFIX.startswith("/"):
+    raise ImproperlyConfigured("MEDIA_ACCEL_PREFIX must be a path starting with /, such as /_protected")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 

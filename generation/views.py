@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from config import ratelimit
 from config.files import cache_for_viewers
+from config.serving import serve_file
 from generation import selectors, services
 from generation.forms import ArtworkRequestForm, TributeEditForm
 from memorial import permissions
@@ -106,18 +107,16 @@ def _artwork_post(request, artwork):
     return redirect(artwork)
 
 
-def _file_response(field, content_type, artwork):
-    response = FileResponse(field.open("rb"), content_type=content_type)
+def _file_response(request, field, content_type, artwork, attachment_name=None):
+    response = serve_file(request, field, content_type=content_type, attachment_name=attachment_name)
     public = artwork.published and artwork.memorial.visibility != Visibility.PRIVATE
     return cache_for_viewers(response, public=public)
 
 
 def artwork_image(request, artwork_id):
     artwork = selectors.artwork_for(request.user, artwork_id)
-    response = _file_response(artwork.image, "image/png", artwork)
-    if request.GET.get("download"):
-        response["Content-Disposition"] = f'attachment; filename="artwork-{artwork.pk}.png"'
-    return response
+    download = f"artwork-{artwork.pk}.png" if request.GET.get("download") else None
+    return _file_response(request, artwork.image, "image/png", artwork, attachment_name=download)
 
 
 def narration_audio(request, artwork_id):
@@ -125,4 +124,4 @@ def narration_audio(request, artwork_id):
     narration = getattr(getattr(artwork, "tribute", None), "narration", None)
     if narration is None:
         raise Http404("No recording.")
-    return _file_response(narration.audio, narration.content_type, artwork)
+    return _file_response(request, narration.audio, narration.content_type, artwork)

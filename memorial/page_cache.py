@@ -1,4 +1,4 @@
-"""The public memorial page, cached for guests.
+"""The public memorial page and its photos, served to guests from memory.
 
 Most visitors of a memorial are guests who scanned the QR code on a funeral program, many at
 once. For them the page is rendered once per content version and kept; what differs per
@@ -12,7 +12,8 @@ Two levels:
   Memorial.content_version (memorial/signals.py), so a rendering is never stale;
 * each web process remembers, for ``MEMORIAL_PAGE_FRESH_SECONDS`` (default 1 s), what it last
   read of a memorial (its visibility, deletion and content version), its candle counts and the
-  rendering itself. A guest then costs no query at all. A change made in this process is seen
+  rendering itself, and the photos its thumbnails are fetched for. A guest then costs no query
+  at all. A change made in this process is seen
   at once (the process forgets what it remembered of that memorial); a change made in another
   process is seen here within those seconds: a memorial made private or deleted disappears for
   every guest within a second. 0 reads the memorial from the database at every visit.
@@ -35,7 +36,7 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
-from memorial.models import Memorial
+from memorial.models import Memorial, Photo
 from memorial.offerings import offering_counts
 
 CSRF_PLACEHOLDER = "__memorial_csrf_token__"
@@ -48,6 +49,7 @@ LANGUAGES = [code for code, _ in settings.LANGUAGES]
 # What one process keeps in memory: renderings of about 60 KB each, and small records.
 MAX_PAGES = 64
 MAX_MEMORIALS = 1024
+MAX_PHOTOS = 4096
 _FIELDS = ("id", "slug", "visibility", "content_version", "deleted_at")
 
 
@@ -135,6 +137,7 @@ class _Memory:
 
 _memorials = _Memory(MAX_MEMORIALS)  # slug -> _Seen
 _pages = _Memory(MAX_PAGES)  # key() -> HTML
+_photos = _Memory(MAX_PHOTOS)  # photo id -> _SeenPhoto
 _now = time.monotonic
 
 
@@ -144,6 +147,7 @@ def forget(memorial_id: int) -> None:
 
     def drop():
         _memorials.drop(lambda slug, seen: seen.memorial.pk == memorial_id)
+        _photos.drop(lambda photo_id, seen: seen.photo.album.memorial_id == memorial_id)
 
     drop()
     transaction.on_commit(drop)
@@ -152,6 +156,7 @@ def forget(memorial_id: int) -> None:
 def forget_everything() -> None:
     _memorials.clear()
     _pages.clear()
+    _photos.clear()
 
 
 def lookup(slug: str) -> Memorial | None:
@@ -181,6 +186,29 @@ def put(request, memorial: Memorial, html: str) -> None:
     page_key = key(request, memorial)
     cache.set(page_key, html, TIMEOUT)
     _pages.put(page_key, html)
+
+
+# --- the page's photos ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _SeenPhoto:
+    photo: Photo  # with its album and memorial; shared between requests, never changed
+    until: float
+
+
+def guest_photo(photo_id: int) -> Photo | None:
+    """A photo with its memorial, for a guest's phone fetching the page's thumbnails (one request
+    per photo): read from the database at most once per MEMORIAL_PAGE_FRESH_SECONDS in this
+    process, forgotten at once when this process changes the photo or its memorial."""
+    seen = _photos.get(photo_id)
+    now = _now()
+    if seen is not None and seen.until > now:
+        return seen.photo
+    photo = Photo.objects.select_related("album__memorial").filter(pk=photo_id).first()
+    if photo is not None and settings.MEMORIAL_PAGE_FRESH_SECONDS > 0:
+        _photos.put(photo_id, _SeenPhoto(photo, now + settings.MEMORIAL_PAGE_FRESH_SECONDS))
+    return photo
 
 
 # --- candles and flowers --------------------------------------------------------------------

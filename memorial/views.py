@@ -4,7 +4,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import formats
 from django.urls import reverse
@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from config import ratelimit
 from config.files import cache_for_viewers
+from config.serving import serve_file
 from generation import selectors as artwork_selectors
 from memorial import condolences, membership, offerings, page_cache, permissions, photos, selectors, services
 from memorial.forms import (
@@ -323,12 +324,17 @@ def photo_file(request, photo_id, size):
     field = {"thumb": "thumbnail", "screen": "screen"}.get(size)
     if field is None:
         raise Http404("No such size.")
-    photo = get_object_or_404(Photo.objects.select_related("album__memorial"), pk=photo_id)
+    if request.user.is_authenticated:
+        photo = get_object_or_404(Photo.objects.select_related("album__memorial"), pk=photo_id)
+    else:  # a guest's phone asks once per photo of the page: from memory, like the page
+        photo = page_cache.guest_photo(photo_id)
+        if photo is None:
+            raise Http404("No such photo.")
     memorial = photo.album.memorial
     permissions.require(request.user, "view", memorial)
     if photo.hidden and not permissions.can(request.user, "moderate", memorial):
         raise Http404("No such photo.")
-    response = FileResponse(getattr(photo, field).open("rb"), content_type="image/jpeg")
+    response = serve_file(request, getattr(photo, field), content_type="image/jpeg")
     public = memorial.visibility != Visibility.PRIVATE and not photo.hidden
     return cache_for_viewers(response, public=public)
 
@@ -338,11 +344,8 @@ def photo_original(request, photo_id):
     photo = get_object_or_404(Photo.objects.select_related("album__memorial"), pk=photo_id)
     permissions.require(request.user, "download_original", photo.album.memorial)
     # Served as a download with a type no browser runs, whatever the file holds.
-    return FileResponse(
-        photo.original.open("rb"),
-        as_attachment=True,
-        filename=photo.original_name or f"photo-{photo.pk}",
-        content_type="application/octet-stream",
+    return serve_file(
+        request, photo.original, content_type="application/octet-stream", attachment_name=photo.original_name or f"photo-{photo.pk}"
     )
 
 
@@ -473,16 +476,12 @@ def export_download(request, export_id):
         raise Http404("This download is not ready.")
     if not exporting.is_available(export):
         return export_page(request, export.memorial.slug, gone=export)
-    try:
-        stream = export.file.open("rb")
-    except FileNotFoundError:
-        return export_page(request, export.memorial.slug, gone=export)
     base = slugify(export.memorial.full_name, allow_unicode=True) or "memorial"
-    response = FileResponse(
-        stream,
-        as_attachment=True,
-        filename=f"{base}-{export.created_at:%Y-%m-%d}.zip",
-        content_type="application/zip",
-    )
+    try:
+        response = serve_file(
+            request, export.file, content_type="application/zip", attachment_name=f"{base}-{export.created_at:%Y-%m-%d}.zip"
+        )
+    except Http404:  # the zip is no longer in storage
+        return export_page(request, export.memorial.slug, gone=export)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -140,3 +140,62 @@ def test_every_guest_gets_a_token_of_their_own_in_the_kept_page(family):
         response = guest.post(reverse("memorial:offer", args=[memorial.slug]), {"kind": "candle", "csrfmiddlewaretoken": token})
         assert response.status_code == 302
     assert len(tokens) == 3
+
+
+def _photo(family, memorial):
+    from memorial import photos as photo_service
+    from tests.conftest import jpeg_upload
+
+    photo, _ = photo_service.add_photo(album=memorial.albums.get(), upload=jpeg_upload(), by=family.owner)
+    return photo
+
+
+def thumbnail(client, photo):
+    return client.get(reverse("memorial:photo_file", args=[photo.pk, "thumb"]))
+
+
+def test_a_guests_phone_fetching_the_pages_thumbnails_costs_no_query(family, django_assert_num_queries):
+    memorial = family.memorial()
+    photo = _photo(family, memorial)
+    guest = Client()
+    first = thumbnail(guest, photo)
+    assert first.status_code == 200
+    with django_assert_num_queries(0):
+        again = thumbnail(guest, photo)
+    assert b"".join(again.streaming_content) == b"".join(first.streaming_content)
+
+
+def test_a_photo_hidden_by_a_moderator_is_gone_for_guests_at_once(family):
+    from memorial import photos as photo_service
+
+    memorial = family.memorial()
+    photo = _photo(family, memorial)
+    guest = Client()
+    assert thumbnail(guest, photo).status_code == 200
+    photo_service.set_hidden(photo=photo, hidden=True, by=family.manager)
+    assert thumbnail(guest, photo).status_code == 404
+
+
+def test_the_photos_of_a_memorial_made_private_are_gone_for_guests_at_once(family):
+    memorial = family.memorial()
+    photo = _photo(family, memorial)
+    guest = Client()
+    assert thumbnail(guest, photo).status_code == 200
+    services.update_memorial(memorial=memorial, visibility="private")
+    assert thumbnail(guest, photo).status_code == 404
+    # Members still see it (they are never served from memory).
+    member = Client()
+    member.force_login(family.viewer)
+    assert thumbnail(member, photo).status_code == 200
+
+
+def test_photos_made_private_through_another_process_are_gone_for_guests_within_a_second(family, clock):
+    memorial = family.memorial()
+    photo = _photo(family, memorial)
+    guest = Client()
+    assert thumbnail(guest, photo).status_code == 200
+    as_another_process_would(memorial, visibility="private")
+    clock.now += 0.5
+    assert thumbnail(guest, photo).status_code == 200
+    clock.now += 0.6
+    assert thumbnail(guest, photo).status_code == 404
