@@ -492,24 +492,23 @@ def main() -> int:
                 print(manage(env, "shell", "-c", PROFILE_SCRIPT % {"slug": memorial["slug"]}))
             return 0 if met else 1
     finally:
-        if proxy is not None and proxy.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proxy.pid, signal.SIGQUIT)
-            try:
-                proxy.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proxy.pid, signal.SIGKILL)
-        if server is not None and server.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(server.pid, signal.SIGTERM)
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
+        _stop(proxy, signal.SIGQUIT)  # nginx's graceful stop
+        _stop(server, signal.SIGTERM)
         if args.keep:
             print(f"(kept {tmp})")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _stop(proc: subprocess.Popen | None, sig: int) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, sig)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _free_port() -> int:
