@@ -7,4 +7,9 @@ class GenerationConfig(AppConfig):
     verbose_name = _("Artworks")
 
     def ready(self):
+        from django_q.signals import post_spawn
+
         from generation import signals  # noqa: F401  (files go with their records)
+        from generation.tasks import take_back_at_start
+
+        post_spawn.connect(take_back_at_start, dispatch_uid="generation-take-back-at-start")

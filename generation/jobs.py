@@ -200,9 +200,34 @@ def unanswered_queued_jobs() -> list[int]:
     )
 
 
-def stale_jobs():
-    limit = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
-    return StylizationJob.objects.filter(status=JobStatus.RUNNING, heartbeat_at__lt=limit)
+def stale_jobs() -> list[StylizationJob]:
+    """Running jobs whose worker is gone: silent for JOB_STALE_AFTER_SECONDS, or, sooner, claimed
+    on this machine by a process that no longer exists and silent for two heartbeats (a worker
+    that crashed and was restarted here gets its job back at once, not minutes later)."""
+    now = timezone.now()
+    running = StylizationJob.objects.filter(status=JobStatus.RUNNING)
+    silent = list(running.filter(heartbeat_at__lt=now - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)))
+    seen = {job.pk for job in silent}
+    here = running.filter(
+        worker__startswith=f"{socket.gethostname()}:",
+        heartbeat_at__lt=now - timedelta(seconds=2 * settings.JOB_HEARTBEAT_SECONDS),
+    ).exclude(pk__in=seen)
+    # A live worker beats every JOB_HEARTBEAT_SECONDS: two missed beats and no such process. (Two
+    # containers sharing a host name but not their processes could take a slow worker's job: it
+    # is then painted again, never twice stored; see finish().)
+    return silent + [job for job in here if not _process_exists(job.worker.rpartition(":")[2])]
+
+
+def _process_exists(pid: str) -> bool:
+    if not pid.isdigit():
+        return True  # not ours to judge
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def take_back_stale_jobs() -> tuple[list[int], list[int]]:

@@ -114,6 +114,18 @@ def renarrate(tribute_id: int, edited_at: str) -> str:
     return "spoken"
 
 
+def take_back_at_start(sender=None, proc_name="", **kwargs) -> None:
+    """A worker process starts (django-q2's post_spawn): the jobs of this machine's workers that
+    died (a crash, a kill, a restart by systemd) are queued again now, not at the next sweep."""
+    try:
+        outcome = requeue_stale_jobs()
+    except Exception:  # the worker must start even if the database is briefly away
+        log.exception("could not take back the jobs of dead workers at start")
+        return
+    if outcome["requeued"] or outcome["failed"]:
+        log.warning("worker %s took back jobs of dead workers at start: %s", proc_name, outcome)
+
+
 def requeue_stale_jobs() -> dict:
     """Scheduled every minute: jobs whose worker died are queued again, or failed with a reason."""
     from generation.services import enqueue

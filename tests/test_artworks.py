@@ -8,6 +8,7 @@ in tests/pipeline/.
 import datetime
 import http.server
 import json
+import os
 import threading
 
 import pytest
@@ -171,6 +172,51 @@ def test_a_slow_but_living_worker_keeps_its_job(family, photo, style):
     jobs.claim(job.pk)
     assert jobs.take_back_stale_jobs() == ([], [])
     assert StylizationJob.objects.get().status == "running"
+
+
+def test_a_job_of_a_dead_process_on_this_machine_is_taken_back_after_two_missed_beats(family, photo, style, settings):
+    import socket
+    import subprocess
+    import sys
+
+    settings.JOB_HEARTBEAT_SECONDS, settings.JOB_STALE_AFTER_SECONDS = 10, 120
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    here = socket.gethostname()
+    job = services.request_artwork(photo=photo, style=style, by=family.contributor)
+    jobs.claim(job.pk)
+    beats_ago = lambda seconds: timezone.now() - datetime.timedelta(seconds=seconds)
+
+    # Its process is gone but it beat 5 s ago: it may be a worker of another container; wait.
+    StylizationJob.objects.filter(pk=job.pk).update(worker=f"{here}:{gone}", heartbeat_at=beats_ago(5))
+    assert jobs.take_back_stale_jobs() == ([], [])
+    # Two beats missed, no such process here: taken back now, not after two minutes.
+    StylizationJob.objects.filter(pk=job.pk).update(heartbeat_at=beats_ago(25))
+    assert jobs.take_back_stale_jobs() == ([job.pk], [])
+
+    # A living process (this one) or another machine's worker keeps its job until JOB_STALE_AFTER.
+    for worker in (f"{here}:{os.getpid()}", f"another-machine:{gone}"):
+        jobs.claim(job.pk)
+        StylizationJob.objects.filter(pk=job.pk).update(worker=worker, heartbeat_at=beats_ago(25))
+        assert jobs.take_back_stale_jobs() == ([], []), worker
+        StylizationJob.objects.filter(pk=job.pk).update(status="queued")
+
+
+def test_a_worker_starting_takes_back_the_jobs_of_dead_workers_and_sends_them_again(family, photo, style, monkeypatch):
+    import socket
+
+    from django_q.signals import post_spawn
+
+    from generation import services as generation_services
+
+    sent = []
+    monkeypatch.setattr(generation_services, "enqueue", lambda job_id: sent.append(job_id))
+    job = services.request_artwork(photo=photo, style=style, by=family.contributor)
+    jobs.claim(job.pk)
+    StylizationJob.objects.filter(pk=job.pk).update(worker=f"{socket.gethostname()}:999999999",
+                                                   heartbeat_at=timezone.now() - datetime.timedelta(minutes=1))
+    post_spawn.send(sender="django_q", proc_name="Process-1")  # what django-q2 sends as a worker starts
+    job.refresh_from_db()
+    assert job.status == "queued" and sent == [job.pk]
 
 
 def test_progress_is_written_at_most_a_few_times_a_second(family, photo, style):
