@@ -13,10 +13,10 @@ Two levels:
 * each web process remembers, for ``MEMORIAL_PAGE_FRESH_SECONDS`` (default 1 s), what it last
   read of a memorial (its visibility, deletion and content version), its candle counts and the
   rendering itself, and the photos its thumbnails are fetched for. A guest then costs no query
-  at all. A change made in this process is seen
-  at once (the process forgets what it remembered of that memorial); a change made in another
-  process is seen here within those seconds: a memorial made private or deleted disappears for
-  every guest within a second. 0 reads the memorial from the database at every visit.
+  at all. A change made in this process is seen at once (the process forgets what it
+  remembered of that memorial); a change made in another process is seen here within those
+  seconds: a memorial made private or deleted disappears for every guest within a second.
+  0 reads the memorial from the database at every visit.
 """
 
 from __future__ import annotations
