@@ -104,6 +104,10 @@ def artwork_file_name(memorial_id: int) -> str:
     return f"artworks/{memorial_id}/{uuid.uuid4().hex}.png"
 
 
+def artwork_thumbnail_file_name(memorial_id: int) -> str:
+    return f"artworks/{memorial_id}/{uuid.uuid4().hex}-thumb.jpg"
+
+
 def narration_file_name(memorial_id: int, extension: str) -> str:
     return f"narrations/{memorial_id}/{uuid.uuid4().hex}.{extension}"
 
@@ -123,6 +127,8 @@ class Artwork(models.Model):
     memorial = models.ForeignKey("memorial.Memorial", on_delete=models.CASCADE, related_name="artworks")
     style = models.ForeignKey(Style, on_delete=models.PROTECT, related_name="artworks")
     image = models.FileField(upload_to=artwork_path, max_length=300)
+    # A small JPEG for galleries (a guest's phone loads one per painting); the PNG is the artwork.
+    thumbnail = models.FileField(max_length=300, blank=True)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     seed = models.BigIntegerField()

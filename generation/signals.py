@@ -7,7 +7,7 @@ from generation.models import Artwork, Narration, Style
 
 @receiver(post_delete, sender=Artwork, dispatch_uid="artwork-files")
 def artwork_files(sender, instance, **kwargs):
-    delete_files_on_commit(instance.image)
+    delete_files_on_commit(instance.image, instance.thumbnail)
 
 
 @receiver(post_delete, sender=Narration, dispatch_uid="narration-files")

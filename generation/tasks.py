@@ -16,7 +16,16 @@ from django.db import transaction
 
 from generation import jobs, tribute, webhook
 from generation.jobs import JobCancelled
-from generation.models import Artwork, JobStage, Narration, StylizationJob, TributeText, artwork_file_name, narration_file_name
+from generation.models import (
+    Artwork,
+    JobStage,
+    Narration,
+    StylizationJob,
+    TributeText,
+    artwork_file_name,
+    artwork_thumbnail_file_name,
+    narration_file_name,
+)
 from generation.rendering import render_artwork
 
 log = logging.getLogger(__name__)
@@ -37,7 +46,7 @@ def run_stylization(job_id: int) -> str:
 
         def make_records():
             artwork = Artwork.objects.create(
-                job=job, photo=job.photo, memorial=job.memorial, style=job.style, image=stored["image"],
+                job=job, photo=job.photo, memorial=job.memorial, style=job.style, image=stored["image"], thumbnail=stored["thumbnail"],
                 width=rendered.image.width, height=rendered.image.height, seed=job.seed,
                 parameters=rendered.parameters, backend=rendered.backend,
             )
@@ -79,7 +88,21 @@ def _store_files(job, rendered, spoken) -> dict:
     buffer = io.BytesIO()
     rendered.image.save(buffer, "PNG", optimize=True)
     image = default_storage.save(artwork_file_name(job.memorial_id), ContentFile(buffer.getvalue()))
-    return {"image": image, "audio": _store_audio(job.memorial_id, spoken) if spoken is not None else None}
+    thumbnail = default_storage.save(artwork_thumbnail_file_name(job.memorial_id), ContentFile(_thumbnail(rendered.image)))
+    audio = _store_audio(job.memorial_id, spoken) if spoken is not None else None
+    return {"image": image, "thumbnail": thumbnail, "audio": audio}
+
+
+def _thumbnail(image) -> bytes:
+    """The gallery's JPEG: PHOTO_THUMB_SIZE on its long side, like the photos' thumbnails."""
+    from django.conf import settings
+    from PIL import Image
+
+    small = image.convert("RGB")
+    small.thumbnail((settings.PHOTO_THUMB_SIZE, settings.PHOTO_THUMB_SIZE), Image.LANCZOS)
+    buffer = io.BytesIO()
+    small.save(buffer, "JPEG", quality=85, optimize=True, progressive=True)
+    return buffer.getvalue()
 
 
 def _store_audio(memorial_id: int, spoken) -> str:

@@ -10,5 +10,6 @@ urlpatterns = [
     path("jobs/<int:job_id>/cancel/", views.job_cancel, name="job_cancel"),
     path("artworks/<int:artwork_id>/", views.artwork_detail, name="artwork"),
     path("artworks/<int:artwork_id>/image.png", views.artwork_image, name="artwork_image"),
+    path("artworks/<int:artwork_id>/thumb.jpg", views.artwork_thumbnail, name="artwork_thumbnail"),
     path("artworks/<int:artwork_id>/narration", views.narration_audio, name="narration_audio"),
 ]

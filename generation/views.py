@@ -119,6 +119,13 @@ def artwork_image(request, artwork_id):
     return _file_response(request, artwork.image, "image/png", artwork, attachment_name=download)
 
 
+def artwork_thumbnail(request, artwork_id):
+    artwork = selectors.artwork_for(request.user, artwork_id)
+    if not artwork.thumbnail:  # painted before galleries had thumbnails
+        return _file_response(request, artwork.image, "image/png", artwork)
+    return _file_response(request, artwork.thumbnail, "image/jpeg", artwork)
+
+
 def narration_audio(request, artwork_id):
     artwork = selectors.artwork_for(request.user, artwork_id)
     narration = getattr(getattr(artwork, "tribute", None), "narration", None)

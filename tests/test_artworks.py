@@ -119,6 +119,39 @@ def test_a_new_artwork_is_for_the_family_until_a_manager_publishes_it(client, fa
     assert not Artwork.objects.exists()
 
 
+def test_galleries_show_a_small_jpeg_of_each_painting_and_the_page_the_painting_itself(client, family, photo, style, memorial, settings):
+    from io import BytesIO
+
+    from PIL import Image
+
+    job = services.request_artwork(photo=photo, style=style, by=family.contributor)
+    tasks.run_stylization(job.pk)
+    artwork = Artwork.objects.get()
+    thumb_url = reverse("generation:artwork_thumbnail", args=[artwork.pk])
+    client.logout()
+    assert client.get(thumb_url).status_code == 404  # not published yet: the family's only
+
+    client.force_login(family.manager)
+    client.post(artwork.get_absolute_url(), {"do": "publish"})
+    client.logout()
+    page = client.get(memorial.get_absolute_url()).content.decode()
+    assert f'src="{thumb_url}"' in page and reverse("generation:artwork_image", args=[artwork.pk]) not in page
+    response = client.get(thumb_url)
+    data = b"".join(response.streaming_content)
+    thumb = Image.open(BytesIO(data))
+    painting = Image.open(artwork.image.open("rb"))
+    assert response["Content-Type"] == "image/jpeg" and thumb.format == "JPEG"
+    assert max(thumb.size) == settings.PHOTO_THUMB_SIZE < max(painting.size) == 768
+    assert abs(thumb.width / thumb.height - painting.width / painting.height) < 0.02
+    # The artwork's own page shows the painting itself.
+    assert reverse("generation:artwork_image", args=[artwork.pk]) in client.get(artwork.get_absolute_url()).content.decode()
+
+    # A painting made before galleries had thumbnails shows the painting.
+    Artwork.objects.filter(pk=artwork.pk).update(thumbnail="")
+    older = client.get(thumb_url)
+    assert older.status_code == 200 and older["Content-Type"] == "image/png"
+
+
 def test_a_member_cancels_a_queued_job_and_the_worker_leaves_it(client, family, photo, style):
     job = services.request_artwork(photo=photo, style=style, by=family.contributor)
     client.force_login(family.contributor)

@@ -407,7 +407,7 @@ def test_deleting_a_memorial_hides_it_then_destroys_it_with_its_files(client, fa
     job = artwork_services.request_artwork(photo=photo, style=Style.objects.create(name="W", slug="w"), by=family.owner)
     tasks.run_stylization(job.pk)
     files = lambda: sorted(p for root in (settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT) for p in root.rglob("*") if p.is_file())
-    assert len(files()) == 5  # original, screen, thumbnail, painting, recording
+    assert len(files()) == 6  # original, screen, thumbnail, painting, its thumbnail, recording
 
     client.force_login(family.manager)
     assert client.post(reverse("memorial:delete", args=[memorial.slug]), {"confirm_name": memorial.full_name}).status_code == 403
@@ -422,7 +422,7 @@ def test_deleting_a_memorial_hides_it_then_destroys_it_with_its_files(client, fa
             client.force_login(family.user(who))
         assert page(client, memorial).status_code == 404
         assert client.get(reverse("memorial:photo_file", args=[photo.pk, "thumb"])).status_code == 404
-    assert len(files()) == 5
+    assert len(files()) == 6
     client.force_login(family.owner)
     assert "Recently deleted" in client.get(reverse("memorial:dashboard")).content.decode()
     client.post(reverse("memorial:restore", args=[memorial.slug]))
