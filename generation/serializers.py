@@ -144,6 +144,9 @@ class ArtworkSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text="This artwork in the API.")
     page_url = serializers.SerializerMethodField(help_text="The artwork's page, beside the original photo.")
     image_url = serializers.SerializerMethodField(help_text="The painting (PNG), served to those who may see it.")
+    thumbnail_url = serializers.SerializerMethodField(
+        help_text="A small JPEG of the painting for galleries (480 px on its long side by default)."
+    )
     is_filter = serializers.BooleanField(
         read_only=True, help_text="True when the light painterly filter made it (no diffusion weights were configured)."
     )
@@ -163,6 +166,7 @@ class ArtworkSerializer(serializers.ModelSerializer):
             "url",
             "page_url",
             "image_url",
+            "thumbnail_url",
             "width",
             "height",
             "backend",
@@ -191,6 +195,10 @@ class ArtworkSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_image_url(self, artwork: Artwork) -> str:
         return _absolute(self.context, reverse("generation:artwork_image", args=[artwork.pk]))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_thumbnail_url(self, artwork: Artwork) -> str:
+        return _absolute(self.context, reverse("generation:artwork_thumbnail", args=[artwork.pk]))
 
 
 class ArtworkUpdateSerializer(serializers.Serializer):

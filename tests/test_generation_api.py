@@ -135,6 +135,9 @@ def test_the_artworks_list_gives_both_addresses_and_they_serve_the_files(api, fa
     image = api.get(item["image_url"])
     assert image.status_code == 200 and image["Content-Type"] == "image/png"
     assert b"".join(image.streaming_content).startswith(b"\x89PNG")
+    thumbnail = api.get(item["thumbnail_url"])
+    assert thumbnail.status_code == 200 and thumbnail["Content-Type"] == "image/jpeg"
+    assert b"".join(thumbnail.streaming_content).startswith(b"\xff\xd8")
     audio = api.get(item["narration"]["audio_url"])
     assert audio.status_code == 200 and audio["Content-Type"] == "audio/mpeg"
     assert len(b"".join(audio.streaming_content)) > 1000
@@ -142,6 +145,7 @@ def test_the_artworks_list_gives_both_addresses_and_they_serve_the_files(api, fa
     for who in ("stranger", "anonymous"):  # not published yet: the family's only
         as_(api, family, who)
         assert api.get(item["image_url"]).status_code == 404, who
+        assert api.get(item["thumbnail_url"]).status_code == 404, who
         assert api.get(item["narration"]["audio_url"]).status_code == 404, who
         assert api.get(item["url"]).status_code == 404, who
 
