@@ -40,3 +40,17 @@ def test_the_job_page_follows_the_painting_and_leads_to_it(live_server, browser,
     page.locator("#compare-range").focus()
     page.keyboard.press("ArrowLeft")
     page.screenshot(path=os.path.join(artifacts_dir, "artwork.png"), full_page=True)
+
+    # Published, the painting shows in the memorial page's gallery, as its small JPEG.
+    from generation.services import publish_artwork
+
+    artwork = StylizationJob.objects.get().artwork
+    publish_artwork(artwork=artwork, by=family.manager)
+    guest = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    guest.goto(live_server.url + memorial.get_absolute_url() + "#artworks")
+    image = guest.locator("#artworks img")
+    image.scroll_into_view_if_needed()
+    guest.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+    assert image.get_attribute("src").endswith("/thumb.jpg")
+    assert image.evaluate("img => img.naturalWidth") == 480  # PHOTO_THUMB_SIZE, not the 768 px painting
+    guest.locator("#artworks").screenshot(path=os.path.join(artifacts_dir, "memorial-gallery-phone.png"))
