@@ -16,8 +16,17 @@ def active_styles():
     return Style.objects.filter(is_active=True)
 
 
-def artwork_for(user, artwork_id: int) -> Artwork:
-    artwork = get_object_or_404(Artwork.objects.select_related(*ARTWORK_RELATED), pk=artwork_id)
+def artwork_for(user, artwork_id: int, *, for_files: bool = False) -> Artwork:
+    """``for_files``: only its image and thumbnail will be served; a guest's gallery then comes
+    from the web process's memory (memorial/page_cache.py), like the page."""
+    if for_files and not user.is_authenticated:
+        from memorial import page_cache
+
+        artwork = page_cache.guest_artwork(artwork_id)
+        if artwork is None:
+            raise Http404("No such artwork.")
+    else:
+        artwork = get_object_or_404(Artwork.objects.select_related(*ARTWORK_RELATED), pk=artwork_id)
     permissions.require(user, "view", artwork.memorial)
     if not artwork.published and not permissions.can(user, "see_unpublished_artworks", artwork.memorial):
         raise Http404("No such artwork.")

@@ -114,13 +114,13 @@ def _file_response(request, field, content_type, artwork, attachment_name=None):
 
 
 def artwork_image(request, artwork_id):
-    artwork = selectors.artwork_for(request.user, artwork_id)
+    artwork = selectors.artwork_for(request.user, artwork_id, for_files=True)
     download = f"artwork-{artwork.pk}.png" if request.GET.get("download") else None
     return _file_response(request, artwork.image, "image/png", artwork, attachment_name=download)
 
 
 def artwork_thumbnail(request, artwork_id):
-    artwork = selectors.artwork_for(request.user, artwork_id)
+    artwork = selectors.artwork_for(request.user, artwork_id, for_files=True)
     if not artwork.thumbnail:  # painted before galleries had thumbnails
         return _file_response(request, artwork.image, "image/png", artwork)
     return _file_response(request, artwork.thumbnail, "image/jpeg", artwork)

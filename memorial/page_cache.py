@@ -137,7 +137,8 @@ class _Memory:
 
 _memorials = _Memory(MAX_MEMORIALS)  # slug -> _Seen
 _pages = _Memory(MAX_PAGES)  # key() -> HTML
-_photos = _Memory(MAX_PHOTOS)  # photo id -> _SeenPhoto
+_photos = _Memory(MAX_PHOTOS)  # photo id -> _SeenRecord
+_artworks = _Memory(MAX_PHOTOS)  # artwork id -> _SeenRecord
 _now = time.monotonic
 
 
@@ -147,7 +148,8 @@ def forget(memorial_id: int) -> None:
 
     def drop():
         _memorials.drop(lambda slug, seen: seen.memorial.pk == memorial_id)
-        _photos.drop(lambda photo_id, seen: seen.photo.album.memorial_id == memorial_id)
+        _photos.drop(lambda photo_id, seen: seen.record.album.memorial_id == memorial_id)
+        _artworks.drop(lambda artwork_id, seen: seen.record.memorial_id == memorial_id)
 
     drop()
     transaction.on_commit(drop)
@@ -157,6 +159,7 @@ def forget_everything() -> None:
     _memorials.clear()
     _pages.clear()
     _photos.clear()
+    _artworks.clear()
 
 
 def lookup(slug: str) -> Memorial | None:
@@ -192,9 +195,9 @@ def put(request, memorial: Memorial, html: str) -> None:
 
 
 @dataclass(frozen=True)
-class _SeenPhoto:
-    photo: Photo  # with its album and memorial; shared between requests, never changed
-    until: float
+class _SeenRecord:
+    record: object  # a Photo with its album and memorial, or an Artwork with its memorial:
+    until: float  # shared between requests, never changed
 
 
 def guest_photo(photo_id: int) -> Photo | None:
@@ -204,11 +207,26 @@ def guest_photo(photo_id: int) -> Photo | None:
     seen = _photos.get(photo_id)
     now = _now()
     if seen is not None and seen.until > now:
-        return seen.photo
+        return seen.record
     photo = Photo.objects.select_related("album__memorial").filter(pk=photo_id).first()
     if photo is not None and settings.MEMORIAL_PAGE_FRESH_SECONDS > 0:
-        _photos.put(photo_id, _SeenPhoto(photo, now + settings.MEMORIAL_PAGE_FRESH_SECONDS))
+        _photos.put(photo_id, _SeenRecord(photo, now + settings.MEMORIAL_PAGE_FRESH_SECONDS))
     return photo
+
+
+def guest_artwork(artwork_id: int):
+    """The same for the paintings of the page's gallery (their image and thumbnail; the
+    recording is looked up at every request, as it is made again when the words change)."""
+    from generation.models import Artwork
+
+    seen = _artworks.get(artwork_id)
+    now = _now()
+    if seen is not None and seen.until > now:
+        return seen.record
+    artwork = Artwork.objects.select_related("memorial").filter(pk=artwork_id).first()
+    if artwork is not None and settings.MEMORIAL_PAGE_FRESH_SECONDS > 0:
+        _artworks.put(artwork_id, _SeenRecord(artwork, now + settings.MEMORIAL_PAGE_FRESH_SECONDS))
+    return artwork
 
 
 # --- candles and flowers --------------------------------------------------------------------

@@ -199,3 +199,45 @@ def test_photos_made_private_through_another_process_are_gone_for_guests_within_
     assert thumbnail(guest, photo).status_code == 200
     clock.now += 0.6
     assert thumbnail(guest, photo).status_code == 404
+
+
+@pytest.fixture
+def published_painting(family):
+    from generation import services as artwork_services
+    from generation import tasks
+    from generation.models import Style
+
+    memorial = family.memorial()
+    job = artwork_services.request_artwork(photo=_photo(family, memorial), style=Style.objects.create(name="W", slug="w"), by=family.owner)
+    tasks.run_stylization(job.pk)
+    artwork = job.artwork
+    artwork_services.publish_artwork(artwork=artwork, by=family.manager)
+    return memorial, artwork
+
+
+def test_the_gallerys_paintings_cost_a_guest_no_query_and_unpublishing_hides_them_at_once(family, published_painting, django_assert_num_queries):
+    from generation import services as artwork_services
+
+    memorial, artwork = published_painting
+    url = reverse("generation:artwork_thumbnail", args=[artwork.pk])
+    guest = Client()
+    assert guest.get(url).status_code == 200
+    with django_assert_num_queries(0):
+        assert guest.get(url).status_code == 200
+    artwork_services.publish_artwork(artwork=artwork, by=family.manager, published=False)
+    assert guest.get(url).status_code == 404
+    assert guest.get(reverse("generation:artwork_image", args=[artwork.pk])).status_code == 404
+
+
+def test_paintings_unpublished_through_another_process_are_gone_for_guests_within_a_second(family, published_painting, clock):
+    from generation.models import Artwork
+
+    memorial, artwork = published_painting
+    url = reverse("generation:artwork_thumbnail", args=[artwork.pk])
+    guest = Client()
+    assert guest.get(url).status_code == 200
+    Artwork.objects.filter(pk=artwork.pk).update(published=False)  # no signal here
+    clock.now += 0.5
+    assert guest.get(url).status_code == 200
+    clock.now += 0.6
+    assert guest.get(url).status_code == 404
