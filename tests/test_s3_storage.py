@@ -116,6 +116,7 @@ urls = {
     "screen": reverse("memorial:photo_file", args=[photo.pk, "screen"]),
     "original": reverse("memorial:photo_original", args=[photo.pk]),
     "artwork": reverse("generation:artwork_image", args=[artwork.pk]),
+    "painting_thumbnail": reverse("generation:artwork_thumbnail", args=[artwork.pk]),
     "narration": reverse("generation:narration_audio", args=[artwork.pk]),
 }
 member, outsider = Client(), Client()
@@ -128,7 +129,8 @@ print(json.dumps({
     "outcome": outcome, "status": job.status, "error": job.error, "backend": artwork.backend,
     "artwork_size": [artwork.width, artwork.height], "narration_s": narration.duration_s,
     "names": {"original": photo.original.name, "screen": photo.screen.name, "thumbnail": photo.thumbnail.name,
-              "artwork": artwork.image.name, "narration": narration.audio.name},
+              "artwork": artwork.image.name, "painting_thumbnail": artwork.thumbnail.name,
+              "narration": narration.audio.name},
     "member": {name: fetch(member, url) for name, url in urls.items()},
     "outsider": {name: fetch(outsider, url)["status"] for name, url in urls.items()},
     "screen_url": default_storage.url(photo.screen.name),
@@ -196,7 +198,7 @@ def test_photos_and_artworks_live_in_private_s3_buckets_and_go_with_the_memorial
 
         # Every file is an object in the buckets; nothing was written to the local media folders.
         media_keys = keys(client, MEDIA_BUCKET)
-        for name in ("screen", "thumbnail", "artwork", "narration"):
+        for name in ("screen", "thumbnail", "artwork", "painting_thumbnail", "narration"):
             assert names[name] in media_keys, (name, media_keys)
         assert names["artwork"].startswith("artworks/") and names["artwork"].endswith(".png")
         assert names["narration"].startswith("narrations/") and names["narration"].endswith(".mp3")
@@ -205,7 +207,7 @@ def test_photos_and_artworks_live_in_private_s3_buckets_and_go_with_the_memorial
         if layout == "own-bucket":
             assert not any(key.startswith("originals/") for key in media_keys), media_keys
         else:
-            assert sorted(set(media_keys) - {original_key}) == sorted(names[n] for n in ("screen", "thumbnail", "artwork", "narration"))
+            assert sorted(set(media_keys) - {original_key}) == sorted(names[n] for n in ("screen", "thumbnail", "artwork", "painting_thumbnail", "narration"))
         assert not local_media.exists() and not (tmp_path / "private").exists()
 
         # The stored files are what they claim: the original as uploaded, a PNG, an MP3.
@@ -229,6 +231,7 @@ def test_photos_and_artworks_live_in_private_s3_buckets_and_go_with_the_memorial
             "screen": (MEDIA_BUCKET, names["screen"], "image/jpeg"),
             "original": (originals_bucket, original_key, "application/octet-stream"),
             "artwork": (MEDIA_BUCKET, names["artwork"], "image/png"),
+            "painting_thumbnail": (MEDIA_BUCKET, names["painting_thumbnail"], "image/jpeg"),
             "narration": (MEDIA_BUCKET, names["narration"], "audio/mpeg"),
         }
         for name, (bucket, key, content_type) in expected.items():
