@@ -208,7 +208,13 @@ def guest_photo(photo_id: int) -> Photo | None:
     now = _now()
     if seen is not None and seen.until > now:
         return seen.record
-    photo = Photo.objects.select_related("album__memorial").filter(pk=photo_id).first()
+    # Without the long texts (a life story per photo would be kept thousands of times over).
+    photo = (
+        Photo.objects.select_related("album__memorial")
+        .defer("album__description", "album__memorial__life_story")
+        .filter(pk=photo_id)
+        .first()
+    )
     if photo is not None and settings.MEMORIAL_PAGE_FRESH_SECONDS > 0:
         _photos.put(photo_id, _SeenRecord(photo, now + settings.MEMORIAL_PAGE_FRESH_SECONDS))
     return photo
@@ -223,7 +229,9 @@ def guest_artwork(artwork_id: int):
     now = _now()
     if seen is not None and seen.until > now:
         return seen.record
-    artwork = Artwork.objects.select_related("memorial").filter(pk=artwork_id).first()
+    artwork = (
+        Artwork.objects.select_related("memorial").defer("parameters", "memorial__life_story").filter(pk=artwork_id).first()
+    )
     if artwork is not None and settings.MEMORIAL_PAGE_FRESH_SECONDS > 0:
         _artworks.put(artwork_id, _SeenRecord(artwork, now + settings.MEMORIAL_PAGE_FRESH_SECONDS))
     return artwork

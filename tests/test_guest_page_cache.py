@@ -163,6 +163,10 @@ def test_a_guests_phone_fetching_the_pages_thumbnails_costs_no_query(family, dja
     with django_assert_num_queries(0):
         again = thumbnail(guest, photo)
     assert b"".join(again.streaming_content) == b"".join(first.streaming_content)
+    # What is kept per photo leaves the life story out (thousands of photos may be kept).
+    with django_assert_num_queries(0):
+        kept = page_cache.guest_photo(photo.pk)
+    assert "life_story" in kept.album.memorial.get_deferred_fields()
 
 
 def test_a_photo_hidden_by_a_moderator_is_gone_for_guests_at_once(family):
