@@ -24,7 +24,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
@@ -97,9 +97,10 @@ def render_context_for_cache(request, memorial: Memorial) -> dict:
 
 @dataclass(frozen=True)
 class _Seen:
-    memorial: Memorial  # only _FIELDS loaded; shared between requests, never changed
-    offerings: dict  # language -> HTML of the counts
+    record: object  # a Memorial (only _FIELDS), a Photo or an Artwork: shared between requests, never changed
+    memorial_id: int
     until: float
+    offerings: dict = field(default_factory=dict)  # memorials only: language -> HTML of the counts
 
 
 class _Memory:
@@ -137,8 +138,8 @@ class _Memory:
 
 _memorials = _Memory(MAX_MEMORIALS)  # slug -> _Seen
 _pages = _Memory(MAX_PAGES)  # key() -> HTML
-_photos = _Memory(MAX_PHOTOS)  # photo id -> _SeenRecord
-_artworks = _Memory(MAX_PHOTOS)  # artwork id -> _SeenRecord
+_photos = _Memory(MAX_PHOTOS)  # photo id -> _Seen
+_artworks = _Memory(MAX_PHOTOS)  # artwork id -> _Seen
 _now = time.monotonic
 
 
@@ -147,9 +148,8 @@ def forget(memorial_id: int) -> None:
     commits (a request on another thread may have read the old state in between)."""
 
     def drop():
-        _memorials.drop(lambda slug, seen: seen.memorial.pk == memorial_id)
-        _photos.drop(lambda photo_id, seen: seen.record.album.memorial_id == memorial_id)
-        _artworks.drop(lambda artwork_id, seen: seen.record.memorial_id == memorial_id)
+        for memory in (_memorials, _photos, _artworks):
+            memory.drop(lambda key, seen: seen.memorial_id == memorial_id)
 
     drop()
     transaction.on_commit(drop)
@@ -162,17 +162,22 @@ def forget_everything() -> None:
     _artworks.clear()
 
 
-def lookup(slug: str) -> Memorial | None:
-    """What a kept page needs of its memorial: read from the database at most once per
-    MEMORIAL_PAGE_FRESH_SECONDS in this process."""
-    seen = _memorials.get(slug)
+def _recall(memory: _Memory, key, load, memorial_id_of):
+    """``load()``'s record, read from the database at most once per MEMORIAL_PAGE_FRESH_SECONDS
+    in this process (None, not found, is not kept)."""
+    seen = memory.get(key)
     now = _now()
     if seen is not None and seen.until > now:
-        return seen.memorial
-    memorial = Memorial.objects.only(*_FIELDS).filter(slug=slug).first()
-    if memorial is not None and settings.MEMORIAL_PAGE_FRESH_SECONDS > 0:
-        _memorials.put(slug, _Seen(memorial, {}, now + settings.MEMORIAL_PAGE_FRESH_SECONDS))
-    return memorial
+        return seen.record
+    record = load()
+    if record is not None and settings.MEMORIAL_PAGE_FRESH_SECONDS > 0:
+        memory.put(key, _Seen(record, memorial_id_of(record), now + settings.MEMORIAL_PAGE_FRESH_SECONDS))
+    return record
+
+
+def lookup(slug: str) -> Memorial | None:
+    """What a kept page needs of its memorial."""
+    return _recall(_memorials, slug, lambda: Memorial.objects.only(*_FIELDS).filter(slug=slug).first(), lambda m: m.pk)
 
 
 def get(request, memorial: Memorial) -> str | None:
@@ -194,30 +199,12 @@ def put(request, memorial: Memorial, html: str) -> None:
 # --- the page's photos ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _SeenRecord:
-    record: object  # a Photo with its album and memorial, or an Artwork with its memorial:
-    until: float  # shared between requests, never changed
-
-
 def guest_photo(photo_id: int) -> Photo | None:
     """A photo with its memorial, for a guest's phone fetching the page's thumbnails (one request
-    per photo): read from the database at most once per MEMORIAL_PAGE_FRESH_SECONDS in this
-    process, forgotten at once when this process changes the photo or its memorial."""
-    seen = _photos.get(photo_id)
-    now = _now()
-    if seen is not None and seen.until > now:
-        return seen.record
-    # Without the long texts (a life story per photo would be kept thousands of times over).
-    photo = (
-        Photo.objects.select_related("album__memorial")
-        .defer("album__description", "album__memorial__life_story")
-        .filter(pk=photo_id)
-        .first()
-    )
-    if photo is not None and settings.MEMORIAL_PAGE_FRESH_SECONDS > 0:
-        _photos.put(photo_id, _SeenRecord(photo, now + settings.MEMORIAL_PAGE_FRESH_SECONDS))
-    return photo
+    per photo), kept like the memorial and forgotten with it. Without the long texts: a life
+    story per photo would be kept thousands of times over."""
+    query = Photo.objects.select_related("album__memorial").defer("album__description", "album__memorial__life_story")
+    return _recall(_photos, photo_id, lambda: query.filter(pk=photo_id).first(), lambda p: p.album.memorial_id)
 
 
 def guest_artwork(artwork_id: int):
@@ -225,16 +212,8 @@ def guest_artwork(artwork_id: int):
     recording is looked up at every request, as it is made again when the words change)."""
     from generation.models import Artwork
 
-    seen = _artworks.get(artwork_id)
-    now = _now()
-    if seen is not None and seen.until > now:
-        return seen.record
-    artwork = (
-        Artwork.objects.select_related("memorial").defer("parameters", "memorial__life_story").filter(pk=artwork_id).first()
-    )
-    if artwork is not None and settings.MEMORIAL_PAGE_FRESH_SECONDS > 0:
-        _artworks.put(artwork_id, _SeenRecord(artwork, now + settings.MEMORIAL_PAGE_FRESH_SECONDS))
-    return artwork
+    query = Artwork.objects.select_related("memorial").defer("parameters", "memorial__life_story")
+    return _recall(_artworks, artwork_id, lambda: query.filter(pk=artwork_id).first(), lambda a: a.memorial_id)
 
 
 # --- candles and flowers --------------------------------------------------------------------
@@ -252,7 +231,7 @@ def offerings_changed(memorial_id: int) -> None:
 def _offerings_html(request, memorial: Memorial) -> str:
     language = get_language()
     seen = _memorials.get(memorial.slug)
-    remembered = seen is not None and seen.memorial is memorial
+    remembered = seen is not None and seen.record is memorial
     if remembered and language in seen.offerings:
         return seen.offerings[language]
     html = cache.get(_offerings_key(memorial.pk, language))
