@@ -23,16 +23,6 @@ from generation.pipeline.painter import (
 )
 from generation.pipeline.styles import StyleWeightsError, lora_load_count
 
-# Import-time chatter of controlnet-aux's and timm's optional parts, not ours.
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:Overwriting tiny_vit"),
-    pytest.mark.filterwarnings("ignore:Importing from timm"),
-    pytest.mark.filterwarnings("ignore:The module 'mediapipe' is not installed"),
-    pytest.mark.filterwarnings("ignore:Adapter .* was active which is now deleted"),
-    pytest.mark.filterwarnings("ignore:`torch.jit.script"),
-    pytest.mark.filterwarnings("ignore:Please import `gaussian_filter`"),
-]
-
 
 @pytest.fixture(scope="module")
 def photo():

@@ -39,14 +39,6 @@ from generation.training.trainer import (
 )
 from generation.training_tasks import train_style_task
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore:Overwriting tiny_vit"),
-    pytest.mark.filterwarnings("ignore:Importing from timm"),
-    pytest.mark.filterwarnings("ignore:The module 'mediapipe' is not installed"),
-    pytest.mark.filterwarnings("ignore:Adapter .* was active which is now deleted"),
-    pytest.mark.filterwarnings("ignore:There are modules in UNet2DConditionModel"),
-]
-
 RES = 16
 COLORS = [(200, 60, 40), (40, 90, 200), (230, 200, 60), (60, 160, 90)]
 
