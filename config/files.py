@@ -1,5 +1,4 @@
-"""Files in storage go with their records: removed once the deleting transaction commits; and
-how long those served may be kept by browsers and shared caches."""
+"""Files in storage go with their records: removed once the deleting transaction commits."""
 
 import contextlib
 import logging
@@ -22,11 +21,3 @@ def delete_files_on_commit(*fields) -> None:
 
     if entries:
         transaction.on_commit(remove)
-
-
-def cache_for_viewers(response, *, public: bool):
-    """A viewer's own browser keeps a served photo, painting or recording for an hour. Shared
-    caches (a CDN, a proxy) keep one of a public memorial for a minute at most: a family may
-    make the memorial private, and the file must stop being served to others soon after."""
-    response["Cache-Control"] = "public, max-age=3600, s-maxage=60" if public else "private, max-age=3600"
-    return response

@@ -43,6 +43,14 @@ def serve_file(request, field, *, content_type: str, attachment_name: str | None
     return response
 
 
+def cache_for_viewers(response, *, public: bool):
+    """A viewer's own browser keeps a served photo, painting or recording for an hour. Shared
+    caches (a CDN, a proxy) keep one of a public memorial for a minute at most: a family may
+    make the memorial private, and the file must stop being served to others soon after."""
+    response["Cache-Control"] = "public, max-age=3600, s-maxage=60" if public else "private, max-age=3600"
+    return response
+
+
 def _accel_path(field) -> str | None:
     prefix = getattr(settings, "MEDIA_ACCEL_PREFIX", "")
     storage = field.storage

@@ -9,8 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from config import ratelimit
-from config.files import cache_for_viewers
-from config.serving import serve_file
+from config.serving import cache_for_viewers, serve_file
 from generation import selectors, services
 from generation.forms import ArtworkRequestForm, TributeEditForm
 from memorial import permissions

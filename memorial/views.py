@@ -13,8 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from config import ratelimit
-from config.files import cache_for_viewers
-from config.serving import serve_file
+from config.serving import cache_for_viewers, serve_file
 from generation import selectors as artwork_selectors
 from memorial import condolences, membership, offerings, page_cache, permissions, photos, selectors, services
 from memorial.forms import (
