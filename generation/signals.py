@@ -3,6 +3,7 @@ from django.dispatch import receiver
 
 from config.files import delete_files_on_commit
 from generation.models import Artwork, Narration, Style
+from memorial.signals import bump_memorial_page
 
 
 @receiver(post_delete, sender=Artwork, dispatch_uid="artwork-files")
@@ -20,9 +21,6 @@ def style_files(sender, instance, **kwargs):
     delete_files_on_commit(instance.lora_file, instance.sample_image)
 
 
-@receiver(post_save, sender=Artwork, dispatch_uid="artwork-bumps-memorial-page")
-@receiver(post_delete, sender=Artwork, dispatch_uid="artwork-delete-bumps-memorial-page")
-def artwork_changes_memorial_page(sender, instance, **kwargs):
-    from memorial.page_cache import bump
-
-    bump(instance.memorial_id)
+# A painting shown (or no longer shown) in the memorial page's gallery.
+post_save.connect(bump_memorial_page, sender=Artwork, dispatch_uid="artwork-bumps-memorial-page")
+post_delete.connect(bump_memorial_page, sender=Artwork, dispatch_uid="artwork-delete-bumps-memorial-page")

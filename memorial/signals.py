@@ -2,7 +2,14 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from config.files import delete_files_on_commit
-from memorial.models import Album, Condolence, Memorial, MemorialExport, Photo, TimelineEvent
+from memorial.models import (
+    Album,
+    Condolence,
+    Memorial,
+    MemorialExport,
+    Photo,
+    TimelineEvent,
+)
 
 
 @receiver(post_delete, sender=Photo, dispatch_uid="photo-files")
@@ -16,8 +23,9 @@ def export_files(sender, instance, **kwargs):
     delete_files_on_commit(instance.file)
 
 
-# What the memorial page shows changed: its cached rendering must not be served again.
-def _bump_memorial(sender, instance, **kwargs):
+# What the memorial page shows changed: its cached rendering must not be served again. Connected
+# here for the memorial's own parts, and by generation/signals.py for its paintings.
+def bump_memorial_page(sender, instance, **kwargs):
     from memorial.page_cache import bump
 
     bump(_memorial_id(instance))
@@ -31,8 +39,8 @@ def _memorial_id(instance):
 
 
 for _model in (Album, Photo, TimelineEvent, Condolence):
-    post_save.connect(_bump_memorial, sender=_model, dispatch_uid=f"bump-{_model.__name__}")
-    post_delete.connect(_bump_memorial, sender=_model, dispatch_uid=f"bump-del-{_model.__name__}")
+    post_save.connect(bump_memorial_page, sender=_model, dispatch_uid=f"bump-{_model.__name__}")
+    post_delete.connect(bump_memorial_page, sender=_model, dispatch_uid=f"bump-del-{_model.__name__}")
 
 
 # The memorial itself changed (visibility, deletion, its text): this process forgets what it
