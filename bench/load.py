@@ -226,7 +226,7 @@ def wait_for(url: str, proc: subprocess.Popen, log: str, timeout: float = 60) ->
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            sys.exit(f"gunicorn exited with {proc.returncode}:\n{_read(log)}")
+            sys.exit(f"{proc.args[0]} exited with {proc.returncode}:\n{_read(log)}")
         try:
             with urllib.request.urlopen(url, timeout=5) as response:
                 if response.status == 200:
