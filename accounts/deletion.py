@@ -7,7 +7,7 @@ from django.db.models import Case, IntegerField, Value, When
 from django.utils.translation import gettext as _
 
 from memorial.membership import transfer_ownership
-from memorial.models import Condolence, Memorial, Membership, Role
+from memorial.models import Condolence, Membership, Memorial, Role
 from memorial.permissions import RANK
 from memorial.services import delete_memorial
 
@@ -24,7 +24,9 @@ def owned_memorials(user):
 
 def heirs(memorial: Memorial, user):
     """The members who could take the memorial over: managers first, then contributors, then viewers."""
-    rank = Case(*(When(role=role, then=Value(n)) for role, n in RANK.items()), default=Value(0), output_field=IntegerField())
+    rank = Case(
+        *(When(role=role, then=Value(n)) for role, n in RANK.items()), default=Value(0), output_field=IntegerField()
+    )
     return (
         Membership.objects.filter(memorial=memorial)
         .exclude(user=user)
@@ -48,5 +50,7 @@ def delete_account(*, user, decisions: dict[int, str]) -> None:
             )
         transfer_ownership(memorial=memorial, to_user=heir.user)
     # Their words stay with the families, under the name they were written with.
-    Condolence.objects.filter(author=user).update(guest_name=(user.display_name or user.email.split("@")[0])[:100], author=None)
+    Condolence.objects.filter(author=user).update(
+        guest_name=(user.display_name or user.email.split("@")[0])[:100], author=None
+    )
     user.delete()

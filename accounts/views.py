@@ -23,7 +23,18 @@ def profile(request):
             remember_language(response, user.preferred_language)
             return response
         return render(request, "accounts/profile.html", {"form": form}, status=400)
-    return render(request, "accounts/profile.html", {"form": ProfileForm(initial={"display_name": request.user.display_name, "preferred_language": request.user.preferred_language})})
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": ProfileForm(
+                initial={
+                    "display_name": request.user.display_name,
+                    "preferred_language": request.user.preferred_language,
+                }
+            )
+        },
+    )
 
 
 @require_POST
@@ -39,7 +50,9 @@ def set_language(request):
 @login_required
 def delete_account_view(request):
     """Ask what happens to each memorial the person owns, and for their password, then delete."""
-    memorials = [(memorial, list(deletion.heirs(memorial, request.user))) for memorial in deletion.owned_memorials(request.user)]
+    memorials = [
+        (memorial, list(deletion.heirs(memorial, request.user))) for memorial in deletion.owned_memorials(request.user)
+    ]
     error = ""
     if request.method == "POST":
         if not request.user.check_password(request.POST.get("password", "")):

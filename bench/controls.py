@@ -38,18 +38,25 @@ def main() -> int:
 
     torch_compat.install()
     import torch
+    from PIL import Image, ImageDraw
 
     from generation.pipeline.config import ModelConfig
     from generation.pipeline.loader import CONTROL_NAMES, get_models
     from generation.pipeline.painter import output_size, pipeline_for, prepare_controls
-    from PIL import Image, ImageDraw
     from tests.tiny_models import cached_build
 
     paths = cached_build()
-    models = get_models(ModelConfig(
-        base=paths["base"], controlnet_openpose=paths["controlnet_openpose"], controlnet_depth=paths["controlnet_depth"],
-        controlnet_mlsd=paths["controlnet_mlsd"], annotators=paths["annotators"], device="cpu", dtype="float32",
-    ))
+    models = get_models(
+        ModelConfig(
+            base=paths["base"],
+            controlnet_openpose=paths["controlnet_openpose"],
+            controlnet_depth=paths["controlnet_depth"],
+            controlnet_mlsd=paths["controlnet_mlsd"],
+            annotators=paths["annotators"],
+            device="cpu",
+            dtype="float32",
+        )
+    )
     photo = Image.new("RGB", (480, 360), (200, 190, 170))
     draw = ImageDraw.Draw(photo)
     draw.ellipse((200, 60, 280, 140), fill=(230, 180, 150))
@@ -63,11 +70,19 @@ def main() -> int:
 
     def call(pipe, indices, conditioning):
         return pipe(
-            prompt="a watercolor portrait", image=photo, control_image=[controls[i] for i in indices],
-            height=height, width=width, strength=0.6, num_inference_steps=args.steps, guidance_scale=5.0,
+            prompt="a watercolor portrait",
+            image=photo,
+            control_image=[controls[i] for i in indices],
+            height=height,
+            width=width,
+            strength=0.6,
+            num_inference_steps=args.steps,
+            guidance_scale=5.0,
             controlnet_conditioning_scale=[conditioning[i] for i in indices],
-            control_guidance_start=[0.0] * len(indices), control_guidance_end=[1.0] * len(indices),
-            generator=torch.Generator(device="cpu").manual_seed(1), output_type="pil",
+            control_guidance_start=[0.0] * len(indices),
+            control_guidance_end=[1.0] * len(indices),
+            generator=torch.Generator(device="cpu").manual_seed(1),
+            output_type="pil",
         ).images[0]
 
     partial, active = pipeline_for(models, scales)
@@ -91,15 +106,19 @@ def main() -> int:
 
     old, new = (list(images.values())[1], list(images.values())[2])
     difference = int(np.abs(np.asarray(old, dtype=np.int16) - np.asarray(new, dtype=np.int16)).max())
-    print(f"tiny models, {width}x{height}, {args.steps} steps x strength 0.6, {args.runs} runs each, torch threads {torch.get_num_threads()}")
+    print(
+        f"tiny models, {width}x{height}, {args.steps} steps x strength 0.6, {args.runs} runs each, torch threads {torch.get_num_threads()}"
+    )
     base = statistics.median(times["all three controls on"])
     for name, values in times.items():
         median = statistics.median(values)
         print(f"  {name:<36} median {median:6.3f} s   {median / base:5.2f}x of all three on")
     old_t, new_t = (statistics.median(v) for v in list(times.values())[1:])
     met = new_t / old_t <= TARGET and difference <= 1
-    print(f"leaving the switched-off ControlNet out: {new_t / old_t:.2f}x the time of running it at scale 0 "
-          f"(target <= {TARGET}); largest pixel difference between the two paintings: {difference} (of 255, target <= 1)")
+    print(
+        f"leaving the switched-off ControlNet out: {new_t / old_t:.2f}x the time of running it at scale 0 "
+        f"(target <= {TARGET}); largest pixel difference between the two paintings: {difference} (of 255, target <= 1)"
+    )
     print(f"TARGET {'MET' if met else 'MISSED'}")
     return 0 if met else 1
 

@@ -55,7 +55,7 @@ sys.path.insert(0, ROOT)
 PYTHON = sys.executable
 TARGET_RATIO = 0.5
 
-SEED_SCRIPT = r'''
+SEED_SCRIPT = r"""
 import datetime, io, json, random
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -102,7 +102,7 @@ Condolence.objects.bulk_create(
 for i in range(40):
     offerings.make_offering(memorial=memorial, kind="candle" if i % 3 else "flower", visitor_key=f"visitor-{i}")
 print(json.dumps({"slug": memorial.slug, "url": memorial.get_absolute_url()}))
-'''
+"""
 
 
 def nginx_conf(tmp: str, port: int, upstream_port: int, media_root: str, private_root: str) -> str:
@@ -112,8 +112,11 @@ def nginx_conf(tmp: str, port: int, upstream_port: int, media_root: str, private
     blocks = re.findall(r"^    location /_protected/\w+/ \{\n.*?^    \}", deploy, re.MULTILINE | re.DOTALL)
     if len(blocks) != 2:
         sys.exit(f"deploy/nginx/memorial.conf should have 2 internal /_protected/ locations, found {len(blocks)}")
-    internal = "\n".join(blocks).replace("/srv/memorial/media/", media_root.rstrip("/") + "/").replace(
-        "/srv/memorial/private-media/", private_root.rstrip("/") + "/")
+    internal = (
+        "\n".join(blocks)
+        .replace("/srv/memorial/media/", media_root.rstrip("/") + "/")
+        .replace("/srv/memorial/private-media/", private_root.rstrip("/") + "/")
+    )
     temp = {name: os.path.join(tmp, f"nginx-{name}") for name in ("client", "proxy", "fastcgi", "uwsgi", "scgi")}
     # deploy's `location /` too, timeouts and buffers included.
     proxy = re.search(r"^    location / \{\n        proxy_pass.*?^    \}", deploy, re.MULTILINE | re.DOTALL).group(0)
@@ -180,8 +183,10 @@ def check_through_nginx(base: str, thumb_path: str, media_root: str) -> None:
                 problems.append(f"the internal location answered {exc.code} from outside, not 404")
     if problems:
         sys.exit("nginx does not serve the thumbnail as it should: " + "; ".join(problems))
-    print(f"Through nginx: {thumb_path} sent from MEDIA_ROOT/{name} (image/jpeg, Cache-Control kept, nosniff, "
-          "ranges); the internal path is a 404 from outside")
+    print(
+        f"Through nginx: {thumb_path} sent from MEDIA_ROOT/{name} (image/jpeg, Cache-Control kept, nosniff, "
+        "ranges); the internal path is a 404 from outside"
+    )
 
 
 def wrk_available() -> str:
@@ -198,7 +203,13 @@ def fresh_database(admin_url: str, keep: bool):
 
     config = dj_database_url.parse(admin_url)
     name = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = {"host": config["HOST"], "port": config["PORT"] or 5432, "user": config["USER"], "dbname": config["NAME"], "autocommit": True}
+    admin = {
+        "host": config["HOST"],
+        "port": config["PORT"] or 5432,
+        "user": config["USER"],
+        "dbname": config["NAME"],
+        "autocommit": True,
+    }
     if config.get("PASSWORD"):
         admin["password"] = config["PASSWORD"]
     with psycopg.connect(**admin) as conn:
@@ -276,7 +287,7 @@ def run_wrk(wrk: str, url: str, *, threads: int, connections: int, duration: int
 
 # --- profiling ---------------------------------------------------------------------------------
 
-PROFILE_SCRIPT = r'''
+PROFILE_SCRIPT = r"""
 import cProfile, io, pstats, statistics, time
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
@@ -364,7 +375,7 @@ out = io.StringIO()
 pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(25)
 print("cProfile, 20 renders, by time spent in the function itself:")
 print(out.getvalue())
-'''
+"""
 
 
 # --- main ------------------------------------------------------------------------------------
@@ -375,11 +386,22 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per target (default 10)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn workers (default 2 x CPU)")
-    parser.add_argument("--conn-max-age", type=int, default=60, help="DB_CONN_MAX_AGE for the server (default 60; 0 = a new connection per request)")
-    parser.add_argument("--redis", action="store_true", help="run with REDIS_URL set (Redis cache and broker, the scale-out setup)")
+    parser.add_argument(
+        "--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn workers (default 2 x CPU)"
+    )
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=60,
+        help="DB_CONN_MAX_AGE for the server (default 60; 0 = a new connection per request)",
+    )
+    parser.add_argument(
+        "--redis", action="store_true", help="run with REDIS_URL set (Redis cache and broker, the scale-out setup)"
+    )
     parser.add_argument("--profile", action="store_true", help="also profile one page render in-process")
-    parser.add_argument("--nginx", action="store_true", help="put nginx in front (deploy/'s internal locations, MEDIA_ACCEL_PREFIX)")
+    parser.add_argument(
+        "--nginx", action="store_true", help="put nginx in front (deploy/'s internal locations, MEDIA_ACCEL_PREFIX)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database and the temporary folder")
     args = parser.parse_args()
 
@@ -393,7 +415,9 @@ def main() -> int:
     try:
         with fresh_database(admin_url, args.keep) as database_url:
             port = _free_port()
-            env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+            env = {
+                k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+            }
             env.update(
                 DATABASE_URL=database_url,
                 DB_CONN_MAX_AGE=str(args.conn_max_age),
@@ -421,12 +445,28 @@ def main() -> int:
             import json
 
             memorial = json.loads(seeded)
-            print(f"Set up in {time.monotonic() - started:.0f}s: a fresh database, migrated; static files collected; "
-                  f"a public memorial with 60 photos and 300 condolences at {memorial['url']}")
+            print(
+                f"Set up in {time.monotonic() - started:.0f}s: a fresh database, migrated; static files collected; "
+                f"a public memorial with 60 photos and 300 condolences at {memorial['url']}"
+            )
 
             log = os.path.join(tmp, "gunicorn.log")
-            cmd = [PYTHON, "-m", "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                   "--workers", str(args.workers), "--worker-class", "sync", "--timeout", "60", "--log-level", "warning"]
+            cmd = [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.workers),
+                "--worker-class",
+                "sync",
+                "--timeout",
+                "60",
+                "--log-level",
+                "warning",
+            ]
             with open(log, "w") as log_file:  # the child keeps its own copy of the descriptor
                 server = subprocess.Popen(
                     cmd, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True
@@ -440,8 +480,12 @@ def main() -> int:
                     f.write(nginx_conf(tmp, nginx_port, port, env["MEDIA_ROOT"], env["PRIVATE_MEDIA_ROOT"]))
                 nginx_log = os.path.join(tmp, "nginx.log")
                 with open(nginx_log, "w") as log_file:
-                    proxy = subprocess.Popen([nginx, "-p", tmp, "-c", conf], stdout=log_file, stderr=subprocess.STDOUT,
-                                             start_new_session=True)
+                    proxy = subprocess.Popen(
+                        [nginx, "-p", tmp, "-c", conf],
+                        stdout=log_file,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
                 base = f"http://127.0.0.1:{nginx_port}"
                 wait_for(f"{base}/healthz/", proxy, nginx_log)
 
@@ -450,36 +494,54 @@ def main() -> int:
             html = body.decode()
             assert status == 200 and "김순자" in html, (status, html[:500])
             shown = len(set(re.findall(r"number (\d+)\.", html)))
-            print(f"The memorial page answers {status}: {len(body)} bytes, {html.count('<img')} <img> tags, "
-                  f"{shown} condolences on its first page")
+            print(
+                f"The memorial page answers {status}: {len(body)} bytes, {html.count('<img')} <img> tags, "
+                f"{shown} condolences on its first page"
+            )
             thumb_path = re.search(r'src="(/photos/\d+/thumb\.jpg)"', html).group(1)
             if args.nginx:
                 check_through_nginx(base, thumb_path, env["MEDIA_ROOT"])
-            print(f"gunicorn: {args.workers} sync workers; DB_CONN_MAX_AGE={args.conn_max_age}; "
-                  f"{'Redis' if args.redis else 'local-memory'} cache; {os.cpu_count()} CPUs on this machine (shared with wrk)"
-                  + ("; nginx in front, thumbnails sent by nginx (X-Accel-Redirect)" if args.nginx else "; no proxy"))
+            print(
+                f"gunicorn: {args.workers} sync workers; DB_CONN_MAX_AGE={args.conn_max_age}; "
+                f"{'Redis' if args.redis else 'local-memory'} cache; {os.cpu_count()} CPUs on this machine (shared with wrk)"
+                + ("; nginx in front, thumbnails sent by nginx (X-Accel-Redirect)" if args.nginx else "; no proxy")
+            )
             print(f"wrk: -t{args.threads} -c{args.connections} -d{args.duration}s --latency\n")
 
             results = {}
-            targets = (("baseline /healthz/", f"{base}/healthz/"), ("memorial page", page_url), ("photo thumbnail", base + thumb_path))
+            targets = (
+                ("baseline /healthz/", f"{base}/healthz/"),
+                ("memorial page", page_url),
+                ("photo thumbnail", base + thumb_path),
+            )
             for label, url in targets:
                 run_wrk(wrk, url, threads=args.threads, connections=args.connections, duration=2)  # warm-up
-                results[label] = run_wrk(wrk, url, threads=args.threads, connections=args.connections, duration=args.duration)
+                results[label] = run_wrk(
+                    wrk, url, threads=args.threads, connections=args.connections, duration=args.duration
+                )
 
             for label, r in results.items():
                 print(f"--- {label}: {r['url']}\n{r['raw'].rstrip()}\n")
 
-            print(f"{'target':<20} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'requests':>9} {'non-2xx':>8} {'socket err':>10}")
+            print(
+                f"{'target':<20} {'req/s':>10} {'p50 ms':>9} {'p99 ms':>9} {'requests':>9} {'non-2xx':>8} {'socket err':>10}"
+            )
             for label, r in results.items():
-                print(f"{label:<20} {r['rps']:>10.1f} {r['p50_ms']:>9.2f} {r['p99_ms']:>9.2f} {r['requests']:>9} "
-                      f"{r['non_2xx']:>8} {r['socket_errors']:>10}")
+                print(
+                    f"{label:<20} {r['rps']:>10.1f} {r['p50_ms']:>9.2f} {r['p99_ms']:>9.2f} {r['requests']:>9} "
+                    f"{r['non_2xx']:>8} {r['socket_errors']:>10}"
+                )
             base_r, page_r = results["baseline /healthz/"], results["memorial page"]
             ratio = page_r["rps"] / base_r["rps"] if base_r["rps"] else 0.0
             errors = sum(r["non_2xx"] + r["socket_errors"] for r in results.values())
             thumb_r = results["photo thumbnail"]
-            print(f"\nphoto thumbnail / baseline throughput: {thumb_r['rps'] / base_r['rps']:.2f} (informative: no target)")
+            print(
+                f"\nphoto thumbnail / baseline throughput: {thumb_r['rps'] / base_r['rps']:.2f} (informative: no target)"
+            )
             met = ratio >= TARGET_RATIO and errors == 0
-            print(f"\nmemorial page / baseline throughput: {ratio:.2f} (target >= {TARGET_RATIO:.2f}); errors: {errors}")
+            print(
+                f"\nmemorial page / baseline throughput: {ratio:.2f} (target >= {TARGET_RATIO:.2f}); errors: {errors}"
+            )
             print(f"TARGET {'MET' if met else 'MISSED'}")
 
             server_log = _read(log)

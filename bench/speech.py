@@ -57,7 +57,7 @@ def measure(engine: EspeakEngine, text: str, language: str, runs: int) -> dict:
         "compute_s": total,
         "synth_s": statistics.median(synth),
         "encode_s": statistics.median(encode),
-        "rtf": statistics.median(d / t for d, t in zip(durations, totals)),
+        "rtf": statistics.median(d / t for d, t in zip(durations, totals, strict=False)),
         "mp3_kbps": len(data) * 8 / duration / 1000,
     }
 
@@ -68,8 +68,10 @@ def main() -> None:
     args = parser.parse_args()
     engine = EspeakEngine()
     version = subprocess.run(["espeak-ng", "--version"], capture_output=True, text=True).stdout.strip()
-    print(f"{version}; rates {engine.rates} wpm; MP3 via soundfile/libsndfile; median of {args.runs} runs; "
-          f"{os.cpu_count()} CPUs")
+    print(
+        f"{version}; rates {engine.rates} wpm; MP3 via soundfile/libsndfile; median of {args.runs} runs; "
+        f"{os.cpu_count()} CPUs"
+    )
     for language, text in (("ko", KOREAN_TRIBUTE), ("en", ENGLISH_TRIBUTE)):
         r = measure(engine, text, language, args.runs)
         print(

@@ -71,14 +71,29 @@ def child_ours(args) -> dict:
     times = []
     result = train(
         TrainingConfig(
-            base=args.base, dataset=args.dataset, output_dir=args.output, resolution=args.resolution,
-            batch_size=args.batch, rank=8, learning_rate=1e-4, optimizer="adamw8bit", seed=0,
-            max_steps=args.warmup + args.steps, checkpoint_every=None, preview_prompts=(), device="cpu",
+            base=args.base,
+            dataset=args.dataset,
+            output_dir=args.output,
+            resolution=args.resolution,
+            batch_size=args.batch,
+            rank=8,
+            learning_rate=1e-4,
+            optimizer="adamw8bit",
+            seed=0,
+            max_steps=args.warmup + args.steps,
+            checkpoint_every=None,
+            preview_prompts=(),
+            device="cpu",
         ),
         on_step=lambda step, total, loss: times.append((time.perf_counter(), time.process_time())),
     )
-    return {"times": times, "losses": result.losses, "optimizer": result.optimizer_used,
-            "rss0": rss0, "peak": peak_bytes()}
+    return {
+        "times": times,
+        "losses": result.losses,
+        "optimizer": result.optimizer_used,
+        "rss0": rss0,
+        "peak": peak_bytes(),
+    }
 
 
 def child_baseline(args) -> dict:
@@ -109,8 +124,9 @@ def child_baseline(args) -> dict:
     for model in (text_encoder, vae, unet):
         model.requires_grad_(False)
     torch.manual_seed(0)
-    unet.add_adapter(LoraConfig(r=8, lora_alpha=8, init_lora_weights="gaussian",
-                                target_modules=["to_k", "to_q", "to_v", "to_out.0"]))
+    unet.add_adapter(
+        LoraConfig(r=8, lora_alpha=8, init_lora_weights="gaussian", target_modules=["to_k", "to_q", "to_v", "to_out.0"])
+    )
     params = [p for p in unet.parameters() if p.requires_grad]
     optimizer = bnb.optim.AdamW8bit(params, lr=1e-4, betas=(0.9, 0.999), weight_decay=1e-2, eps=1e-8)
 
@@ -122,8 +138,9 @@ def child_baseline(args) -> dict:
     def transform(path):  # Resize(res) + CenterCrop(res) + ToTensor + Normalize([0.5], [0.5])
         image = Image.open(path).convert("RGB")
         scale = res / min(image.size)
-        image = image.resize((max(res, round(image.width * scale)), max(res, round(image.height * scale))),
-                             Image.BILINEAR)
+        image = image.resize(
+            (max(res, round(image.width * scale)), max(res, round(image.height * scale))), Image.BILINEAR
+        )
         left, top = (image.width - res) // 2, (image.height - res) // 2
         image = image.crop((left, top, left + res, top + res))
         return torch.from_numpy(np.asarray(image, dtype=np.float32).transpose(2, 0, 1) / 127.5 - 1.0)
@@ -132,13 +149,18 @@ def child_baseline(args) -> dict:
     order = []
     times, losses = [], []
     unet.train()
-    for step in range(args.warmup + args.steps):
+    for _step in range(args.warmup + args.steps):
         if len(order) < args.batch:
             order += torch.randperm(len(images), generator=generator).tolist()
-        batch, order = order[:args.batch], order[args.batch:]
+        batch, order = order[: args.batch], order[args.batch :]
         pixel_values = torch.stack([transform(images[i]) for i in batch])
-        input_ids = tokenizer([captions[i] for i in batch], max_length=tokenizer.model_max_length,
-                              padding="max_length", truncation=True, return_tensors="pt").input_ids
+        input_ids = tokenizer(
+            [captions[i] for i in batch],
+            max_length=tokenizer.model_max_length,
+            padding="max_length",
+            truncation=True,
+            return_tensors="pt",
+        ).input_ids
         latents = vae.encode(pixel_values).latent_dist.sample() * vae.config.scaling_factor
         noise = torch.randn_like(latents)
         timesteps = torch.randint(0, noise_scheduler.config.num_train_timesteps, (latents.shape[0],)).long()
@@ -154,7 +176,8 @@ def child_baseline(args) -> dict:
         times.append((time.perf_counter(), time.process_time()))
     # The script's last act: save the LoRA where load_lora_weights finds it.
     StableDiffusionPipeline.save_lora_weights(
-        args.output, unet_lora_layers=convert_state_dict_to_diffusers(get_peft_model_state_dict(unet)),
+        args.output,
+        unet_lora_layers=convert_state_dict_to_diffusers(get_peft_model_state_dict(unet)),
         safe_serialization=True,
     )
     return {"times": times, "losses": losses, "optimizer": "adamw8bit", "rss0": rss0, "peak": peak_bytes()}
@@ -162,14 +185,33 @@ def child_baseline(args) -> dict:
 
 def run_child(which: str, args, base: str, dataset: str) -> dict:
     with tempfile.TemporaryDirectory() as output:
-        command = [sys.executable, os.path.abspath(__file__), "--child", which, "--base", base, "--dataset", dataset,
-                   "--output", output, "--steps", str(args.steps), "--warmup", str(args.warmup),
-                   "--resolution", str(args.resolution), "--batch", str(args.batch), "--threads", str(args.threads)]
+        command = [
+            sys.executable,
+            os.path.abspath(__file__),
+            "--child",
+            which,
+            "--base",
+            base,
+            "--dataset",
+            dataset,
+            "--output",
+            output,
+            "--steps",
+            str(args.steps),
+            "--warmup",
+            str(args.warmup),
+            "--resolution",
+            str(args.resolution),
+            "--batch",
+            str(args.batch),
+            "--threads",
+            str(args.threads),
+        ]
         done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
     if done.returncode:
         raise SystemExit(f"{which} failed:\n{done.stderr[-3000:]}")
     data = json.loads(done.stdout.strip().splitlines()[-1])
-    times = data["times"][args.warmup - 1:] if args.warmup else data["times"]
+    times = data["times"][args.warmup - 1 :] if args.warmup else data["times"]
     # The median step: one step slowed by another process on a shared machine does not count.
     wall = [b[0] - a[0] for a, b in itertools.pairwise(times)]
     cpu = [b[1] - a[1] for a, b in itertools.pairwise(times)]
@@ -231,10 +273,12 @@ def main() -> None:
             for which in ("baseline", "ours"):
                 results[which].append(run_child(which, args, paths["base"], dataset))
 
-    print(f"tiny SD 1.5-shaped model, CPU ({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
-          f"torch {torch.__version__}, {args.threads} thread(s) per run), batch {args.batch}, {args.resolution}x{args.resolution}, rank 8, "
-          f"8-bit AdamW, {args.steps} timed steps after {args.warmup} warm-up; speed: the best of {args.repeats} runs each (median step of a run), "
-          f"memory: the median")
+    print(
+        f"tiny SD 1.5-shaped model, CPU ({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
+        f"torch {torch.__version__}, {args.threads} thread(s) per run), batch {args.batch}, {args.resolution}x{args.resolution}, rank 8, "
+        f"8-bit AdamW, {args.steps} timed steps after {args.warmup} warm-up; speed: the best of {args.repeats} runs each (median step of a run), "
+        f"memory: the median"
+    )
     summary = {}
     for which, runs in results.items():
         sps = max(r["steps_per_s"] for r in runs)  # the best run: the least disturbed
@@ -244,16 +288,22 @@ def main() -> None:
         summary[which] = (sps, cpu, mem)
         label = "our trainer " if which == "ours" else "plain loop  "
         each = ", ".join(f"{r['steps_per_s']:.2f}" for r in runs)
-        print(f"{label} {sps:6.2f} steps/s wall (runs: {each})   {cpu:6.2f} steps per CPU-second   "
-              f"peak RSS +{mem / 2**20:6.1f} MiB   optimizer {runs[0]['optimizer']}   mean loss of last 5 {last:.4f}")
+        print(
+            f"{label} {sps:6.2f} steps/s wall (runs: {each})   {cpu:6.2f} steps per CPU-second   "
+            f"peak RSS +{mem / 2**20:6.1f} MiB   optimizer {runs[0]['optimizer']}   mean loss of last 5 {last:.4f}"
+        )
     wall_ratio = summary["baseline"][0] / summary["ours"][0]  # > 1: ours is slower
     cpu_ratio = summary["baseline"][1] / summary["ours"][1]
     memory_ratio = summary["ours"][2] / summary["baseline"][2]  # > 1: ours uses more
-    print(f"ours / baseline: time per step {wall_ratio:.2f}x wall, {cpu_ratio:.2f}x CPU; peak memory {memory_ratio:.2f}x")
+    print(
+        f"ours / baseline: time per step {wall_ratio:.2f}x wall, {cpu_ratio:.2f}x CPU; peak memory {memory_ratio:.2f}x"
+    )
     # CPU time decides: on a shared machine wall time measures the neighbours as much as the code.
     holds = cpu_ratio <= TARGET and memory_ratio <= TARGET
-    print(f"target: trainer within {TARGET}x of the baseline (CPU time per step and peak memory): "
-          f"{'HOLDS' if holds else 'DOES NOT HOLD'}")
+    print(
+        f"target: trainer within {TARGET}x of the baseline (CPU time per step and peak memory): "
+        f"{'HOLDS' if holds else 'DOES NOT HOLD'}"
+    )
 
 
 if __name__ == "__main__":

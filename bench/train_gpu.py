@@ -38,42 +38,101 @@ from pathlib import Path
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-WORDS = ("portrait", "garden", "harbour", "family", "candle", "river", "mountain", "table", "window",
-         "evening", "autumn", "light", "old", "quiet", "warm", "blue", "golden", "smiling")
+WORDS = (
+    "portrait",
+    "garden",
+    "harbour",
+    "family",
+    "candle",
+    "river",
+    "mountain",
+    "table",
+    "window",
+    "evening",
+    "autumn",
+    "light",
+    "old",
+    "quiet",
+    "warm",
+    "blue",
+    "golden",
+    "smiling",
+)
 
 # Stable Diffusion 1.5's configs (runwayml/stable-diffusion-v1-5), the values that set shapes.
 SD15_UNET = dict(
-    sample_size=64, in_channels=4, out_channels=4, layers_per_block=2,
+    sample_size=64,
+    in_channels=4,
+    out_channels=4,
+    layers_per_block=2,
     block_out_channels=(320, 640, 1280, 1280),
     down_block_types=("CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "DownBlock2D"),
     up_block_types=("UpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D"),
-    cross_attention_dim=768, attention_head_dim=8, norm_num_groups=32, act_fn="silu",
-    downsample_padding=1, flip_sin_to_cos=True, freq_shift=0, mid_block_scale_factor=1, norm_eps=1e-5,
+    cross_attention_dim=768,
+    attention_head_dim=8,
+    norm_num_groups=32,
+    act_fn="silu",
+    downsample_padding=1,
+    flip_sin_to_cos=True,
+    freq_shift=0,
+    mid_block_scale_factor=1,
+    norm_eps=1e-5,
 )
 SD15_VAE = dict(
-    in_channels=3, out_channels=3, latent_channels=4, layers_per_block=2, sample_size=512,
+    in_channels=3,
+    out_channels=3,
+    latent_channels=4,
+    layers_per_block=2,
+    sample_size=512,
     block_out_channels=(128, 256, 512, 512),
-    down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
-    norm_num_groups=32, act_fn="silu", scaling_factor=0.18215,
+    down_block_types=("DownEncoderBlock2D",) * 4,
+    up_block_types=("UpDecoderBlock2D",) * 4,
+    norm_num_groups=32,
+    act_fn="silu",
+    scaling_factor=0.18215,
 )
 CLIP_L14_TEXT = dict(  # openai/clip-vit-large-patch14's text model
-    vocab_size=49408, hidden_size=768, intermediate_size=3072, num_hidden_layers=12,
-    num_attention_heads=12, max_position_embeddings=77, hidden_act="quick_gelu",
-    layer_norm_eps=1e-5, projection_dim=768,
+    vocab_size=49408,
+    hidden_size=768,
+    intermediate_size=3072,
+    num_hidden_layers=12,
+    num_attention_heads=12,
+    max_position_embeddings=77,
+    hidden_act="quick_gelu",
+    layer_norm_eps=1e-5,
+    projection_dim=768,
 )
 # Tiny configs (tests/tiny_models.py's), for --tiny.
 TINY_UNET = dict(
-    sample_size=32, in_channels=4, out_channels=4, layers_per_block=2, block_out_channels=(32, 64),
-    down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"), up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
-    cross_attention_dim=32, norm_num_groups=8,
+    sample_size=32,
+    in_channels=4,
+    out_channels=4,
+    layers_per_block=2,
+    block_out_channels=(32, 64),
+    down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+    up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+    cross_attention_dim=32,
+    norm_num_groups=8,
 )
 TINY_VAE = dict(
-    in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(32, 64),
-    down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2,
-    norm_num_groups=8, scaling_factor=0.18215,
+    in_channels=3,
+    out_channels=3,
+    latent_channels=4,
+    block_out_channels=(32, 64),
+    down_block_types=("DownEncoderBlock2D",) * 2,
+    up_block_types=("UpDecoderBlock2D",) * 2,
+    norm_num_groups=8,
+    scaling_factor=0.18215,
 )
-TINY_TEXT = dict(vocab_size=49408, hidden_size=32, intermediate_size=37, num_hidden_layers=2,
-                 num_attention_heads=4, max_position_embeddings=77, projection_dim=32)
+TINY_TEXT = dict(
+    vocab_size=49408,
+    hidden_size=32,
+    intermediate_size=37,
+    num_hidden_layers=2,
+    num_attention_heads=4,
+    max_position_embeddings=77,
+    projection_dim=32,
+)
 
 
 def build_base(folder: Path, tiny: bool, device: str) -> dict:
@@ -96,19 +155,37 @@ def build_base(folder: Path, tiny: bool, device: str) -> dict:
             # The byte-level vocabulary of tests/tiny_models.py (514 tokens, every text
             # encodable); the text model keeps CLIP's 49408-row embedding, which covers its ids.
             tokenizer = make_tokenizer(Path(tmp))
-        text_encoder = CLIPTextModel(CLIPTextConfig(
-            **(TINY_TEXT if tiny else CLIP_L14_TEXT),
-            bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
-            pad_token_id=tokenizer.pad_token_id,
-        ))
-    scheduler = DDPMScheduler(num_train_timesteps=1000, beta_start=0.00085, beta_end=0.012,
-                              beta_schedule="scaled_linear", prediction_type="epsilon",
-                              clip_sample=False, steps_offset=1)
-    counts = {name: sum(p.numel() for p in model.parameters())
-              for name, model in (("unet", unet), ("vae", vae), ("text_encoder", text_encoder))}
-    pipe = StableDiffusionPipeline(unet=unet, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer,
-                                   scheduler=scheduler, safety_checker=None, feature_extractor=None,
-                                   requires_safety_checker=False)
+        text_encoder = CLIPTextModel(
+            CLIPTextConfig(
+                **(TINY_TEXT if tiny else CLIP_L14_TEXT),
+                bos_token_id=tokenizer.bos_token_id,
+                eos_token_id=tokenizer.eos_token_id,
+                pad_token_id=tokenizer.pad_token_id,
+            )
+        )
+    scheduler = DDPMScheduler(
+        num_train_timesteps=1000,
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        prediction_type="epsilon",
+        clip_sample=False,
+        steps_offset=1,
+    )
+    counts = {
+        name: sum(p.numel() for p in model.parameters())
+        for name, model in (("unet", unet), ("vae", vae), ("text_encoder", text_encoder))
+    }
+    pipe = StableDiffusionPipeline(
+        unet=unet,
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
     if device.startswith("cuda"):
         pipe.to(torch.float16)
     shutil.rmtree(folder, ignore_errors=True)
@@ -158,8 +235,12 @@ def main() -> None:
     parser.add_argument("--rank", type=int, default=8)
     parser.add_argument("--lr", type=float, default=1e-4)
     parser.add_argument("--optimizer", choices=("adamw8bit", "adamw"), default="adamw8bit")
-    parser.add_argument("--mixed-precision", choices=("fp16", "bf16", "no", "auto"), default="fp16",
-                        help="default fp16 (the recipe); on a CPU the trainer runs fp32 whatever is asked")
+    parser.add_argument(
+        "--mixed-precision",
+        choices=("fp16", "bf16", "no", "auto"),
+        default="fp16",
+        help="default fp16 (the recipe); on a CPU the trainer runs fp32 whatever is asked",
+    )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--workdir", default=os.path.join("/tmp", "sd15-train-bench"))
     parser.add_argument("--json", help="also write the results to this file")
@@ -169,9 +250,9 @@ def main() -> None:
     resolution = args.resolution or (64 if args.tiny else 512)
     command = " ".join(shlex.quote(a) for a in [os.path.basename(sys.executable), *sys.argv])
 
-    import generation.pipeline  # noqa: F401  (the torchvision fix, as the worker does)
     import torch
 
+    import generation.pipeline  # noqa: F401  (the torchvision fix, as the worker does)
     from generation.training.trainer import TrainingConfig, TrainingError, resolve_device, train
 
     device = resolve_device(args.device)
@@ -188,9 +269,12 @@ def main() -> None:
     started = time.perf_counter()
     make_dataset(data, args.images, resolution)
     data_s = time.perf_counter() - started
-    print(f"built {'tiny' if args.tiny else 'full-size SD 1.5'} random-weight model in {build_s:.1f} s "
-          f"(parameters: " + ", ".join(f"{k} {v / 1e6:.1f}M" for k, v in counts.items()) + f"); "
-          f"{args.images} images {resolution}x{resolution} in {data_s:.1f} s", flush=True)
+    print(
+        f"built {'tiny' if args.tiny else 'full-size SD 1.5'} random-weight model in {build_s:.1f} s "
+        f"(parameters: " + ", ".join(f"{k} {v / 1e6:.1f}M" for k, v in counts.items()) + f"); "
+        f"{args.images} images {resolution}x{resolution} in {data_s:.1f} s",
+        flush=True,
+    )
 
     def run(precision: str):
         marks = []
@@ -205,10 +289,20 @@ def main() -> None:
         if cuda:
             torch.cuda.reset_peak_memory_stats()
         config = TrainingConfig(
-            base=str(base), dataset=str(data), output_dir=str(output), rank=args.rank,
-            learning_rate=args.lr, batch_size=args.batch, optimizer=args.optimizer, resolution=resolution,
-            max_steps=warmup + steps, mixed_precision=precision, device=device, seed=0,
-            checkpoint_every=None, preview_prompts=(),
+            base=str(base),
+            dataset=str(data),
+            output_dir=str(output),
+            rank=args.rank,
+            learning_rate=args.lr,
+            batch_size=args.batch,
+            optimizer=args.optimizer,
+            resolution=resolution,
+            max_steps=warmup + steps,
+            mixed_precision=precision,
+            device=device,
+            seed=0,
+            checkpoint_every=None,
+            preview_prompts=(),
         )
         result = train(config, on_step=on_step)
         return result, marks
@@ -226,7 +320,7 @@ def main() -> None:
     timed = [m for m in marks if m[0] >= warmup]  # from the end of the last warm-up step
     seconds = timed[-1][1] - timed[0][1]
     n = timed[-1][0] - timed[0][0]
-    per_step = [b[1] - a[1] for a, b in zip(timed, timed[1:])]
+    per_step = [b[1] - a[1] for a, b in zip(timed, timed[1:], strict=False)]
     report = {
         "command": command,
         "gpu": gpu,
@@ -259,20 +353,30 @@ def main() -> None:
     print()
     print(f"GPU: {gpu}")
     v = report["versions"]
-    print(f"python {v['python']}, torch {v['torch']}, diffusers {v['diffusers']}, transformers {v['transformers']}, "
-          f"peft {v['peft']}, bitsandbytes {v['bitsandbytes']}")
+    print(
+        f"python {v['python']}, torch {v['torch']}, diffusers {v['diffusers']}, transformers {v['transformers']}, "
+        f"peft {v['peft']}, bitsandbytes {v['bitsandbytes']}"
+    )
     print(f"model: {report['model']} (" + ", ".join(f"{k} {c / 1e6:.1f}M" for k, c in counts.items()) + " parameters)")
-    print(f"trainer: generation.training.trainer.train, LoRA rank {args.rank} on to_q/to_k/to_v/to_out.0, "
-          f"lr {args.lr:g}, batch {args.batch}, {resolution}x{resolution}, {args.images} images")
+    print(
+        f"trainer: generation.training.trainer.train, LoRA rank {args.rank} on to_q/to_k/to_v/to_out.0, "
+        f"lr {args.lr:g}, batch {args.batch}, {resolution}x{resolution}, {args.images} images"
+    )
     print(f"precision: {result.mixed_precision_used} (asked {args.mixed_precision})")
-    print(f"optimizer: {result.optimizer_used} (asked {args.optimizer})"
-          + (f" - {result.optimizer_note}" if result.optimizer_note else ""))
+    print(
+        f"optimizer: {result.optimizer_used} (asked {args.optimizer})"
+        + (f" - {result.optimizer_note}" if result.optimizer_note else "")
+    )
     print(f"timed: {n} steps after {warmup} warm-up steps in {seconds:.2f} s")
-    print(f"speed: {report['steps_per_s']:.2f} steps/s, {report['images_per_s']:.1f} images/s "
-          f"(median step {report['median_step_s'] * 1000:.0f} ms, slowest {report['slowest_step_s'] * 1000:.0f} ms)")
+    print(
+        f"speed: {report['steps_per_s']:.2f} steps/s, {report['images_per_s']:.1f} images/s "
+        f"(median step {report['median_step_s'] * 1000:.0f} ms, slowest {report['slowest_step_s'] * 1000:.0f} ms)"
+    )
     if cuda:
-        print(f"peak GPU memory: {report['peak_gpu_memory_allocated_gib']:.2f} GiB allocated "
-              f"(torch.cuda.max_memory_allocated), {report['peak_gpu_memory_reserved_gib']:.2f} GiB reserved")
+        print(
+            f"peak GPU memory: {report['peak_gpu_memory_allocated_gib']:.2f} GiB allocated "
+            f"(torch.cuda.max_memory_allocated), {report['peak_gpu_memory_reserved_gib']:.2f} GiB reserved"
+        )
     for note in result.notes + notes:
         print(f"note: {note}")
     print(f"command: {command}")

@@ -69,7 +69,9 @@ def main() -> int:
     ImageDraw.Draw(image).ellipse([450, 150, 750, 650], fill=(230, 200, 170))
     upload_path = work / "photo.jpg"
     image.save(upload_path, "JPEG")
-    photo, _ = photos.add_photo(album=memorial.albums.get(), upload=SimpleUploadedFile("p.jpg", upload_path.read_bytes()), by=user)
+    photo, _ = photos.add_photo(
+        album=memorial.albums.get(), upload=SimpleUploadedFile("p.jpg", upload_path.read_bytes()), by=user
+    )
     style = Style(name="Watercolor", slug="watercolor", steps=args.steps, strength=args.strength)
     with open(paths["loras"]["watercolor"], "rb") as handle:
         style.lora_file.save("watercolor.safetensors", File(handle), save=False)
@@ -80,10 +82,18 @@ def main() -> int:
     models = loader.get_models(ModelConfig.from_settings())
     job = Artwork.objects.latest("pk").job
     request = painter.PaintRequest(
-        image=rendering.open_photo(job), prompt=rendering.build_prompt(style, job), negative_prompt=style.negative_prompt,
-        lora_name=style.slug, lora_path=rendering.local_lora_path(style), lora_scale=style.lora_scale,
-        strength=style.strength, steps=style.steps, guidance_scale=style.guidance_scale,
-        control_scales=(style.openpose_scale, style.depth_scale, style.mlsd_scale), seed=1, long_side=args.long_side,
+        image=rendering.open_photo(job),
+        prompt=rendering.build_prompt(style, job),
+        negative_prompt=style.negative_prompt,
+        lora_name=style.slug,
+        lora_path=rendering.local_lora_path(style),
+        lora_scale=style.lora_scale,
+        strength=style.strength,
+        steps=style.steps,
+        guidance_scale=style.guidance_scale,
+        control_scales=(style.openpose_scale, style.depth_scale, style.mlsd_scale),
+        seed=1,
+        long_side=args.long_side,
     )
     import torch
     from PIL import Image as PILImage
@@ -93,7 +103,7 @@ def main() -> int:
 
     # Jobs and bare calls alternate, so that both see the same load on a shared machine.
     job_times, annotator_times, bare_times = [], [], []
-    for n in range(args.jobs):
+    for _n in range(args.jobs):
         job = services.request_artwork(photo=photo, style=style, by=user, seed=1)
         started = time.perf_counter()
         assert tasks.run_stylization(job.pk) == "succeeded"
@@ -105,17 +115,27 @@ def main() -> int:
         painter.apply_style(models, request.lora_name, request.lora_path, request.lora_scale)
         started = time.perf_counter()
         models.pipe(
-            prompt=request.prompt, negative_prompt=request.negative_prompt, image=resized, control_image=controls,
-            height=height, width=width, strength=request.strength, num_inference_steps=request.steps,
-            guidance_scale=request.guidance_scale, controlnet_conditioning_scale=list(request.control_scales),
-            generator=torch.Generator(device="cpu").manual_seed(1), output_type="pil",
+            prompt=request.prompt,
+            negative_prompt=request.negative_prompt,
+            image=resized,
+            control_image=controls,
+            height=height,
+            width=width,
+            strength=request.strength,
+            num_inference_steps=request.steps,
+            guidance_scale=request.guidance_scale,
+            controlnet_conditioning_scale=list(request.control_scales),
+            generator=torch.Generator(device="cpu").manual_seed(1),
+            output_type="pil",
         )
         bare_times.append(time.perf_counter() - started)
 
     job_mean = statistics.median(job_times)
     bare_mean, annotators_mean = statistics.median(bare_times), statistics.median(annotator_times)
     ratio = job_mean / (bare_mean + annotators_mean)
-    print(f"tiny models, {width}x{height}, {args.steps} steps x strength {args.strength}, {args.jobs} jobs in one process, torch threads {torch.get_num_threads()}")
+    print(
+        f"tiny models, {width}x{height}, {args.steps} steps x strength {args.strength}, {args.jobs} jobs in one process, torch threads {torch.get_num_threads()}"
+    )
     print(f"weight loads in this worker:      {loader.load_count()} (for {args.jobs + 1} jobs)")
     print(f"median job time:                    {job_mean:.3f} s  (painting, text, speech, storing)")
     print(f"median bare pipeline call:        {bare_mean:.3f} s")

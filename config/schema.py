@@ -13,8 +13,8 @@ def _response(description: str) -> dict:
 
 
 def document_common_errors(result, generator, request, public):
-    for path, methods in result.get("paths", {}).items():
-        for method, operation in methods.items():
+    for _path, methods in result.get("paths", {}).items():
+        for _method, operation in methods.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             responses = operation["responses"]

@@ -11,12 +11,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.safestring import mark_safe
-from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -94,7 +94,10 @@ class StyleAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at",)
     fieldsets = (
         (None, {"fields": ("name", "slug", "description", "sample_image", "is_active", "created_at")}),
-        (_("LoRA and prompt"), {"fields": ("lora_file", "lora_scale", "trigger_words", "prompt_template", "negative_prompt")}),
+        (
+            _("LoRA and prompt"),
+            {"fields": ("lora_file", "lora_scale", "trigger_words", "prompt_template", "negative_prompt")},
+        ),
         (_("Painting"), {"fields": ("strength", "steps", "guidance_scale")}),
         (_("ControlNet guidance"), {"fields": ("openpose_scale", "depth_scale", "mlsd_scale")}),
     )
@@ -106,7 +109,9 @@ class StyleAdmin(admin.ModelAdmin):
             for style in queryset.filter(is_active=not active):
                 style.is_active = active
                 style.save(update_fields=["is_active"])
-                moderation.record(moderator=request.user, action="make_style_active" if active else "retire_style", target=style)
+                moderation.record(
+                    moderator=request.user, action="make_style_active" if active else "retire_style", target=style
+                )
                 count += 1
         return count
 
@@ -256,7 +261,16 @@ class TributeTextInline(admin.StackedInline):
     model = TributeText
     extra = 0
     can_delete = False
-    fields = ("text", "language", "writer", "fallback_reason", "edited_by", "edited_at", "narration_player", "narration_details")
+    fields = (
+        "text",
+        "language",
+        "writer",
+        "fallback_reason",
+        "edited_by",
+        "edited_at",
+        "narration_player",
+        "narration_details",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -313,7 +327,10 @@ class ArtworkAdmin(admin.ModelAdmin):
         (_("Where it belongs"), {"fields": ("memorial", "photo", "job_link", "style", "created_at")}),
         (
             _("How it was painted"),
-            {"classes": ("collapse",), "fields": ("backend", "is_filter", "image", ("width", "height"), "seed", "parameters")},
+            {
+                "classes": ("collapse",),
+                "fields": ("backend", "is_filter", "image", ("width", "height"), "seed", "parameters"),
+            },
         ),
     )
     inlines = (TributeTextInline,)
@@ -386,8 +403,19 @@ class NarrationAdmin(admin.ModelAdmin):
     )
     date_hierarchy = "created_at"
     list_select_related = ("tribute__artwork__memorial", "tribute__artwork__style")
-    fields = ("artwork", "player", "words", "engine", "voice", "language", "content_type", "duration_s", "sample_rate",
-              "fallback_reason", "created_at")
+    fields = (
+        "artwork",
+        "player",
+        "words",
+        "engine",
+        "voice",
+        "language",
+        "content_type",
+        "duration_s",
+        "sample_rate",
+        "fallback_reason",
+        "created_at",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request):
@@ -436,12 +464,16 @@ class TrainingStartForm(forms.Form):
     """Start a training from a zip of images with one caption .txt each (kohya-ss layout)."""
 
     name = forms.CharField(label=_("Style name"), max_length=80)
-    dataset = forms.FileField(label=_("Dataset (.zip)"), help_text=_("Images, each with a caption file of the same name ending .txt."))
+    dataset = forms.FileField(
+        label=_("Dataset (.zip)"), help_text=_("Images, each with a caption file of the same name ending .txt.")
+    )
     trigger_words = forms.CharField(label=_("Trigger word"), max_length=200, required=False)
     rank = forms.IntegerField(label=_("LoRA rank"), initial=8, min_value=1, max_value=128)
     learning_rate = forms.FloatField(label=_("Learning rate"), initial=1e-4, min_value=1e-7, max_value=1.0)
     batch_size = forms.IntegerField(label=_("Batch size"), initial=4, min_value=1, max_value=64)
-    optimizer = forms.ChoiceField(label=_("Optimizer"), choices=OptimizerChoice.choices, initial=OptimizerChoice.ADAMW8BIT)
+    optimizer = forms.ChoiceField(
+        label=_("Optimizer"), choices=OptimizerChoice.choices, initial=OptimizerChoice.ADAMW8BIT
+    )
     max_steps = forms.IntegerField(label=_("Steps"), initial=2000, min_value=1, max_value=1_000_000)
     resolution = forms.IntegerField(label=_("Resolution"), initial=512, min_value=8, max_value=2048)
     seed = forms.IntegerField(label=_("Seed"), initial=0, min_value=0)
@@ -455,9 +487,27 @@ class TrainingRunAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in TrainingRun._meta.fields] + ["progress_display", "loss_curve"]
     fieldsets = (
         (None, {"fields": ("name", "status", "progress_display", "loss_curve", "error", "style")}),
-        (_("Recipe"), {"fields": ("rank", "alpha", "learning_rate", "batch_size", "grad_accum", "optimizer",
-                                  "optimizer_used", "max_steps", "epochs", "resolution", "seed", "snr_gamma",
-                                  "mixed_precision", "mixed_precision_used")}),
+        (
+            _("Recipe"),
+            {
+                "fields": (
+                    "rank",
+                    "alpha",
+                    "learning_rate",
+                    "batch_size",
+                    "grad_accum",
+                    "optimizer",
+                    "optimizer_used",
+                    "max_steps",
+                    "epochs",
+                    "resolution",
+                    "seed",
+                    "snr_gamma",
+                    "mixed_precision",
+                    "mixed_precision_used",
+                )
+            },
+        ),
         (_("Files"), {"fields": ("dataset_path", "output_dir", "lora_path", "optimizer_note")}),
     )
 
@@ -492,8 +542,14 @@ class TrainingRunAdmin(admin.ModelAdmin):
             except UnsafeZipError as exc:
                 form.add_error("dataset", str(exc))
             else:
-                self.message_user(request, _("The training was queued; this page shows its progress."), messages.SUCCESS)
+                self.message_user(
+                    request, _("The training was queued; this page shows its progress."), messages.SUCCESS
+                )
                 return redirect(reverse("admin:generation_trainingrun_change", args=[run.pk]))
-        context = {**self.admin_site.each_context(request), "title": _("Train a new style"), "form": form,
-                   "opts": self.model._meta}
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Train a new style"),
+            "form": form,
+            "opts": self.model._meta,
+        }
         return TemplateResponse(request, "admin/generation/trainingrun/start.html", context)

@@ -55,7 +55,9 @@ def _refused(exc: Exception) -> Response:
 # --- Styles --------------------------------------------------------------------------------
 
 
-@extend_schema(summary="The styles a painting can be made in", description="Open to everyone; retired styles are not listed.")
+@extend_schema(
+    summary="The styles a painting can be made in", description="Open to everyone; retired styles are not listed."
+)
 class StyleListView(MemorialAPIMixin, generics.ListAPIView):
     queryset = Style.objects.none()
     serializer_class = StyleSerializer
@@ -139,14 +141,18 @@ class JobCancelView(_JobAPIView):
         if not mine:
             _require(request, "moderate", job.memorial)
         if job.status in {JobStatus.SUCCEEDED, JobStatus.FAILED}:
-            detail = _("This painting has already finished.") if job.status == JobStatus.SUCCEEDED else _(
-                "This painting has already failed; it can be tried again instead."
+            detail = (
+                _("This painting has already finished.")
+                if job.status == JobStatus.SUCCEEDED
+                else _("This painting has already failed; it can be tried again instead.")
             )
             return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)
         was = job.status
         job = services.cancel_job(job=job)
         if not mine and was != JobStatus.CANCELLED:
-            moderation.record(moderator=request.user, action="cancel_job", target=job, memorial=job.memorial, note="api")
+            moderation.record(
+                moderator=request.user, action="cancel_job", target=job, memorial=job.memorial, note="api"
+            )
         return Response(self.get_serializer(job).data)
 
 

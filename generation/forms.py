@@ -7,13 +7,17 @@ from generation.services import MAX_TRIBUTE_CHARS
 
 class ArtworkRequestForm(forms.Form):
     style = forms.ModelChoiceField(
-        label=_("Style"), queryset=Style.objects.filter(is_active=True), to_field_name="slug",
-        widget=forms.RadioSelect, empty_label=None,
+        label=_("Style"),
+        queryset=Style.objects.filter(is_active=True),
+        to_field_name="slug",
+        widget=forms.RadioSelect,
+        empty_label=None,
     )
 
 
 class TributeEditForm(forms.Form):
     text = forms.CharField(
-        label=_("The words that come with the painting"), widget=forms.Textarea(attrs={"rows": 5}),
+        label=_("The words that come with the painting"),
+        widget=forms.Textarea(attrs={"rows": 5}),
         max_length=MAX_TRIBUTE_CHARS,
     )

@@ -15,17 +15,27 @@ class Style(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     description = models.CharField(_("description"), max_length=300, blank=True)
     lora_file = models.FileField(
-        _("LoRA file"), upload_to="styles/", blank=True, max_length=300,
-        help_text=_("A .safetensors LoRA for Stable Diffusion 1.5, as load_lora_weights reads it. Empty: the base model paints."),
+        _("LoRA file"),
+        upload_to="styles/",
+        blank=True,
+        max_length=300,
+        help_text=_(
+            "A .safetensors LoRA for Stable Diffusion 1.5, as load_lora_weights reads it. Empty: the base model paints."
+        ),
     )
     trigger_words = models.CharField(_("trigger words"), max_length=200, blank=True)
     prompt_template = models.TextField(
-        _("prompt"), default="a painting of {subject}, {trigger}, fine brushwork, soft light",
+        _("prompt"),
+        default="a painting of {subject}, {trigger}, fine brushwork, soft light",
         help_text=_("{subject} is the photo's caption (or 'a person'); {trigger} the trigger words."),
     )
-    negative_prompt = models.TextField(_("negative prompt"), blank=True, default="lowres, deformed, extra fingers, text, watermark")
+    negative_prompt = models.TextField(
+        _("negative prompt"), blank=True, default="lowres, deformed, extra fingers, text, watermark"
+    )
     lora_scale = models.FloatField(_("LoRA scale"), default=0.8)
-    strength = models.FloatField(_("img2img strength"), default=0.6, help_text=_("How far the painting may move from the photo (0-1)."))
+    strength = models.FloatField(
+        _("img2img strength"), default=0.6, help_text=_("How far the painting may move from the photo (0-1).")
+    )
     steps = models.PositiveIntegerField(_("steps"), default=30)
     guidance_scale = models.FloatField(_("guidance scale"), default=7.0)
     openpose_scale = models.FloatField(_("pose control (OpenPose)"), default=1.0, help_text=_("0 switches it off."))
@@ -138,7 +148,9 @@ class Artwork(models.Model):
     )
     published = models.BooleanField(_("shown on the memorial page"), default=False)
     published_at = models.DateTimeField(null=True, blank=True)
-    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -161,7 +173,9 @@ class TributeText(models.Model):
     text = models.TextField(max_length=2000)
     writer = models.CharField(max_length=80, help_text=_("builtin, or llm:<model>"))
     fallback_reason = models.CharField(max_length=300, blank=True)
-    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     edited_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -183,4 +197,6 @@ class Narration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.engine} {self.duration_s:.1f}s"
+
+
 from generation.training.records import TrainingRun  # noqa: E402,F401

@@ -155,7 +155,9 @@ class ArtworkSerializer(serializers.ModelSerializer):
     style_slug = serializers.CharField(source="style.slug", read_only=True)
     tribute = TributeSerializer(read_only=True, allow_null=True, help_text="The words that come with it.")
     narration = NarrationSerializer(
-        source="tribute.narration", read_only=True, allow_null=True,
+        source="tribute.narration",
+        read_only=True,
+        allow_null=True,
         help_text="The words, spoken; null when no recording could be made.",
     )
 
@@ -204,7 +206,9 @@ class ArtworkSerializer(serializers.ModelSerializer):
 class ArtworkUpdateSerializer(serializers.Serializer):
     """What the memorial's managers change: whether guests see it, and its words."""
 
-    published = serializers.BooleanField(required=False, help_text="Show it on the memorial page (true) or to the family only.")
+    published = serializers.BooleanField(
+        required=False, help_text="Show it on the memorial page (true) or to the family only."
+    )
     tribute_text = serializers.CharField(
         required=False,
         max_length=MAX_TRIBUTE_CHARS,

@@ -65,8 +65,15 @@ def retry_job(*, job: StylizationJob, by=None) -> bool:
     """A failed or cancelled job is queued again (a moderator's or member's second try)."""
     with transaction.atomic():
         again = StylizationJob.objects.filter(pk=job.pk, status__in=[JobStatus.FAILED, JobStatus.CANCELLED]).update(
-            status=JobStatus.QUEUED, stage=JobStage.WAITING, progress=0, attempts=0, error="",
-            cancel_requested=False, finished_at=None, heartbeat_at=None, worker="",
+            status=JobStatus.QUEUED,
+            stage=JobStage.WAITING,
+            progress=0,
+            attempts=0,
+            error="",
+            cancel_requested=False,
+            finished_at=None,
+            heartbeat_at=None,
+            worker="",
         )
         if again:
             if by is not None:
@@ -80,8 +87,12 @@ def publish_artwork(*, artwork: Artwork, by, published: bool = True) -> Artwork:
     artwork.published_at = timezone.now() if published else None
     artwork.published_by = by if published else None
     artwork.save(update_fields=["published", "published_at", "published_by"])
-    moderation.record(moderator=by, action="publish_artwork" if published else "unpublish_artwork", target=artwork,
-                      memorial=artwork.memorial)
+    moderation.record(
+        moderator=by,
+        action="publish_artwork" if published else "unpublish_artwork",
+        target=artwork,
+        memorial=artwork.memorial,
+    )
     return artwork
 
 
@@ -106,6 +117,8 @@ def edit_tribute(*, tribute: TributeText, text: str, by) -> TributeText:
         tribute.edited_at = timezone.now()
         tribute.save(update_fields=["text", "edited_by", "edited_at"])
         transaction.on_commit(
-            lambda: async_task("generation.tasks.renarrate", tribute.pk, tribute.edited_at.isoformat(), group="narration")
+            lambda: async_task(
+                "generation.tasks.renarrate", tribute.pk, tribute.edited_at.isoformat(), group="narration"
+            )
         )
     return tribute

@@ -46,13 +46,24 @@ def run_stylization(job_id: int) -> str:
 
         def make_records():
             artwork = Artwork.objects.create(
-                job=job, photo=job.photo, memorial=job.memorial, style=job.style, image=stored["image"], thumbnail=stored["thumbnail"],
-                width=rendered.image.width, height=rendered.image.height, seed=job.seed,
-                parameters=rendered.parameters, backend=rendered.backend,
+                job=job,
+                photo=job.photo,
+                memorial=job.memorial,
+                style=job.style,
+                image=stored["image"],
+                thumbnail=stored["thumbnail"],
+                width=rendered.image.width,
+                height=rendered.image.height,
+                seed=job.seed,
+                parameters=rendered.parameters,
+                backend=rendered.backend,
             )
             text = TributeText.objects.create(
-                artwork=artwork, language=written.language, text=written.text,
-                writer=written.writer[:80], fallback_reason=written.fallback_reason[:300],
+                artwork=artwork,
+                language=written.language,
+                text=written.text,
+                writer=written.writer[:80],
+                fallback_reason=written.fallback_reason[:300],
             )
             if spoken is not None:
                 _create_narration(text, spoken, stored["audio"])
@@ -88,7 +99,9 @@ def _store_files(job, rendered, spoken) -> dict:
     buffer = io.BytesIO()
     rendered.image.save(buffer, "PNG", optimize=True)
     image = default_storage.save(artwork_file_name(job.memorial_id), ContentFile(buffer.getvalue()))
-    thumbnail = default_storage.save(artwork_thumbnail_file_name(job.memorial_id), ContentFile(_thumbnail(rendered.image)))
+    thumbnail = default_storage.save(
+        artwork_thumbnail_file_name(job.memorial_id), ContentFile(_thumbnail(rendered.image))
+    )
     audio = _store_audio(job.memorial_id, spoken) if spoken is not None else None
     return {"image": image, "thumbnail": thumbnail, "audio": audio}
 
@@ -118,8 +131,14 @@ def _delete_stored(stored: dict) -> None:
 
 def _create_narration(text: TributeText, spoken, audio_name: str) -> Narration:
     return Narration.objects.create(
-        tribute=text, audio=audio_name, content_type=spoken.content_type, duration_s=spoken.duration_s,
-        sample_rate=spoken.sample_rate, engine=spoken.engine[:40], voice=spoken.voice[:60], language=spoken.language,
+        tribute=text,
+        audio=audio_name,
+        content_type=spoken.content_type,
+        duration_s=spoken.duration_s,
+        sample_rate=spoken.sample_rate,
+        engine=spoken.engine[:40],
+        voice=spoken.voice[:60],
+        language=spoken.language,
         fallback_reason=spoken.fallback_reason[:300],
     )
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from memorial.dates import Precision
-
 from generation.models import StylizationJob
+from memorial.dates import Precision
 
 
 def _partial(value, precision):

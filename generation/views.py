@@ -39,7 +39,9 @@ def request_artwork_view(request, photo_id):
 def job_detail(request, job_id):
     job = selectors.job_for(request.user, job_id)
     can_cancel = job.requested_by_id == request.user.pk or permissions.can(request.user, "moderate", job.memorial)
-    return render(request, "generation/job.html", {"job": job, "status": selectors.job_status(job), "can_cancel": can_cancel})
+    return render(
+        request, "generation/job.html", {"job": job, "status": selectors.job_status(job), "can_cancel": can_cancel}
+    )
 
 
 @login_required
@@ -80,7 +82,12 @@ def _artwork_post(request, artwork):
     action = request.POST.get("do")
     if action in {"publish", "unpublish"}:
         services.publish_artwork(artwork=artwork, by=request.user, published=action == "publish")
-        messages.success(request, _("The painting is now on the memorial page.") if action == "publish" else _("The painting is now seen by the family only."))
+        messages.success(
+            request,
+            _("The painting is now on the memorial page.")
+            if action == "publish"
+            else _("The painting is now seen by the family only."),
+        )
     elif action == "delete":
         memorial = artwork.memorial
         services.delete_artwork(artwork=artwork, by=request.user)
@@ -92,9 +99,19 @@ def _artwork_post(request, artwork):
         if tribute is None:
             raise Http404("No text.")
         if not form.is_valid():
-            return render(request, "generation/artwork.html", {"artwork": artwork, "memorial": artwork.memorial, "tribute": tribute,
-                                                               "narration": getattr(tribute, "narration", None), "can_manage": True,
-                                                               "edit_form": form}, status=400)
+            return render(
+                request,
+                "generation/artwork.html",
+                {
+                    "artwork": artwork,
+                    "memorial": artwork.memorial,
+                    "tribute": tribute,
+                    "narration": getattr(tribute, "narration", None),
+                    "can_manage": True,
+                    "edit_form": form,
+                },
+                status=400,
+            )
         try:
             services.edit_tribute(tribute=tribute, text=form.cleaned_data["text"], by=request.user)
         except services.ArtworkRefused as exc:

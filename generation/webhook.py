@@ -78,7 +78,10 @@ def payload(job) -> dict:
         "tribute": None if tribute is None else {"language": tribute.language, "text": tribute.text},
         "narration": None
         if narration is None
-        else {"audio_url": site + reverse("generation:narration_audio", args=[artwork.pk]), "duration_s": narration.duration_s},
+        else {
+            "audio_url": site + reverse("generation:narration_audio", args=[artwork.pk]),
+            "duration_s": narration.duration_s,
+        },
     }
 
 
@@ -119,8 +122,12 @@ def deliver(job_id: int, attempt: int = 1) -> str:
     from django_q.tasks import schedule
 
     schedule(
-        "generation.webhook.deliver", job_id, attempt + 1,
-        name=f"webhook-{job_id}-{attempt + 1}", schedule_type=Schedule.ONCE, repeats=1,
+        "generation.webhook.deliver",
+        job_id,
+        attempt + 1,
+        name=f"webhook-{job_id}-{attempt + 1}",
+        schedule_type=Schedule.ONCE,
+        repeats=1,
         next_run=timezone.now() + timedelta(seconds=delay),
     )
     return f"attempt {attempt} failed ({problem}); next in {delay} s"

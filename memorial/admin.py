@@ -120,7 +120,20 @@ class MemorialAdmin(RecordsDeletion, admin.ModelAdmin):
     readonly_fields = ("slug", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("full_name", "name_other_script", "slug", "visibility", "condolence_policy", "language")}),
-        (_("Life"), {"fields": ("born_on", "born_precision", "died_on", "died_precision", "place", "life_story", "cover_photo")}),
+        (
+            _("Life"),
+            {
+                "fields": (
+                    "born_on",
+                    "born_precision",
+                    "died_on",
+                    "died_precision",
+                    "place",
+                    "life_story",
+                    "cover_photo",
+                )
+            },
+        ),
         (_("Record"), {"fields": ("created_by", "created_at", "updated_at")}),
     )
     inlines = (MembershipInline, TimelineEventInline)
@@ -142,7 +155,10 @@ class MemorialAdmin(RecordsDeletion, admin.ModelAdmin):
                 memorial.visibility = Visibility.PRIVATE
                 memorial.save(update_fields=["visibility", "updated_at"])
                 moderation.record(
-                    moderator=request.user, action="make_private", target=memorial, memorial=memorial,
+                    moderator=request.user,
+                    action="make_private",
+                    target=memorial,
+                    memorial=memorial,
                     note=f"visibility was {before}",
                 )
                 count += 1
@@ -153,7 +169,10 @@ class MemorialAdmin(RecordsDeletion, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if change and "visibility" in form.changed_data:
             moderation.record(
-                moderator=request.user, action="change_visibility", target=obj, memorial=obj,
+                moderator=request.user,
+                action="change_visibility",
+                target=obj,
+                memorial=obj,
                 note=f"visibility {form.initial.get('visibility')} -> {obj.visibility}",
             )
 
@@ -245,7 +264,17 @@ class AlbumAdmin(admin.ModelAdmin):
 
 @admin.register(Photo)
 class PhotoAdmin(RecordsDeletion, admin.ModelAdmin):
-    list_display = ("preview", "__str__", "album", "memorial", "uploaded_by", "original_format", "size", "hidden", "created_at")
+    list_display = (
+        "preview",
+        "__str__",
+        "album",
+        "memorial",
+        "uploaded_by",
+        "original_format",
+        "size",
+        "hidden",
+        "created_at",
+    )
     list_display_links = ("preview", "__str__")
     list_filter = ("hidden", "original_format", "created_at", "album__memorial__visibility")
     search_fields = (
@@ -433,7 +462,16 @@ def _decide_all(request, queryset, decide, note: str = "admin") -> int:
 
 @admin.register(Condolence)
 class CondolenceAdmin(RecordsDeletion, admin.ModelAdmin):
-    list_display = ("excerpt", "written_by", "memorial", "status", "held_reason", "report_count", "created_at", "decided_by")
+    list_display = (
+        "excerpt",
+        "written_by",
+        "memorial",
+        "status",
+        "held_reason",
+        "report_count",
+        "created_at",
+        "decided_by",
+    )
     list_filter = ("status", HasReportsFilter, "created_at", "memorial__visibility", "memorial__condolence_policy")
     search_fields = ("message", "guest_name", "author__email", "author__display_name", "held_reason", *MEMORIAL_SEARCH)
     date_hierarchy = "created_at"
@@ -451,8 +489,17 @@ class CondolenceAdmin(RecordsDeletion, admin.ModelAdmin):
         "decided_at",
     )
     # A moderator decides about a message; the words stay the guest's own.
-    readonly_fields = ("memorial", "author", "guest_name", "message", "held_reason", "report_count", "created_at",
-                       "decided_by", "decided_at")
+    readonly_fields = (
+        "memorial",
+        "author",
+        "guest_name",
+        "message",
+        "held_reason",
+        "report_count",
+        "created_at",
+        "decided_by",
+        "decided_at",
+    )
     inlines = (CondolenceReportInline,)
     actions = ("approve", "reject", "hide", "restore")
 

@@ -42,7 +42,6 @@ from memorial.serializers import (
     UploadResultSerializer,
 )
 
-
 SLUG_PARAMETER = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The memorial's slug.")
 NOT_FOUND = OpenApiResponse(description="No such item, or a private memorial you are not a member of.")
 FORBIDDEN = OpenApiResponse(description="You may see this memorial, but your role does not allow this.")
@@ -102,9 +101,12 @@ class MemorialAPIMixin:
     ),
     retrieve=extend_schema(summary="One memorial", responses={200: MemorialDetailSerializer, 404: NOT_FOUND}),
     partial_update=extend_schema(
-        summary="Change a memorial (managers)", responses={200: MemorialDetailSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND}
+        summary="Change a memorial (managers)",
+        responses={200: MemorialDetailSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
     ),
-    destroy=extend_schema(summary="Delete a memorial (its owner)", responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND}),
+    destroy=extend_schema(
+        summary="Delete a memorial (its owner)", responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND}
+    ),
 )
 class MemorialViewSet(MemorialAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Memorial.objects.all()
@@ -147,7 +149,11 @@ class MemorialViewSet(MemorialAPIMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
 
 @extend_schema_view(
-    get=extend_schema(summary="A memorial's albums", parameters=[SLUG_PARAMETER], responses={200: AlbumSerializer(many=True), 404: NOT_FOUND}),
+    get=extend_schema(
+        summary="A memorial's albums",
+        parameters=[SLUG_PARAMETER],
+        responses={200: AlbumSerializer(many=True), 404: NOT_FOUND},
+    ),
     post=extend_schema(
         summary="Create an album (contributors)",
         parameters=[SLUG_PARAMETER],
@@ -174,9 +180,13 @@ class MemorialAlbumsView(MemorialAPIMixin, generics.ListCreateAPIView):
 
 @extend_schema_view(
     get=extend_schema(summary="One album", responses={200: AlbumSerializer, 404: NOT_FOUND}),
-    patch=extend_schema(summary="Rename or describe an album (managers)", responses={200: AlbumSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND}),
+    patch=extend_schema(
+        summary="Rename or describe an album (managers)",
+        responses={200: AlbumSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
+    ),
     delete=extend_schema(
-        summary="Delete an album and its photos (managers)", responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND}
+        summary="Delete an album and its photos (managers)",
+        responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
     ),
 )
 class AlbumView(MemorialAPIMixin, generics.RetrieveUpdateDestroyAPIView):
@@ -208,7 +218,13 @@ class AlbumView(MemorialAPIMixin, generics.RetrieveUpdateDestroyAPIView):
             "201 when at least one file was stored or already there, 400 when every file was refused."
         ),
         request={"multipart/form-data": UPLOAD_BODY},
-        responses={201: UploadResultSerializer, 400: UploadResultSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={
+            201: UploadResultSerializer,
+            400: UploadResultSerializer,
+            401: SIGN_IN,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
     ),
 )
 class AlbumPhotosView(MemorialAPIMixin, generics.ListCreateAPIView):
@@ -220,7 +236,11 @@ class AlbumPhotosView(MemorialAPIMixin, generics.ListCreateAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Photo.objects.none()
         album = _album(self.request, self.kwargs["pk"], "view")
-        return selectors.visible_photos(album.memorial, self.request.user).filter(album=album).select_related("uploaded_by")
+        return (
+            selectors.visible_photos(album.memorial, self.request.user)
+            .filter(album=album)
+            .select_related("uploaded_by")
+        )
 
     def create(self, request, *args, **kwargs):
         album = _album(request, kwargs["pk"], "upload")
@@ -230,7 +250,9 @@ class AlbumPhotosView(MemorialAPIMixin, generics.ListCreateAPIView):
             return Response({"detail": _("Choose at least one photo to upload."), "files": []}, status=400)
         if len(uploads) > settings.PHOTO_MAX_FILES_PER_UPLOAD:
             detail = _("Please upload at most %(limit)d photos at a time (you chose %(count)d).") % {
-                "limit": settings.PHOTO_MAX_FILES_PER_UPLOAD, "count": len(uploads)}
+                "limit": settings.PHOTO_MAX_FILES_PER_UPLOAD,
+                "count": len(uploads),
+            }
             return Response({"detail": detail, "files": []}, status=400)
         outcomes = photos.add_photos(album=album, uploads=uploads, by=request.user)
         kept = [o for o in outcomes if o.photo is not None]
@@ -248,8 +270,13 @@ class AlbumPhotosView(MemorialAPIMixin, generics.ListCreateAPIView):
 
 @extend_schema_view(
     get=extend_schema(summary="One photo", responses={200: PhotoSerializer, 404: NOT_FOUND}),
-    patch=extend_schema(summary="Change a photo's caption (managers)", responses={200: PhotoSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND}),
-    delete=extend_schema(summary="Delete a photo (managers)", responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND}),
+    patch=extend_schema(
+        summary="Change a photo's caption (managers)",
+        responses={200: PhotoSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
+    ),
+    delete=extend_schema(
+        summary="Delete a photo (managers)", responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND}
+    ),
 )
 class PhotoView(MemorialAPIMixin, generics.RetrieveUpdateDestroyAPIView):
     queryset = Photo.objects.all()
@@ -315,7 +342,9 @@ class MemorialCondolencesView(MemorialAPIMixin, generics.ListCreateAPIView):
         moderator = permissions.can(request.user, "moderate", memorial)
         serializer_class = ModeratedCondolenceSerializer if moderator else CondolenceSerializer
         page = self.paginate_queryset(shown)
-        return self.get_paginated_response(serializer_class(page, many=True, context=self.get_serializer_context()).data)
+        return self.get_paginated_response(
+            serializer_class(page, many=True, context=self.get_serializer_context()).data
+        )
 
     def create(self, request, *args, **kwargs):
         memorial = _memorial(request, kwargs["slug"], "condole")
@@ -386,12 +415,16 @@ class _CondolenceDecisionView(CondolenceActionView):
 _DECISION_RESPONSES = {200: ModeratedCondolenceSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND}
 
 
-@extend_schema(summary="Publish a condolence (managers)", request=ModerationNoteSerializer, responses=_DECISION_RESPONSES)
+@extend_schema(
+    summary="Publish a condolence (managers)", request=ModerationNoteSerializer, responses=_DECISION_RESPONSES
+)
 class CondolenceApproveView(_CondolenceDecisionView):
     decide = staticmethod(condolences.approve)
 
 
-@extend_schema(summary="Reject a condolence (managers)", request=ModerationNoteSerializer, responses=_DECISION_RESPONSES)
+@extend_schema(
+    summary="Reject a condolence (managers)", request=ModerationNoteSerializer, responses=_DECISION_RESPONSES
+)
 class CondolenceRejectView(_CondolenceDecisionView):
     decide = staticmethod(condolences.reject)
 
@@ -401,7 +434,9 @@ class CondolenceRejectView(_CondolenceDecisionView):
 
 @extend_schema_view(
     get=extend_schema(
-        summary="Candles and flowers so far", parameters=[SLUG_PARAMETER], responses={200: OfferingCountsSerializer, 404: NOT_FOUND}
+        summary="Candles and flowers so far",
+        parameters=[SLUG_PARAMETER],
+        responses={200: OfferingCountsSerializer, 404: NOT_FOUND},
     ),
     post=extend_schema(
         summary="Light a candle or lay a flower",

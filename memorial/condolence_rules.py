@@ -23,8 +23,14 @@ class HeldReason(models.TextChoices):
     LONG_NUMBER = "long_number", _("contains a long number, such as an account number")
     BANK_ACCOUNT = "bank_account", _("contains what looks like a bank account")
 
-_LINK = re.compile(r"(https?://|www\.|\b[a-z0-9-]+\.(com|net|org|info|live|tv|xyz|ly|me|io|co|kr|site|link|online|top)\b)", re.I)
-_STREAM = re.compile(r"live\s*-?\s*stream|watch\s+(the\s+)?(funeral|service|memorial)\s+(live|online)|streaming|생중계|라이브|실시간\s*중계", re.I)
+
+_LINK = re.compile(
+    r"(https?://|www\.|\b[a-z0-9-]+\.(com|net|org|info|live|tv|xyz|ly|me|io|co|kr|site|link|online|top)\b)", re.I
+)
+_STREAM = re.compile(
+    r"live\s*-?\s*stream|watch\s+(the\s+)?(funeral|service|memorial)\s+(live|online)|streaming|생중계|라이브|실시간\s*중계",
+    re.I,
+)
 _MONEY = re.compile(
     r"donat|go\s*fund\s*me|fundrais|cash\s*app|venmo|paypal|zelle|western\s+union|wire\s+transfer|bitcoin|crypto|"
     r"gift\s*card|bank\s+(account|details)|account\s+(number|no)|routing\s+number|iban|swift|"

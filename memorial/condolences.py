@@ -12,7 +12,7 @@ from django.utils.translation import override
 
 from memorial import moderation
 from memorial.condolence_rules import suspicious_reason
-from memorial.models import Condolence, CondolencePolicy, CondolenceReport, Memorial, Membership, Role
+from memorial.models import Condolence, CondolencePolicy, CondolenceReport, Membership, Memorial, Role
 
 MAX_MESSAGE = 3000
 
@@ -106,13 +106,19 @@ def report(*, condolence: Condolence, reporter_key: str, reporter=None, reason: 
     _, created = CondolenceReport.objects.get_or_create(
         condolence=condolence,
         reporter_key=reporter_key,
-        defaults={"reporter": reporter if getattr(reporter, "is_authenticated", False) else None, "reason": reason[:300]},
+        defaults={
+            "reporter": reporter if getattr(reporter, "is_authenticated", False) else None,
+            "reason": reason[:300],
+        },
     )
     if not created:
         return False
     Condolence.objects.filter(pk=condolence.pk).update(report_count=F("report_count") + 1)
     condolence.refresh_from_db(fields=["report_count", "status"])
-    if condolence.status == Condolence.Status.PUBLISHED and condolence.report_count >= settings.CONDOLENCE_REPORT_THRESHOLD:
+    if (
+        condolence.status == Condolence.Status.PUBLISHED
+        and condolence.report_count >= settings.CONDOLENCE_REPORT_THRESHOLD
+    ):
         condolence.status = Condolence.Status.HIDDEN
         condolence.save(update_fields=["status"])
     return True

@@ -23,10 +23,14 @@ def _scene(kind: str, size=(1200, 900)) -> bytes:
     width, height = size
     image = Image.new("RGB", size)
     draw = ImageDraw.Draw(image)
-    top, bottom = {"sea": ((120, 170, 220), (250, 220, 190)), "garden": ((170, 210, 240), (230, 240, 220)), "portrait": ((90, 80, 70), (190, 170, 150))}[kind]
+    top, bottom = {
+        "sea": ((120, 170, 220), (250, 220, 190)),
+        "garden": ((170, 210, 240), (230, 240, 220)),
+        "portrait": ((90, 80, 70), (190, 170, 150)),
+    }[kind]
     for y in range(height):
         t = y / height
-        draw.line([(0, y), (width, y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom)))
+        draw.line([(0, y), (width, y)], fill=tuple(round(a + (b - a) * t) for a, b in zip(top, bottom, strict=False)))
     if kind == "sea":
         draw.ellipse([width * 0.65, height * 0.15, width * 0.8, height * 0.35], fill=(255, 235, 180))
         draw.rectangle([0, height * 0.55, width, height], fill=(60, 110, 160))
@@ -77,9 +81,15 @@ def ensure_demo_memorial(owner) -> tuple[Memorial, bool]:
         language="ko",
         visibility="public",
     )
-    services.add_timeline_event(memorial=memorial, kind="born", happened_on=datetime.date(1942, 1, 1), precision="year", title="부산에서 태어남")
-    services.add_timeline_event(memorial=memorial, kind="married", happened_on=datetime.date(1965, 5, 1), precision="month", title="결혼")
-    services.add_timeline_event(memorial=memorial, kind="died", happened_on=datetime.date(2024, 3, 5), precision="day", title="영면")
+    services.add_timeline_event(
+        memorial=memorial, kind="born", happened_on=datetime.date(1942, 1, 1), precision="year", title="부산에서 태어남"
+    )
+    services.add_timeline_event(
+        memorial=memorial, kind="married", happened_on=datetime.date(1965, 5, 1), precision="month", title="결혼"
+    )
+    services.add_timeline_event(
+        memorial=memorial, kind="died", happened_on=datetime.date(2024, 3, 5), precision="day", title="영면"
+    )
     album = memorial.albums.get()
     captions = {"sea": "해운대 바닷가에서", "garden": "어머니의 꽃밭", "portrait": "칠순 잔치"}
     first = None
@@ -88,5 +98,7 @@ def ensure_demo_memorial(owner) -> tuple[Memorial, bool]:
         photo, _ = photos.add_photo(album=album, upload=upload, by=owner, caption=caption)
         first = first or photo
     services.update_memorial(memorial=memorial, cover_photo=first)
-    condolences.leave_condolence(memorial=memorial, message="늘 따뜻하게 맞아주시던 모습이 그립습니다.", guest_name="이웃 박영희")
+    condolences.leave_condolence(
+        memorial=memorial, message="늘 따뜻하게 맞아주시던 모습이 그립습니다.", guest_name="이웃 박영희"
+    )
     return memorial, True

@@ -56,7 +56,13 @@ HISTORY_SIZE = 10
 CHUNK = 1024 * 1024
 ACTIVE = (MemorialExport.Status.QUEUED, MemorialExport.Status.RUNNING)
 _EXTENSION = re.compile(r"^[a-z0-9]{1,8}$")
-_AUDIO_EXTENSIONS = {"audio/mpeg": "mp3", "audio/ogg": "ogg", "audio/wav": "wav", "audio/x-wav": "wav", "audio/mp4": "m4a"}
+_AUDIO_EXTENSIONS = {
+    "audio/mpeg": "mp3",
+    "audio/ogg": "ogg",
+    "audio/wav": "wav",
+    "audio/x-wav": "wav",
+    "audio/mp4": "m4a",
+}
 
 
 def time_to_live() -> timedelta:
@@ -195,8 +201,14 @@ def build_export(export: MemorialExport, *, clock=time.monotonic) -> MemorialExp
             name = default_storage.save(export_path(export, "export.zip"), File(spool, name="export.zip"))
     now = timezone.now()
     finished = MemorialExport.objects.filter(pk=export.pk, status=MemorialExport.Status.RUNNING).update(
-        status=MemorialExport.Status.SUCCEEDED, progress=100, file=name, size=size,
-        finished_at=now, heartbeat_at=now, expires_at=now + time_to_live(), error="",
+        status=MemorialExport.Status.SUCCEEDED,
+        progress=100,
+        file=name,
+        size=size,
+        finished_at=now,
+        heartbeat_at=now,
+        expires_at=now + time_to_live(),
+        error="",
     )
     if not finished:
         with contextlib.suppress(Exception):
@@ -208,7 +220,9 @@ def build_export(export: MemorialExport, *, clock=time.monotonic) -> MemorialExp
 
 def record_failure(export: MemorialExport, error: BaseException) -> None:
     log.exception("export %s failed", export.pk, exc_info=error)
-    message = (_("The download could not be prepared: %(reason)s") % {"reason": f"{error.__class__.__name__}: {error}"})[:2000]
+    message = (
+        _("The download could not be prepared: %(reason)s") % {"reason": f"{error.__class__.__name__}: {error}"}
+    )[:2000]
     MemorialExport.objects.filter(pk=export.pk, status=MemorialExport.Status.RUNNING).update(
         status=MemorialExport.Status.FAILED, error=message, finished_at=timezone.now()
     )
@@ -273,7 +287,9 @@ def collect(memorial: Memorial) -> _Contents:
     files = contents.files
 
     photos = list(
-        Photo.objects.filter(album__memorial=memorial).select_related("album").order_by("album__created_at", "album_id", "created_at", "pk")
+        Photo.objects.filter(album__memorial=memorial)
+        .select_related("album")
+        .order_by("album__created_at", "album_id", "created_at", "pk")
     )
     shown = [photo for photo in photos if not photo.hidden]
     shown_ids = {photo.pk for photo in shown}
@@ -285,25 +301,32 @@ def collect(memorial: Memorial) -> _Contents:
         files.append(_Entry(original, photo.original.storage, photo.original.name))
         files.append(_Entry(screen, photo.screen.storage, photo.screen.name))
         screen_of[photo.pk] = screen
-        photos_by_album.setdefault(photo.album_id, []).append({
-            "id": photo.pk,
-            "caption": photo.caption,
-            "taken_at": _iso(photo.taken_at),
-            "taken_display": timezone.localtime(photo.taken_at).date().isoformat() if photo.taken_at else "",
-            "uploaded_at": _iso(photo.created_at),
-            "original_name": photo.original_name,
-            "original_format": photo.original_format,
-            "width": photo.width,
-            "height": photo.height,
-            "sha256": photo.sha256,
-            "original": original,
-            "screen": screen,
-            "screen_width": photo.screen_width,
-            "screen_height": photo.screen_height,
-        })
+        photos_by_album.setdefault(photo.album_id, []).append(
+            {
+                "id": photo.pk,
+                "caption": photo.caption,
+                "taken_at": _iso(photo.taken_at),
+                "taken_display": timezone.localtime(photo.taken_at).date().isoformat() if photo.taken_at else "",
+                "uploaded_at": _iso(photo.created_at),
+                "original_name": photo.original_name,
+                "original_format": photo.original_format,
+                "width": photo.width,
+                "height": photo.height,
+                "sha256": photo.sha256,
+                "original": original,
+                "screen": screen,
+                "screen_width": photo.screen_width,
+                "screen_height": photo.screen_height,
+            }
+        )
 
     albums = [
-        {"id": album.pk, "title": album.title, "description": album.description, "photos": photos_by_album.get(album.pk, [])}
+        {
+            "id": album.pk,
+            "title": album.title,
+            "description": album.description,
+            "photos": photos_by_album.get(album.pk, []),
+        }
         for album in memorial.albums.all()
     ]
 
@@ -326,26 +349,35 @@ def collect(memorial: Memorial) -> _Contents:
             audio = f"narrations/artwork-{artwork.pk}.{_extension(narration.audio.name, default)}"
             files.append(_Entry(audio, narration.audio.storage, narration.audio.name))
             narration_data = {
-                "file": audio, "content_type": narration.content_type, "duration_s": round(narration.duration_s, 2),
-                "engine": narration.engine, "voice": narration.voice, "language": narration.language,
+                "file": audio,
+                "content_type": narration.content_type,
+                "duration_s": round(narration.duration_s, 2),
+                "engine": narration.engine,
+                "voice": narration.voice,
+                "language": narration.language,
             }
-        artworks.append({
-            "id": artwork.pk,
-            "photo_id": artwork.photo_id,
-            "photo": screen_of.get(artwork.photo_id),
-            "style": {"name": artwork.style.name, "slug": artwork.style.slug},
-            "backend": artwork.backend,
-            "painterly_filter": artwork.is_filter,
-            "made_by": "the light painterly filter (no diffusion model was configured)" if artwork.is_filter
-            else f"the diffusion pipeline ({artwork.backend})",
-            "published": artwork.published,
-            "created_at": _iso(artwork.created_at),
-            "image": image,
-            "width": artwork.width,
-            "height": artwork.height,
-            "tribute": {"text": tribute.text, "language": tribute.language, "writer": tribute.writer} if tribute else None,
-            "narration": narration_data,
-        })
+        artworks.append(
+            {
+                "id": artwork.pk,
+                "photo_id": artwork.photo_id,
+                "photo": screen_of.get(artwork.photo_id),
+                "style": {"name": artwork.style.name, "slug": artwork.style.slug},
+                "backend": artwork.backend,
+                "painterly_filter": artwork.is_filter,
+                "made_by": "the light painterly filter (no diffusion model was configured)"
+                if artwork.is_filter
+                else f"the diffusion pipeline ({artwork.backend})",
+                "published": artwork.published,
+                "created_at": _iso(artwork.created_at),
+                "image": image,
+                "width": artwork.width,
+                "height": artwork.height,
+                "tribute": {"text": tribute.text, "language": tribute.language, "writer": tribute.writer}
+                if tribute
+                else None,
+                "narration": narration_data,
+            }
+        )
 
     condolences = Condolence.objects.filter(memorial=memorial).select_related("author").order_by("created_at", "pk")
     published, held = [], 0
@@ -353,12 +385,14 @@ def collect(memorial: Memorial) -> _Contents:
         if condolence.status != Condolence.Status.PUBLISHED:
             held += 1
             continue
-        published.append({
-            "name": condolence.display_name,
-            "message": condolence.message,
-            "created_at": _iso(condolence.created_at),
-            "date_display": timezone.localtime(condolence.created_at).date().isoformat(),
-        })
+        published.append(
+            {
+                "name": condolence.display_name,
+                "message": condolence.message,
+                "created_at": _iso(condolence.created_at),
+                "date_display": timezone.localtime(condolence.created_at).date().isoformat(),
+            }
+        )
 
     cover = memorial.cover_photo_id if memorial.cover_photo_id in shown_ids else None
     contents.data = {
@@ -381,9 +415,13 @@ def collect(memorial: Memorial) -> _Contents:
         },
         "timeline": [
             {
-                "kind": event.kind, "kind_display": str(event.get_kind_display()),
-                "date": event.happened_on.isoformat(), "precision": event.precision, "date_display": event.date_display,
-                "title": event.title, "description": event.description,
+                "kind": event.kind,
+                "kind_display": str(event.get_kind_display()),
+                "date": event.happened_on.isoformat(),
+                "precision": event.precision,
+                "date_display": event.date_display,
+                "title": event.title,
+                "description": event.description,
             }
             for event in memorial.events.all()
         ],
@@ -417,25 +455,35 @@ def readme(data: dict, left_out: dict, missing: list[str]) -> str:
         _("What is in here:"),
         "  index.html       " + _("the memorial as a page: life story, timeline, photos, paintings, messages"),
         "  memorial.json    " + _("the same as data, for other programs (format %(format)s)") % {"format": FORMAT},
-        "  originals/       " + ngettext(
+        "  originals/       "
+        + ngettext(
             "%(count)d photo exactly as it was uploaded (with its metadata, such as where it was taken)",
             "%(count)d photos exactly as they were uploaded (with their metadata, such as where they were taken)",
             photos,
-        ) % {"count": photos},
+        )
+        % {"count": photos},
         "  photos/          " + _("the same photos at screen size"),
-        "  artworks/        " + ngettext("%(count)d painting made from the photos", "%(count)d paintings made from the photos", artworks) % {"count": artworks},
+        "  artworks/        "
+        + ngettext("%(count)d painting made from the photos", "%(count)d paintings made from the photos", artworks)
+        % {"count": artworks},
         "  narrations/      " + _("the tribute words of each painting, spoken"),
         "",
         _("Files are named by number (photo-12.jpg, artwork-3.png); memorial.json and index.html say which is which."),
         "",
         _("What was left out:"),
-        "  " + ngettext("%(count)d photo hidden by a moderator,", "%(count)d photos hidden by a moderator,", hidden) % {"count": hidden}
-        + " " + ngettext("and %(count)d painting made from them;", "and %(count)d paintings made from them;", hidden_art) % {"count": hidden_art},
-        "  " + ngettext(
+        "  "
+        + ngettext("%(count)d photo hidden by a moderator,", "%(count)d photos hidden by a moderator,", hidden)
+        % {"count": hidden}
+        + " "
+        + ngettext("and %(count)d painting made from them;", "and %(count)d paintings made from them;", hidden_art)
+        % {"count": hidden_art},
+        "  "
+        + ngettext(
             "%(count)d message that was not published (waiting for approval, rejected, or hidden after reports).",
             "%(count)d messages that were not published (waiting for approval, rejected, or hidden after reports).",
             held,
-        ) % {"count": held},
+        )
+        % {"count": held},
     ]
     if missing:
         lines += ["", _("These files could not be found in storage when the download was made:")]

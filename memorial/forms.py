@@ -31,10 +31,28 @@ class MemorialForm(forms.ModelForm):
 
     class Meta:
         model = Memorial
-        fields = ["full_name", "name_other_script", "place", "life_story", "language", "visibility", "condolence_policy"]
+        fields = [
+            "full_name",
+            "name_other_script",
+            "place",
+            "life_story",
+            "language",
+            "visibility",
+            "condolence_policy",
+        ]
         widgets = {"life_story": forms.Textarea(attrs={"rows": 10}), "visibility": forms.RadioSelect}
 
-    field_order = ["full_name", "name_other_script", "born", "died", "place", "life_story", "language", "visibility", "condolence_policy"]
+    field_order = [
+        "full_name",
+        "name_other_script",
+        "born",
+        "died",
+        "place",
+        "life_story",
+        "language",
+        "visibility",
+        "condolence_policy",
+    ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -71,7 +89,9 @@ class TimelineEventForm(forms.Form):
     kind = forms.ChoiceField(label=_("What happened"), choices=TimelineEvent.Kind.choices)
     when = PartialDateField(label=_("When"), required=True)
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
-    description = forms.CharField(label=_("Description"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(
+        label=_("Description"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class AlbumForm(forms.ModelForm):
@@ -106,7 +126,9 @@ class PhotoUploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["files"].help_text = _("JPEG, PNG, WebP, HEIC, GIF or TIFF, up to %(size)d MB each, %(count)d at a time.") % {
+        self.fields["files"].help_text = _(
+            "JPEG, PNG, WebP, HEIC, GIF or TIFF, up to %(size)d MB each, %(count)d at a time."
+        ) % {
             "size": settings.PHOTO_MAX_BYTES // (1024 * 1024),
             "count": settings.PHOTO_MAX_FILES_PER_UPLOAD,
         }
@@ -137,7 +159,9 @@ class CondolenceForm(forms.Form):
 
 
 class InvitationForm(forms.Form):
-    role = forms.ChoiceField(label=_("Role"), choices=[c for c in Role.choices if c[0] != Role.OWNER], initial=Role.CONTRIBUTOR)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=[c for c in Role.choices if c[0] != Role.OWNER], initial=Role.CONTRIBUTOR
+    )
     days = forms.IntegerField(label=_("Valid for (days)"), min_value=1, max_value=90, initial=14)
     max_uses = forms.IntegerField(label=_("How many people may use it"), min_value=1, max_value=100, initial=5)
 
@@ -148,4 +172,3 @@ class RoleForm(forms.Form):
 
 class TransferForm(forms.Form):
     membership = forms.IntegerField(widget=forms.HiddenInput)
-

@@ -259,10 +259,7 @@ def _unidentified(source: IO[bytes], name: str | None) -> ImageRejected:
         or name.endswith((".svg", ".svgz"))
     ):
         return ImageRejected(
-            _(
-                "Vector images (SVG) are not accepted. Please upload a photo: "
-                "JPEG, PNG, WebP, GIF, TIFF or HEIC."
-            ),
+            _("Vector images (SVG) are not accepted. Please upload a photo: JPEG, PNG, WebP, GIF, TIFF or HEIC."),
             code="vector",
         )
     if head.startswith(b"%PDF") or name.endswith(".pdf"):
@@ -274,10 +271,7 @@ def _unidentified(source: IO[bytes], name: str | None) -> ImageRejected:
             code="pdf",
         )
     return ImageRejected(
-        _(
-            "This file is not an image we can read. Please upload a photo: "
-            "JPEG, PNG, WebP, GIF, TIFF or HEIC."
-        ),
+        _("This file is not an image we can read. Please upload a photo: JPEG, PNG, WebP, GIF, TIFF or HEIC."),
         code="not_an_image",
     )
 

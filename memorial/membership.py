@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from memorial.models import Invitation, Memorial, Membership, Role
+from memorial.models import Invitation, Membership, Memorial, Role
 
 SALT = "memorial.invitation"
 

@@ -49,12 +49,16 @@ class Memorial(models.Model):
     died_on = models.DateField(_("died"), null=True, blank=True)
     died_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
     place = models.CharField(_("place"), max_length=200, blank=True)
-    life_story = models.TextField(_("life story"), blank=True, help_text=_("Markdown: *italic*, **bold**, lists and links."))
+    life_story = models.TextField(
+        _("life story"), blank=True, help_text=_("Markdown: *italic*, **bold**, lists and links.")
+    )
     cover_photo = models.ForeignKey(
         "Photo", verbose_name=_("cover photo"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
-    visibility = models.CharField(_("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE)
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
     condolence_policy = models.CharField(
         _("condolences"), max_length=10, choices=CondolencePolicy.choices, default=CondolencePolicy.OPEN
     )
@@ -65,7 +69,9 @@ class Memorial(models.Model):
     content_version = models.PositiveIntegerField(default=0, editable=False)
     # Deleting hides a memorial at once; it is destroyed RESTORE_DAYS later unless restored.
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    deleted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -140,7 +146,9 @@ class Membership(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["memorial", "user"], name="one_membership_per_person"),
-            models.UniqueConstraint(fields=["memorial"], condition=models.Q(role="owner"), name="one_owner_per_memorial"),
+            models.UniqueConstraint(
+                fields=["memorial"], condition=models.Q(role="owner"), name="one_owner_per_memorial"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -243,14 +251,18 @@ class Condolence(models.Model):
         HIDDEN = "hidden", _("Hidden after reports")
 
     memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="condolences")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     guest_name = models.CharField(_("name"), max_length=100, blank=True)
     message = models.TextField(_("message"), max_length=3000)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
     held_reason = models.CharField(_("reason held"), max_length=20, blank=True, choices=HeldReason.choices)
     report_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -269,7 +281,9 @@ class Condolence(models.Model):
 
 class CondolenceReport(models.Model):
     condolence = models.ForeignKey(Condolence, on_delete=models.CASCADE, related_name="reports")
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     reporter_key = models.CharField(max_length=64)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -277,6 +291,9 @@ class CondolenceReport(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["condolence", "reporter_key"], name="one_report_per_visitor")]
+
+    def __str__(self) -> str:
+        return f"Report on condolence {self.condolence_id}"
 
 
 class Offering(models.Model):
@@ -292,8 +309,13 @@ class Offering(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["memorial", "kind", "visitor_key", "day"], name="one_offering_per_visitor_per_day")
+            models.UniqueConstraint(
+                fields=["memorial", "kind", "visitor_key", "day"], name="one_offering_per_visitor_per_day"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for memorial {self.memorial_id} on {self.day}"
 
 
 class ModerationAction(models.Model):

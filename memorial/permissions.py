@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from memorial.models import Memorial, Membership, Role, Visibility
+from memorial.models import Membership, Memorial, Role, Visibility
 
 RANK = {Role.VIEWER: 1, Role.CONTRIBUTOR: 2, Role.MANAGER: 3, Role.OWNER: 4}
 

@@ -94,8 +94,13 @@ def update_caption(*, photo: Photo, caption: str) -> Photo:
 def set_hidden(*, photo: Photo, hidden: bool, by, note: str = "") -> Photo:
     photo.hidden = hidden
     photo.save(update_fields=["hidden"])
-    moderation.record(moderator=by, action="hide_photo" if hidden else "restore_photo", target=photo,
-                      memorial=photo.album.memorial, note=note)
+    moderation.record(
+        moderator=by,
+        action="hide_photo" if hidden else "restore_photo",
+        target=photo,
+        memorial=photo.album.memorial,
+        note=note,
+    )
     return photo
 
 

@@ -7,7 +7,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from memorial import permissions
-from memorial.models import Album, Condolence, Memorial, Membership, Photo
+from memorial.models import Album, Condolence, Membership, Memorial, Photo
 from memorial.offerings import offering_counts
 
 GALLERY_SIZE = 60
@@ -19,7 +19,9 @@ def memorial_by_slug(slug: str) -> Memorial:
 
 
 def visible_photos(memorial: Memorial, user, *, with_memorial: bool = True):
-    photos = Photo.objects.filter(album__memorial=memorial).select_related("album__memorial" if with_memorial else "album")
+    photos = Photo.objects.filter(album__memorial=memorial).select_related(
+        "album__memorial" if with_memorial else "album"
+    )
     if not permissions.can(user, "moderate", memorial):
         photos = photos.filter(hidden=False)
     return photos
@@ -34,7 +36,9 @@ def visible_condolences(memorial: Memorial, user):
 
 
 def memorial_page(memorial: Memorial, user, *, condolence_page: int | str = 1) -> dict:
-    albums = list(Album.objects.filter(memorial=memorial).annotate(photo_count=Count("photos", filter=Q(photos__hidden=False))))
+    albums = list(
+        Album.objects.filter(memorial=memorial).annotate(photo_count=Count("photos", filter=Q(photos__hidden=False)))
+    )
     gallery = list(visible_photos(memorial, user, with_memorial=False)[:GALLERY_SIZE])
     for item in [*albums, *(photo.album for photo in gallery)]:
         item.memorial = memorial  # links are built from it: no query per row, no life story per row
@@ -64,7 +68,9 @@ def my_memorials(user):
 
 def my_deleted_memorials(user):
     """Memorials this person owns that were deleted and can still be restored."""
-    return Memorial.objects.filter(deleted_at__isnull=False, memberships__user=user, memberships__role="owner").order_by("-deleted_at")
+    return Memorial.objects.filter(
+        deleted_at__isnull=False, memberships__user=user, memberships__role="owner"
+    ).order_by("-deleted_at")
 
 
 def pending_condolences(memorial: Memorial):

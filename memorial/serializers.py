@@ -55,7 +55,9 @@ class MemorialSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text="The memorial's page.")
     born = PartialDateField("born")
     died = PartialDateField("died")
-    your_role = serializers.SerializerMethodField(help_text="Your role on this memorial; null when you are not a member.")
+    your_role = serializers.SerializerMethodField(
+        help_text="Your role on this memorial; null when you are not a member."
+    )
 
     class Meta:
         model = Memorial

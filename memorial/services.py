@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from memorial.models import Album, Memorial, Membership, Role, TimelineEvent
+from memorial.models import Album, Membership, Memorial, Role, TimelineEvent
 
 MEMORIAL_FIELDS = (
     "full_name",

@@ -23,7 +23,11 @@ urlpatterns = [
     path("m/<uslug:slug>/albums/<int:album_id>/upload/", views.photo_upload, name="upload"),
     path("m/<uslug:slug>/photos/<int:photo_id>/", views.photo_detail, name="photo"),
     path("m/<uslug:slug>/condolences/", views.condolence_create, name="condole"),
-    path("m/<uslug:slug>/condolences/<int:condolence_id>/<str:decision>/", views.condolence_decide, name="condolence_decide"),
+    path(
+        "m/<uslug:slug>/condolences/<int:condolence_id>/<str:decision>/",
+        views.condolence_decide,
+        name="condolence_decide",
+    ),
     path("m/<uslug:slug>/offerings/", views.offering_create, name="offer"),
     path("m/<uslug:slug>/moderation/", views.moderation_queue, name="moderation"),
     path("photos/<int:photo_id>/<str:size>.jpg", views.photo_file, name="photo_file"),

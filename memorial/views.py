@@ -4,10 +4,11 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import formats
 from django.urls import reverse
+from django.utils import formats
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -15,7 +16,8 @@ from django.views.decorators.http import require_POST
 from config import ratelimit
 from config.serving import cache_for_viewers, serve_file
 from generation import selectors as artwork_selectors
-from memorial import condolences, membership, offerings, page_cache, permissions, photos, selectors, services
+from memorial import condolences, membership, offerings, page_cache, permissions, photos, qr, selectors, services
+from memorial import export as exporting
 from memorial.forms import (
     AlbumForm,
     CaptionForm,
@@ -26,8 +28,7 @@ from memorial.forms import (
     RoleForm,
     TimelineEventForm,
 )
-from memorial.models import Condolence, Membership, Photo, Role, TimelineEvent, Visibility
-from memorial import qr
+from memorial.models import Condolence, Membership, MemorialExport, Photo, Role, TimelineEvent, Visibility
 
 
 def _memorial(request, slug, action="view"):
@@ -45,7 +46,10 @@ def _photo(request, memorial, photo_id):
 
 @login_required
 def dashboard(request):
-    context = {"memberships": selectors.my_memorials(request.user), "deleted": selectors.my_deleted_memorials(request.user)}
+    context = {
+        "memberships": selectors.my_memorials(request.user),
+        "deleted": selectors.my_deleted_memorials(request.user),
+    }
     return render(request, "memorial/dashboard.html", context)
 
 
@@ -71,7 +75,9 @@ def memorial_detail(request, slug):
     html = page_cache.get(request, light)
     if html is None:
         memorial = _memorial(request, slug)
-        html = _render_memorial(request, memorial, **page_cache.render_context_for_cache(request, light)).content.decode()
+        html = _render_memorial(
+            request, memorial, **page_cache.render_context_for_cache(request, light)
+        ).content.decode()
         page_cache.put(request, light, html)
     return page_cache.fill_in(request, light, html)
 
@@ -108,7 +114,12 @@ def memorial_edit(request, slug):
     else:
         status = 200
     can_delete = permissions.can(request.user, "delete", memorial)
-    return render(request, "memorial/memorial_form.html", {"form": form, "memorial": memorial, "can_delete": can_delete}, status=status)
+    return render(
+        request,
+        "memorial/memorial_form.html",
+        {"form": form, "memorial": memorial, "can_delete": can_delete},
+        status=status,
+    )
 
 
 @login_required
@@ -125,7 +136,9 @@ def memorial_delete(request, slug):
             % {"date": formats.date_format(memorial.purge_after, "DATE_FORMAT")},
         )
         return redirect("memorial:dashboard")
-    return render(request, "memorial/memorial_delete.html", {"memorial": memorial, "days": settings.MEMORIAL_RESTORE_DAYS})
+    return render(
+        request, "memorial/memorial_delete.html", {"memorial": memorial, "days": settings.MEMORIAL_RESTORE_DAYS}
+    )
 
 
 @login_required
@@ -155,7 +168,12 @@ def timeline_add(request, slug):
         messages.success(request, _("The event was added to the timeline."))
         return redirect(memorial.get_absolute_url() + "#timeline")
     status = 400 if request.method == "POST" else 200
-    return render(request, "memorial/simple_form.html", {"form": form, "memorial": memorial, "title": _("Add to the timeline")}, status=status)
+    return render(
+        request,
+        "memorial/simple_form.html",
+        {"form": form, "memorial": memorial, "title": _("Add to the timeline")},
+        status=status,
+    )
 
 
 @login_required
@@ -245,7 +263,12 @@ def album_create(request, slug):
         album = services.create_album(memorial=memorial, by=request.user, **form.cleaned_data)
         return redirect(album)
     status = 400 if request.method == "POST" else 200
-    return render(request, "memorial/simple_form.html", {"form": form, "memorial": memorial, "title": _("New album")}, status=status)
+    return render(
+        request,
+        "memorial/simple_form.html",
+        {"form": form, "memorial": memorial, "title": _("New album")},
+        status=status,
+    )
 
 
 def album_detail(request, slug, album_id, *, upload_form=None, status=200):
@@ -272,7 +295,9 @@ def photo_upload(request, slug, album_id):
     outcomes = photos.add_photos(album=album, uploads=form.cleaned_data["files"], by=request.user)
     stored = sum(1 for o in outcomes if o.photo and not o.duplicate)
     if stored:
-        messages.success(request, ngettext("%(count)d photo added.", "%(count)d photos added.", stored) % {"count": stored})
+        messages.success(
+            request, ngettext("%(count)d photo added.", "%(count)d photos added.", stored) % {"count": stored}
+        )
     for outcome in outcomes:
         if outcome.duplicate:
             messages.info(request, _("%(name)s is already in this album.") % {"name": outcome.name})
@@ -344,7 +369,10 @@ def photo_original(request, photo_id):
     permissions.require(request.user, "download_original", photo.album.memorial)
     # Served as a download with a type no browser runs, whatever the file holds.
     return serve_file(
-        request, photo.original, content_type="application/octet-stream", attachment_name=photo.original_name or f"photo-{photo.pk}"
+        request,
+        photo.original,
+        content_type="application/octet-stream",
+        attachment_name=photo.original_name or f"photo-{photo.pk}",
     )
 
 
@@ -419,7 +447,9 @@ def offering_create(request, slug):
 def moderation_queue(request, slug):
     memorial = _memorial(request, slug, "moderate")
     return render(
-        request, "memorial/moderation.html", {"memorial": memorial, "condolences": selectors.pending_condolences(memorial)}
+        request,
+        "memorial/moderation.html",
+        {"memorial": memorial, "condolences": selectors.pending_condolences(memorial)},
     )
 
 
@@ -434,14 +464,7 @@ def qr_code(request, slug, fmt):
     return response
 
 
-
 # --- Download all memories ---------------------------------------------------------------------
-
-from django.http import JsonResponse
-from django.utils.text import slugify
-
-from memorial import export as exporting
-from memorial.models import MemorialExport
 
 
 def _export(request, export_id):
@@ -455,10 +478,17 @@ def export_page(request, slug, *, gone=None):
     memorial = _memorial(request, slug, "download_original")
     if request.method == "POST" and gone is None:
         exporting.request_export(memorial=memorial, by=request.user)
-        messages.success(request, _("Everything is being packed into one file. You can leave this page: it will be waiting here."))
+        messages.success(
+            request, _("Everything is being packed into one file. You can leave this page: it will be waiting here.")
+        )
         return redirect("memorial:export", memorial.slug)
     exports = [(export, exporting.export_status(export)) for export in exporting.exports_of(memorial)]
-    context = {"memorial": memorial, "exports": exports, "gone": gone, "ttl_hours": int(exporting.time_to_live().total_seconds() // 3600)}
+    context = {
+        "memorial": memorial,
+        "exports": exports,
+        "gone": gone,
+        "ttl_hours": int(exporting.time_to_live().total_seconds() // 3600),
+    }
     return render(request, "memorial/export.html", context, status=410 if gone else 200)
 
 
@@ -478,7 +508,10 @@ def export_download(request, export_id):
     base = slugify(export.memorial.full_name, allow_unicode=True) or "memorial"
     try:
         response = serve_file(
-            request, export.file, content_type="application/zip", attachment_name=f"{base}-{export.created_at:%Y-%m-%d}.zip"
+            request,
+            export.file,
+            content_type="application/zip",
+            attachment_name=f"{base}-{export.created_at:%Y-%m-%d}.zip",
         )
     except Http404:  # the zip is no longer in storage
         return export_page(request, export.memorial.slug, gone=export)

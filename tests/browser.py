@@ -17,7 +17,9 @@ CHROMIUM_FLAGS = [
 def chromium_path() -> str:
     path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not path:
-        pytest.fail("Chromium is not installed: bin/setup installs Debian's chromium package (apt-get install chromium).")
+        pytest.fail(
+            "Chromium is not installed: bin/setup installs Debian's chromium package (apt-get install chromium)."
+        )
     return path
 
 

@@ -41,7 +41,9 @@ def separate_database(tmp_path: Path):
         return
     config = dj_database_url.parse(url)
     name = f"live_{uuid.uuid4().hex[:12]}"
-    admin = dict(host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"], dbname=config["NAME"], autocommit=True)
+    admin = dict(
+        host=config["HOST"], port=config["PORT"] or 5432, user=config["USER"], dbname=config["NAME"], autocommit=True
+    )
     with psycopg.connect(**admin) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     try:
@@ -52,7 +54,11 @@ def separate_database(tmp_path: Path):
 
 
 def process_env(database_url: str, *, redis: bool, media_root: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(
         DATABASE_URL=database_url,
         MEDIA_ROOT=str(media_root),

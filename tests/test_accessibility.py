@@ -52,17 +52,30 @@ class Site:
         captions = ["바닷가에서", "손주들과 함께", "", "김장하는 날"]
         self.photos = [
             photo_service.add_photo(
-                album=album, upload=jpeg_upload(f"p{n}.jpg", size=(320, 240), color=colour), by=family.owner, caption=caption
+                album=album,
+                upload=jpeg_upload(f"p{n}.jpg", size=(320, 240), color=colour),
+                by=family.owner,
+                caption=caption,
             )[0]
-            for n, (colour, caption) in enumerate(zip(colours, captions))
+            for n, (colour, caption) in enumerate(zip(colours, captions, strict=False))
         ]
         memorial_services.update_memorial(memorial=self.memorial, cover_photo=self.photos[0])
         memorial_services.add_timeline_event(
-            memorial=self.memorial, kind="married", happened_on=datetime.date(1962, 5, 1), precision="year", title="결혼"
+            memorial=self.memorial,
+            kind="married",
+            happened_on=datetime.date(1962, 5, 1),
+            precision="year",
+            title="결혼",
         )
-        condolences.leave_condolence(memorial=self.memorial, message="따뜻한 김치 맛을 잊지 못합니다.", guest_name="이웃 최씨")
-        self.album = memorial_services.create_album(memorial=self.memorial, title="가족 여행", by=family.owner, description="제주도")
-        photo_service.add_photo(album=self.album, upload=jpeg_upload("trip.jpg", size=(320, 240)), by=family.owner, caption="제주도 바다")
+        condolences.leave_condolence(
+            memorial=self.memorial, message="따뜻한 김치 맛을 잊지 못합니다.", guest_name="이웃 최씨"
+        )
+        self.album = memorial_services.create_album(
+            memorial=self.memorial, title="가족 여행", by=family.owner, description="제주도"
+        )
+        photo_service.add_photo(
+            album=self.album, upload=jpeg_upload("trip.jpg", size=(320, 240)), by=family.owner, caption="제주도 바다"
+        )
 
         style = Style.objects.create(name="Watercolor", slug="watercolor", description="Soft washes of colour")
         job = generation_services.request_artwork(photo=self.photos[0], style=style, by=family.owner)
@@ -103,7 +116,11 @@ def site(family):
 def session_cookie(user, base):
     client = Client()
     client.force_login(user)
-    return {"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": base}
+    return {
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": base,
+    }
 
 
 def new_context(browser, base, language, *, bypass_csp=False, user=None):
@@ -154,7 +171,9 @@ def test_axe_finds_nothing_serious_on_the_pages(live_server, browser, site, lang
                 assert page.locator("html").get_attribute("lang") == language, name
                 body = page.locator("body").inner_text()
                 if language == "ko":
-                    assert HANGUL.search(page.locator(".site-nav").inner_text()), f"{name}: the navigation is not in Korean"
+                    assert HANGUL.search(page.locator(".site-nav").inner_text()), (
+                        f"{name}: the navigation is not in Korean"
+                    )
                 else:
                     assert "Sign" in body or "My memorials" in body, name
                 check(page, name)

@@ -207,7 +207,8 @@ def test_bulk_decisions_on_condolences(admin_client, admin_user, memorial, actio
     memorial.condolence_policy = "approval"
     memorial.save()
     messages = [
-        condolences.leave_condolence(memorial=memorial, message=f"Rest well {n}", guest_name=f"Guest {n}") for n in range(3)
+        condolences.leave_condolence(memorial=memorial, message=f"Rest well {n}", guest_name=f"Guest {n}")
+        for n in range(3)
     ]
     assert {m.status for m in messages} == {Condolence.Status.PENDING}
     untouched = messages.pop()
@@ -307,7 +308,9 @@ def test_condolence_list_runs_a_bounded_number_of_queries(admin_client, memorial
     authors = [make_user(f"guest{n}@example.com", f"Guest {n}") for n in range(5)]
     for n in range(30):
         author = authors[n % 5] if n % 2 else None
-        condolences.leave_condolence(memorial=memorial, message=f"Message {n}", author=author, guest_name=f"Visitor {n}")
+        condolences.leave_condolence(
+            memorial=memorial, message=f"Message {n}", author=author, guest_name=f"Visitor {n}"
+        )
     Condolence.objects.update(decided_by=alice)
     with django_assert_max_num_queries(10):
         response = admin_client.get(changelist("condolence"))
@@ -315,8 +318,9 @@ def test_condolence_list_runs_a_bounded_number_of_queries(admin_client, memorial
 
 
 @pytest.mark.parametrize("name", ["photo", "condolencereport", "moderationaction"])
-def test_other_lists_run_a_bounded_number_of_queries(admin_client, memorial, alice, private_media, name,
-                                                      django_assert_max_num_queries):
+def test_other_lists_run_a_bounded_number_of_queries(
+    admin_client, memorial, alice, private_media, name, django_assert_max_num_queries
+):
     for n in range(10):
         photo = make_photo(memorial, alice, n)
         message = condolences.leave_condolence(memorial=memorial, message=f"Message {n}", guest_name=f"Visitor {n}")
@@ -348,8 +352,9 @@ def test_the_audit_log_cannot_be_written_in_the_admin(admin_client, everything):
     assert record.action == "hide_condolence"
 
 
-def test_deleting_in_the_admin_is_recorded(admin_client, admin_user, memorial, condolence, photo,
-                                           django_capture_on_commit_callbacks):
+def test_deleting_in_the_admin_is_recorded(
+    admin_client, admin_user, memorial, condolence, photo, django_capture_on_commit_callbacks
+):
     other = condolences.leave_condolence(memorial=memorial, message="Second", guest_name="Guest")
     act(admin_client, "condolence", "delete_selected", [condolence, other], post="yes")
     assert not Condolence.objects.exists()

@@ -80,7 +80,11 @@ def pending_condolence(memorial):
 
 ACTIONS = {
     "view": (None, 200, lambda api, m: api.get(f"{API}/memorials/{m.slug}/")),
-    "edit": (Role.MANAGER, 200, lambda api, m: api.patch(f"{API}/memorials/{m.slug}/", {"place": "Busan"}, format="json")),
+    "edit": (
+        Role.MANAGER,
+        200,
+        lambda api, m: api.patch(f"{API}/memorials/{m.slug}/", {"place": "Busan"}, format="json"),
+    ),
     "delete": (Role.OWNER, 204, lambda api, m: api.delete(f"{API}/memorials/{m.slug}/")),
     "create_album": (
         Role.CONTRIBUTOR,
@@ -200,7 +204,9 @@ def test_a_memorial_created_by_someone_reading_in_korean_is_korean(api, db):
 
 
 def test_a_memorial_with_a_korean_name_opens_by_its_hangul_slug(api, people):
-    memorial = create_memorial(by=people["owner"], full_name="김민준", name_other_script="Kim Minjun", visibility="public")
+    memorial = create_memorial(
+        by=people["owner"], full_name="김민준", name_other_script="Kim Minjun", visibility="public"
+    )
     assert memorial.slug.startswith("김민준-")
     response = api.get(f"{API}/memorials/{memorial.slug}/")
     assert response.status_code == 200
@@ -372,14 +378,23 @@ def test_a_guest_posting_too_often_is_asked_to_wait(api, memorial, settings):
 
 
 def test_a_message_that_looks_like_a_scam_waits_for_the_family(api, people, memorial):
-    response = condole(api, memorial, guest_name="Funeral Live", message="Watch the funeral live at www.stream-now.live")
+    response = condole(
+        api, memorial, guest_name="Funeral Live", message="Watch the funeral live at www.stream-now.live"
+    )
     assert response.status_code == 201 and response.json()["status"] == "pending"
     assert api.get(f"{API}/memorials/{memorial.slug}/condolences/").json()["results"] == []
 
     api.force_login(people["manager"])
     [held] = api.get(f"{API}/memorials/{memorial.slug}/condolences/").json()["results"]
-    assert held["status"] == "pending" and held["held_reason"] == "link" and held["held_reason_display"] == "contains a link"
-    assert api.post(f"{API}/condolences/{held['id']}/reject/", {"note": "scam"}, format="json").json()["status"] == "rejected"
+    assert (
+        held["status"] == "pending"
+        and held["held_reason"] == "link"
+        and held["held_reason_display"] == "contains a link"
+    )
+    assert (
+        api.post(f"{API}/condolences/{held['id']}/reject/", {"note": "scam"}, format="json").json()["status"]
+        == "rejected"
+    )
 
 
 def test_a_manager_approves_a_held_message(api, people, memorial):
@@ -440,4 +455,3 @@ def test_the_schema_describes_the_upload_as_multipart_files(api, db):
     assert body["properties"]["files"]["items"]["format"] == "binary"
     assert set(upload["responses"]) >= {"201", "400", "403", "404"}
     assert "/api/v1/memorials/{slug}/condolences/" in schema["paths"]
-

@@ -84,7 +84,9 @@ def world(db):
     artwork; and a private memorial of the same owner, a 404 to everyone else."""
     owner = make_user("owner@example.com", "Owner")
     stranger = make_user("stranger@example.com", "Stranger")
-    memorial = create_memorial(by=owner, full_name="김민준", visibility=Visibility.PUBLIC, life_story="A life by the sea.")
+    memorial = create_memorial(
+        by=owner, full_name="김민준", visibility=Visibility.PUBLIC, life_story="A life by the sea."
+    )
     album = memorial.albums.get()
     photo, _ = photo_service.add_photo(album=album, upload=jpeg_upload(size=(120, 80)), by=owner, caption="바닷가에서")
     hidden, _ = photo_service.add_photo(album=album, upload=jpeg_upload(color=(10, 20, 30)), by=owner)

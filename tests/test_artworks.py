@@ -30,7 +30,9 @@ def style(db):
 
 @pytest.fixture
 def memorial(family):
-    return family.memorial("public", full_name="김순자", born_on=datetime.date(1942, 1, 1), born_precision="year", language="ko")
+    return family.memorial(
+        "public", full_name="김순자", born_on=datetime.date(1942, 1, 1), born_precision="year", language="ko"
+    )
 
 
 @pytest.fixture
@@ -46,7 +48,9 @@ def ask(client, user, photo, style):
     return client.post(reverse("generation:request", args=[photo.pk]), {"style": style.slug})
 
 
-def test_a_member_gets_a_painting_with_words_and_a_voice(client, family, photo, style, django_capture_on_commit_callbacks):
+def test_a_member_gets_a_painting_with_words_and_a_voice(
+    client, family, photo, style, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks() as callbacks:
         response = ask(client, family.contributor, photo, style)
     job = StylizationJob.objects.get()
@@ -119,7 +123,9 @@ def test_a_new_artwork_is_for_the_family_until_a_manager_publishes_it(client, fa
     assert not Artwork.objects.exists()
 
 
-def test_galleries_show_a_small_jpeg_of_each_painting_and_the_page_the_painting_itself(client, family, photo, style, memorial, settings):
+def test_galleries_show_a_small_jpeg_of_each_painting_and_the_page_the_painting_itself(
+    client, family, photo, style, memorial, settings
+):
     from io import BytesIO
 
     from PIL import Image
@@ -144,7 +150,10 @@ def test_galleries_show_a_small_jpeg_of_each_painting_and_the_page_the_painting_
     assert max(thumb.size) == settings.PHOTO_THUMB_SIZE < max(painting.size) == 768
     assert abs(thumb.width / thumb.height - painting.width / painting.height) < 0.02
     # The artwork's own page shows the painting itself.
-    assert reverse("generation:artwork_image", args=[artwork.pk]) in client.get(artwork.get_absolute_url()).content.decode()
+    assert (
+        reverse("generation:artwork_image", args=[artwork.pk])
+        in client.get(artwork.get_absolute_url()).content.decode()
+    )
 
     # A painting made before galleries had thumbnails shows the painting.
     Artwork.objects.filter(pk=artwork.pk).update(thumbnail="")
@@ -214,11 +223,15 @@ def test_a_job_of_a_dead_process_on_this_machine_is_taken_back_after_two_missed_
     import sys
 
     settings.JOB_HEARTBEAT_SECONDS, settings.JOB_STALE_AFTER_SECONDS = 10, 120
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     here = socket.gethostname()
     job = services.request_artwork(photo=photo, style=style, by=family.contributor)
     jobs.claim(job.pk)
-    beats_ago = lambda seconds: timezone.now() - datetime.timedelta(seconds=seconds)
+
+    def beats_ago(seconds):
+        return timezone.now() - datetime.timedelta(seconds=seconds)
 
     # Its process is gone but it beat 5 s ago: it may be a worker of another container; wait.
     StylizationJob.objects.filter(pk=job.pk).update(worker=f"{here}:{gone}", heartbeat_at=beats_ago(5))
@@ -246,8 +259,9 @@ def test_a_worker_starting_takes_back_the_jobs_of_dead_workers_and_sends_them_ag
     monkeypatch.setattr(generation_services, "enqueue", lambda job_id: sent.append(job_id))
     job = services.request_artwork(photo=photo, style=style, by=family.contributor)
     jobs.claim(job.pk)
-    StylizationJob.objects.filter(pk=job.pk).update(worker=f"{socket.gethostname()}:999999999",
-                                                   heartbeat_at=timezone.now() - datetime.timedelta(minutes=1))
+    StylizationJob.objects.filter(pk=job.pk).update(
+        worker=f"{socket.gethostname()}:999999999", heartbeat_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
     post_spawn.send(sender="django_q", proc_name="Process-1")  # what django-q2 sends as a worker starts
     job.refresh_from_db()
     assert job.status == "queued" and sent == [job.pk]
@@ -315,7 +329,11 @@ def hook_server():
 
 def test_a_finished_job_is_posted_to_the_webhook_signed(family, photo, style, settings, hook_server):
     url, hook = hook_server
-    settings.ARTWORK_WEBHOOK_URL, settings.ARTWORK_WEBHOOK_SECRET, settings.ARTWORK_WEBHOOK_ALLOW_PRIVATE = url, "s3cret", True
+    settings.ARTWORK_WEBHOOK_URL, settings.ARTWORK_WEBHOOK_SECRET, settings.ARTWORK_WEBHOOK_ALLOW_PRIVATE = (
+        url,
+        "s3cret",
+        True,
+    )
     job = services.request_artwork(photo=photo, style=style, by=family.contributor)
     tasks.run_stylization(job.pk)
     assert webhook.deliver(job.pk) == "delivered on attempt 1"
@@ -344,7 +362,9 @@ def test_a_webhook_pointing_at_a_private_address_is_refused(settings):
             webhook.check_url(url)
 
 
-def test_a_queued_job_whose_message_was_lost_is_sent_again(family, photo, style, settings, django_capture_on_commit_callbacks):
+def test_a_queued_job_whose_message_was_lost_is_sent_again(
+    family, photo, style, settings, django_capture_on_commit_callbacks
+):
     from django_q.brokers import get_broker
 
     broker = get_broker()  # the ORM broker, or Redis in the scale-out configuration

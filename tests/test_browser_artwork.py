@@ -14,7 +14,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_the_job_page_follows_the_painting_and_leads_to_it(live_server, browser, family, artifacts_dir):
     memorial = family.memorial("public", full_name="김순자", language="ko")
-    photo, _ = photo_service.add_photo(album=memorial.albums.get(), upload=jpeg_upload(size=(600, 400)), by=family.owner, caption="바닷가에서")
+    photo, _ = photo_service.add_photo(
+        album=memorial.albums.get(), upload=jpeg_upload(size=(600, 400)), by=family.owner, caption="바닷가에서"
+    )
     Style.objects.create(name="Watercolor", slug="watercolor", description="Soft washes of colour")
     page = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
     page.goto(live_server.url + "/accounts/login/")

@@ -55,7 +55,9 @@ def test_the_offline_page_shows_every_photo_and_plays_every_recording(family, br
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_progress_bar_follows_the_export_and_shows_the_link_without_a_reload(live_server, family, browser, artifacts_dir, monkeypatch):  # noqa: F811
+def test_the_progress_bar_follows_the_export_and_shows_the_link_without_a_reload(
+    live_server, family, browser, artifacts_dir, monkeypatch
+):  # noqa: F811
     from django.test import Client
 
     from memorial.models import MemorialExport

@@ -25,12 +25,19 @@ def test_deleting_an_account_hands_over_or_deletes_each_owned_memorial(client, f
     assert "Kept" in page and "Hand over to Manager" in page
 
     # Nothing happens without the password, or without a decision for every memorial.
-    assert client.post(url, {"password": "wrong", f"memorial-{kept.pk}": family.manager.pk, f"memorial-{dropped.pk}": "delete"}).status_code == 400
+    assert (
+        client.post(
+            url, {"password": "wrong", f"memorial-{kept.pk}": family.manager.pk, f"memorial-{dropped.pk}": "delete"}
+        ).status_code
+        == 400
+    )
     response = client.post(url, {"password": PASSWORD, f"memorial-{kept.pk}": family.manager.pk})
     assert response.status_code == 400 and "Dropped" in response.content.decode()
     assert User.objects.filter(pk=family.owner.pk).exists()
 
-    client.post(url, {"password": PASSWORD, f"memorial-{kept.pk}": family.manager.pk, f"memorial-{dropped.pk}": "delete"})
+    client.post(
+        url, {"password": PASSWORD, f"memorial-{kept.pk}": family.manager.pk, f"memorial-{dropped.pk}": "delete"}
+    )
     assert not User.objects.filter(pk=family.owner.pk).exists()
     assert Membership.objects.get(memorial=kept, role="owner").user == family.manager
     dropped.refresh_from_db()

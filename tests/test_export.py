@@ -18,8 +18,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
-from django.utils.html import escape
 from django.utils import timezone
+from django.utils.html import escape
 from PIL import Image
 
 from generation import services as artwork_services
@@ -33,7 +33,9 @@ from tests.conftest import jpeg_upload
 
 pytestmark = pytest.mark.django_db
 
-SAFE_NAME = re.compile(r"^(README\.txt|memorial\.json|index\.html|(originals|photos)/photo-\d+\.[a-z0-9]{1,8}|artworks/artwork-\d+\.png|narrations/artwork-\d+\.[a-z0-9]{1,8})$")
+SAFE_NAME = re.compile(
+    r"^(README\.txt|memorial\.json|index\.html|(originals|photos)/photo-\d+\.[a-z0-9]{1,8}|artworks/artwork-\d+\.png|narrations/artwork-\d+\.[a-z0-9]{1,8})$"
+)
 COLOURS = [(200, 40, 40), (40, 160, 60), (30, 60, 200)]
 
 
@@ -45,12 +47,24 @@ def style(db):
 @pytest.fixture
 def memorial(family):
     memorial = family.memorial(
-        "private", full_name="김순자", name_other_script="Kim Soon-ja", language="ko",
-        born_on=datetime.date(1942, 1, 1), born_precision="year", died_on=datetime.date(2024, 2, 11), place="전주",
+        "private",
+        full_name="김순자",
+        name_other_script="Kim Soon-ja",
+        language="ko",
+        born_on=datetime.date(1942, 1, 1),
+        born_precision="year",
+        died_on=datetime.date(2024, 2, 11),
+        place="전주",
         life_story="손맛 좋은 **김치**로 온 동네에 이름난 분이셨습니다.\n\n<script>alert('x')</script>",
     )
-    services.add_timeline_event(memorial=memorial, kind="married", happened_on=datetime.date(1965, 5, 1),
-                                precision="month", title="결혼", description="전주에서")
+    services.add_timeline_event(
+        memorial=memorial,
+        kind="married",
+        happened_on=datetime.date(1965, 5, 1),
+        precision="month",
+        title="결혼",
+        description="전주에서",
+    )
     return memorial
 
 
@@ -58,7 +72,7 @@ def add_photos(memorial, by, *, captions=("바닷가에서", "../../etc/passwd <
     album = memorial.albums.get()
     uploads = [jpeg_upload(f"p{n}.jpg", size=(96, 64), color=colour) for n, colour in enumerate(COLOURS)]
     made = []
-    for upload, caption in zip(uploads, captions):
+    for upload, caption in zip(uploads, captions, strict=False):
         photo, _ = photo_service.add_photo(album=album, upload=upload, by=by, caption=caption)
         made.append((photo, upload))
     return made
@@ -69,7 +83,9 @@ def full_memorial(memorial, family, style):
     """Three photos (one with a hostile caption), one hidden; a painting with words and a voice;
     three condolences (published, pending, rejected); a candle and two flowers."""
     made = add_photos(memorial, family.contributor)
-    hidden, _ = photo_service.add_photo(album=memorial.albums.get(), upload=jpeg_upload("h.jpg", color=(1, 1, 1)), by=family.owner)
+    hidden, _ = photo_service.add_photo(
+        album=memorial.albums.get(), upload=jpeg_upload("h.jpg", color=(1, 1, 1)), by=family.owner
+    )
     photo_service.set_hidden(photo=hidden, hidden=True, by=family.manager)
     job = artwork_services.request_artwork(photo=made[0][0], style=style, by=family.contributor)
     assert tasks.run_stylization(job.pk) == "succeeded"
@@ -87,7 +103,9 @@ def full_memorial(memorial, family, style):
 def other_memorial(family):
     other = family.memorial("public", full_name="Someone Else")
     for n in range(2):
-        photo_service.add_photo(album=other.albums.get(), upload=jpeg_upload(f"o{n}.jpg", color=(9, 99 + n, 199)), by=family.owner)
+        photo_service.add_photo(
+            album=other.albums.get(), upload=jpeg_upload(f"o{n}.jpg", color=(9, 99 + n, 199)), by=family.owner
+        )
     return other
 
 
@@ -119,7 +137,9 @@ class Resources(HTMLParser):
                 self.addresses.append((tag, name, value))
 
 
-def test_a_manager_downloads_all_memories_of_the_memorial(client, family, memorial, full_memorial, other_memorial, django_capture_on_commit_callbacks):
+def test_a_manager_downloads_all_memories_of_the_memorial(
+    client, family, memorial, full_memorial, other_memorial, django_capture_on_commit_callbacks
+):
     client.force_login(family.manager)
     assert client.get(export_page(memorial)).status_code == 200
     with django_capture_on_commit_callbacks() as callbacks:
@@ -129,7 +149,9 @@ def test_a_manager_downloads_all_memories_of_the_memorial(client, family, memori
     assert export.status == "queued" and export.requested_by == family.manager and len(callbacks) == 1
 
     page = client.get(export_page(memorial)).content.decode()
-    assert reverse("memorial:export_status", args=[export.pk]) in page and "<progress" in page and "js/export.js" in page
+    assert (
+        reverse("memorial:export_status", args=[export.pk]) in page and "<progress" in page and "js/export.js" in page
+    )
     status = client.get(reverse("memorial:export_status", args=[export.pk])).json()
     assert status["status"] == "queued" and status["download_url"] is None and not status["finished"]
 
@@ -174,7 +196,10 @@ def test_a_manager_downloads_all_memories_of_the_memorial(client, family, memori
     data = json.loads(archive.read("memorial.json"))
     m = data["memorial"]
     assert (m["full_name"], m["name_other_script"], m["place"]) == ("김순자", "Kim Soon-ja", "전주")
-    assert m["born"] == {"date": "1942-01-01", "precision": "year", "display": "1942"} and m["died"]["date"] == "2024-02-11"
+    assert (
+        m["born"] == {"date": "1942-01-01", "precision": "year", "display": "1942"}
+        and m["died"]["date"] == "2024-02-11"
+    )
     assert "**김치**" in m["life_story"]["markdown"]
     assert "<strong>김치</strong>" in m["life_story"]["html"] and "<script>" not in m["life_story"]["html"]
     assert [(e["kind"], e["title"], e["date"]) for e in data["timeline"]] == [("married", "결혼", "1965-05-01")]
@@ -237,7 +262,9 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(client, family, memorial):
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
 
-def test_an_expired_link_says_so_and_the_clean_up_deletes_the_zip(client, family, memorial, full_memorial, django_capture_on_commit_callbacks):
+def test_an_expired_link_says_so_and_the_clean_up_deletes_the_zip(
+    client, family, memorial, full_memorial, django_capture_on_commit_callbacks
+):
     export = built_export(memorial, family.manager)
     name = export.file.name
     assert default_storage.exists(name) and not exporting.expired_exports().exists()
@@ -350,17 +377,42 @@ def make_large_memorial(family, *, photos=50, artworks=10):
     style = Style.objects.get_or_create(slug="oil", defaults={"name": "Oil"})[0]
     spoken = tribute.speak("In loving memory.", "en")
     for n, photo in enumerate(made[:artworks]):
-        job = StylizationJob.objects.create(photo=photo, memorial=memorial, style=style, requested_by=family.owner,
-                                            status="succeeded", seed=n, backend="filter:painterly", progress=100)
+        job = StylizationJob.objects.create(
+            photo=photo,
+            memorial=memorial,
+            style=style,
+            requested_by=family.owner,
+            status="succeeded",
+            seed=n,
+            backend="filter:painterly",
+            progress=100,
+        )
         buffer = io.BytesIO()
         Image.new("RGB", (32, 24), (n * 20, 90, 160)).save(buffer, "PNG")
         image = default_storage.save(f"artworks/{memorial.pk}/large-{n}.png", ContentFile(buffer.getvalue()))
-        artwork = Artwork.objects.create(job=job, photo=photo, memorial=memorial, style=style, image=image, width=32,
-                                         height=24, seed=n, backend="filter:painterly")
-        text = TributeText.objects.create(artwork=artwork, language="en", text=f"Painting number {n}.", writer="builtin")
+        artwork = Artwork.objects.create(
+            job=job,
+            photo=photo,
+            memorial=memorial,
+            style=style,
+            image=image,
+            width=32,
+            height=24,
+            seed=n,
+            backend="filter:painterly",
+        )
+        text = TributeText.objects.create(
+            artwork=artwork, language="en", text=f"Painting number {n}.", writer="builtin"
+        )
         audio = default_storage.save(f"narrations/{memorial.pk}/large-{n}.mp3", ContentFile(spoken.data))
-        Narration.objects.create(tribute=text, audio=audio, duration_s=spoken.duration_s, sample_rate=spoken.sample_rate,
-                                 engine=spoken.engine, language="en")
+        Narration.objects.create(
+            tribute=text,
+            audio=audio,
+            duration_s=spoken.duration_s,
+            sample_rate=spoken.sample_rate,
+            engine=spoken.engine,
+            language="en",
+        )
     return memorial
 
 

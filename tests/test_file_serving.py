@@ -21,7 +21,9 @@ pytestmark = pytest.mark.django_db
 def world(family):
     memorial = family.memorial("public")
     photo, _ = photo_service.add_photo(album=memorial.albums.get(), upload=jpeg_upload("IMG_0001.jpg"), by=family.owner)
-    job = artwork_services.request_artwork(photo=photo, style=Style.objects.create(name="Watercolor", slug="watercolor"), by=family.owner)
+    job = artwork_services.request_artwork(
+        photo=photo, style=Style.objects.create(name="Watercolor", slug="watercolor"), by=family.owner
+    )
     tasks.run_stylization(job.pk)
     return memorial, photo, job.artwork
 
@@ -44,9 +46,13 @@ def test_a_recording_can_be_played_from_any_point(client, family, world):
     assert probe.status_code == 206 and probe["Content-Range"] == f"bytes 0-1/{size}" and body(probe) == data[:2]
     assert probe["Content-Type"] == "audio/mpeg" and probe["Content-Length"] == "2"
     middle = client.get(url, HTTP_RANGE=f"bytes={size // 2}-")
-    assert middle.status_code == 206 and body(middle) == data[size // 2:]
+    assert middle.status_code == 206 and body(middle) == data[size // 2 :]
     tail = client.get(url, HTTP_RANGE="bytes=-100")
-    assert tail.status_code == 206 and body(tail) == data[-100:] and tail["Content-Range"] == f"bytes {size - 100}-{size - 1}/{size}"
+    assert (
+        tail.status_code == 206
+        and body(tail) == data[-100:]
+        and tail["Content-Range"] == f"bytes {size - 100}-{size - 1}/{size}"
+    )
     past_the_end = client.get(url, HTTP_RANGE=f"bytes={size}-")
     assert past_the_end.status_code == 416 and past_the_end["Content-Range"] == f"bytes */{size}"
     # A range we do not serve (several, or malformed) gets the whole file.
@@ -58,7 +64,10 @@ def test_a_recording_can_be_played_from_any_point(client, family, world):
 def test_asking_for_a_range_opens_nothing_that_is_hidden(client, family, world):
     memorial, photo, artwork = world
     services.update_memorial(memorial=memorial, visibility="private")
-    for url in (reverse("generation:narration_audio", args=[artwork.pk]), reverse("memorial:photo_file", args=[photo.pk, "screen"])):
+    for url in (
+        reverse("generation:narration_audio", args=[artwork.pk]),
+        reverse("memorial:photo_file", args=[photo.pk, "screen"]),
+    ):
         response = client.get(url, HTTP_RANGE="bytes=0-1")
         assert response.status_code == 404 and "Content-Range" not in response, url
 
@@ -104,6 +113,12 @@ def test_a_prefix_that_is_not_a_path_stops_the_process_with_a_message():
     from pathlib import Path
 
     root = Path(__file__).resolve().parent.parent
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=root, capture_output=True, text=True, timeout=120,
-                            env={"PATH": "/usr/bin:/bin", "MEDIA_ACCEL_PREFIX": "_protected", "HOME": "/tmp"})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "MEDIA_ACCEL_PREFIX": "_protected", "HOME": "/tmp"},
+    )
     assert result.returncode != 0 and "MEDIA_ACCEL_PREFIX must be a path starting with /" in result.stderr

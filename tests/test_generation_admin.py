@@ -115,8 +115,9 @@ def test_jobs_are_found_by_number_and_by_memorial(admin_client, photo, style, fa
     assert response.status_code == 200
 
 
-def test_retrying_jobs_queues_them_again_and_is_recorded(admin_client, admin_user, photo, style, family, artwork,
-                                                         django_capture_on_commit_callbacks):
+def test_retrying_jobs_queues_them_again_and_is_recorded(
+    admin_client, admin_user, photo, style, family, artwork, django_capture_on_commit_callbacks
+):
     failed = new_job(photo, style, family, JobStatus.FAILED, error="CUDA out of memory", attempts=3)
     cancelled = new_job(photo, style, family, JobStatus.CANCELLED, cancel_requested=True)
     with django_capture_on_commit_callbacks() as callbacks:
@@ -187,11 +188,18 @@ def test_publishing_and_unpublishing_artworks_is_recorded(admin_client, admin_us
 
 
 def test_publishing_from_the_change_form_is_recorded(admin_client, admin_user, artwork):
-    response = admin_client.post(change("artwork", artwork.pk), {
-        "published": "on",
-        "tribute-TOTAL_FORMS": "1", "tribute-INITIAL_FORMS": "1", "tribute-MIN_NUM_FORMS": "0", "tribute-MAX_NUM_FORMS": "1",
-        "tribute-0-id": artwork.tribute.pk, "tribute-0-artwork": artwork.pk,
-    })
+    response = admin_client.post(
+        change("artwork", artwork.pk),
+        {
+            "published": "on",
+            "tribute-TOTAL_FORMS": "1",
+            "tribute-INITIAL_FORMS": "1",
+            "tribute-MIN_NUM_FORMS": "0",
+            "tribute-MAX_NUM_FORMS": "1",
+            "tribute-0-id": artwork.tribute.pk,
+            "tribute-0-artwork": artwork.pk,
+        },
+    )
     assert response.status_code == 302, response.content
     artwork.refresh_from_db()
     assert artwork.published and artwork.published_by == admin_user
@@ -200,7 +208,9 @@ def test_publishing_from_the_change_form_is_recorded(admin_client, admin_user, a
 
 def test_deleting_an_artwork_takes_its_words_and_recording_and_is_recorded(admin_client, admin_user, artwork):
     response = admin_client.post(
-        changelist("artwork"), {"action": "delete_selected", "_selected_action": [artwork.pk], "post": "yes"}, follow=True
+        changelist("artwork"),
+        {"action": "delete_selected", "_selected_action": [artwork.pk], "post": "yes"},
+        follow=True,
     )
     assert response.status_code == 200
     assert not Artwork.objects.exists() and not Narration.objects.exists()
@@ -208,8 +218,9 @@ def test_deleting_an_artwork_takes_its_words_and_recording_and_is_recorded(admin
     assert record.moderator == admin_user and record.target_id == artwork.pk
 
 
-def test_deleting_one_recording_keeps_the_artwork_and_is_recorded(admin_client, admin_user, artwork, settings,
-                                                                   django_capture_on_commit_callbacks):
+def test_deleting_one_recording_keeps_the_artwork_and_is_recorded(
+    admin_client, admin_user, artwork, settings, django_capture_on_commit_callbacks
+):
     narration = Narration.objects.get()
     audio_file = settings.MEDIA_ROOT / narration.audio.name
     assert audio_file.exists()

@@ -76,8 +76,9 @@ def ask(api, photo, style="watercolor"):
 # --- Asking for a painting and following its job -------------------------------------------------
 
 
-def test_a_member_asks_for_a_painting_and_follows_its_job_to_the_end(api, family, photo, style,
-                                                                    django_capture_on_commit_callbacks):
+def test_a_member_asks_for_a_painting_and_follows_its_job_to_the_end(
+    api, family, photo, style, django_capture_on_commit_callbacks
+):
     as_(api, family, "contributor")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = ask(api, photo)
@@ -128,7 +129,9 @@ def test_the_artworks_list_gives_both_addresses_and_they_serve_the_files(api, fa
         "writer": artwork.tribute.writer,
         "edited_at": None,
     }
-    assert item["narration"]["audio_url"] == "http://testserver" + reverse("generation:narration_audio", args=[artwork.pk])
+    assert item["narration"]["audio_url"] == "http://testserver" + reverse(
+        "generation:narration_audio", args=[artwork.pk]
+    )
     assert item["narration"]["duration_s"] == narration.duration_s
     assert item["narration"]["sample_rate"] == narration.sample_rate and item["narration"]["engine"] == "espeak-ng"
 
@@ -204,7 +207,9 @@ def test_guests_see_an_artwork_only_once_a_manager_publishes_it(api, family, art
     assert api.get(listed).json()["results"] == []
 
 
-def test_a_manager_changes_the_words_and_they_are_spoken_again(api, family, artwork, django_capture_on_commit_callbacks):
+def test_a_manager_changes_the_words_and_they_are_spoken_again(
+    api, family, artwork, django_capture_on_commit_callbacks
+):
     url = f"{API}/artworks/{artwork.pk}/"
     as_(api, family, "manager")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -238,7 +243,9 @@ def test_words_of_ten_thousand_characters_are_refused_with_a_clear_message(api, 
 def test_a_change_that_is_refused_changes_nothing(api, family, artwork):
     TributeText.objects.filter(artwork=artwork).delete()
     as_(api, family, "manager")
-    response = api.patch(f"{API}/artworks/{artwork.pk}/", {"published": True, "tribute_text": "New words."}, format="json")
+    response = api.patch(
+        f"{API}/artworks/{artwork.pk}/", {"published": True, "tribute_text": "New words."}, format="json"
+    )
     assert response.status_code == 400 and "no words" in response.json()["detail"]
     artwork.refresh_from_db()
     assert artwork.published is False and not ModerationAction.objects.exists()
@@ -338,7 +345,9 @@ def test_a_manager_cancels_someone_else_s_running_job_and_it_is_recorded(api, fa
     as_(api, family, "manager")
     response = api.post(f"{API}/jobs/{job.pk}/cancel/")
     assert response.status_code == 200
-    assert response.json()["status"] == "running" and response.json()["cancel_requested"] is True  # stops at the next step
+    assert (
+        response.json()["status"] == "running" and response.json()["cancel_requested"] is True
+    )  # stops at the next step
     record = ModerationAction.objects.get(action="cancel_job")
     assert record.moderator == family.manager and record.target_id == job.pk and record.memorial == job.memorial
 
@@ -369,16 +378,27 @@ def test_anyone_sees_the_styles_on_offer(api, style):
     ]
 
 
-def test_the_list_of_artworks_takes_the_same_queries_however_many_there_are(api, family, memorial, style,
-                                                                             django_assert_max_num_queries):
+def test_the_list_of_artworks_takes_the_same_queries_however_many_there_are(
+    api, family, memorial, style, django_assert_max_num_queries
+):
     def add_artwork(n):
         photo = make_photo(memorial, family.contributor, caption=str(n)) if n else make_photo(memorial, family.owner)
         job = services.request_artwork(photo=photo, style=style, by=family.owner)
-        art = Artwork.objects.create(job=job, photo=photo, memorial=memorial, style=style, image=f"a{n}.png",
-                                     width=8, height=8, seed=1, backend="filter:painterly")
+        art = Artwork.objects.create(
+            job=job,
+            photo=photo,
+            memorial=memorial,
+            style=style,
+            image=f"a{n}.png",
+            width=8,
+            height=8,
+            seed=1,
+            backend="filter:painterly",
+        )
         words = TributeText.objects.create(artwork=art, language="ko", text="…", writer="builtin")
-        Narration.objects.create(tribute=words, audio=f"n{n}.mp3", duration_s=1, sample_rate=22050, engine="espeak-ng",
-                                 language="ko")
+        Narration.objects.create(
+            tribute=words, audio=f"n{n}.mp3", duration_s=1, sample_rate=22050, engine="espeak-ng", language="ko"
+        )
 
     as_(api, family, "viewer")
     url = f"{API}/memorials/{memorial.slug}/artworks/"
@@ -396,7 +416,12 @@ def test_the_schema_describes_the_artwork_endpoints(api, db):
     paths = schema["paths"]
     assert set(paths[f"{API}/photos/{{id}}/artworks/"]["post"]["responses"]) >= {"202", "400", "401", "403", "404"}
     assert set(paths[f"{API}/artworks/{{id}}/"]) >= {"get", "patch", "delete"}
-    listed = {f"{API}/jobs/{{id}}/", f"{API}/jobs/{{id}}/cancel/", f"{API}/styles/", f"{API}/memorials/{{slug}}/artworks/"}
+    listed = {
+        f"{API}/jobs/{{id}}/",
+        f"{API}/jobs/{{id}}/cancel/",
+        f"{API}/styles/",
+        f"{API}/memorials/{{slug}}/artworks/",
+    }
     assert listed <= set(paths)
     artwork = schema["components"]["schemas"]["Artwork"]["properties"]
     assert {"image_url", "is_filter", "tribute", "narration"} <= set(artwork)

@@ -96,7 +96,9 @@ def test_a_new_message_from_another_process_shows_within_a_second(family, clock)
     memorial = family.memorial()
     guest = Client()
     assert "A message written elsewhere" not in visit(guest, memorial).content.decode()
-    Condolence.objects.bulk_create([Condolence(memorial=memorial, guest_name="Far away", message="A message written elsewhere")])
+    Condolence.objects.bulk_create(
+        [Condolence(memorial=memorial, guest_name="Far away", message="A message written elsewhere")]
+    )
     as_another_process_would(memorial, content_version=memorial.content_version + 5)
     clock.now += 1.1
     assert "A message written elsewhere" in visit(guest, memorial).content.decode()
@@ -116,7 +118,9 @@ def test_a_share_link_with_tracking_parameters_gets_the_same_page_and_leaks_noth
 
 def test_each_page_of_messages_is_kept_apart(family):
     memorial = family.memorial()
-    Condolence.objects.bulk_create([Condolence(memorial=memorial, guest_name=f"Guest {n}", message=f"Message number {n}.") for n in range(60)])
+    Condolence.objects.bulk_create(
+        [Condolence(memorial=memorial, guest_name=f"Guest {n}", message=f"Message number {n}.") for n in range(60)]
+    )
     page_cache.bump(memorial.pk)
     guest = Client()
     first, second = visit(guest, memorial).content.decode(), visit(guest, memorial, page="2").content.decode()
@@ -137,7 +141,9 @@ def test_every_guest_gets_a_token_of_their_own_in_the_kept_page(family):
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
         assert page_cache.CSRF_PLACEHOLDER not in html
         tokens.add(token)
-        response = guest.post(reverse("memorial:offer", args=[memorial.slug]), {"kind": "candle", "csrfmiddlewaretoken": token})
+        response = guest.post(
+            reverse("memorial:offer", args=[memorial.slug]), {"kind": "candle", "csrfmiddlewaretoken": token}
+        )
         assert response.status_code == 302
     assert len(tokens) == 3
 
@@ -212,14 +218,18 @@ def published_painting(family):
     from generation.models import Style
 
     memorial = family.memorial()
-    job = artwork_services.request_artwork(photo=_photo(family, memorial), style=Style.objects.create(name="W", slug="w"), by=family.owner)
+    job = artwork_services.request_artwork(
+        photo=_photo(family, memorial), style=Style.objects.create(name="W", slug="w"), by=family.owner
+    )
     tasks.run_stylization(job.pk)
     artwork = job.artwork
     artwork_services.publish_artwork(artwork=artwork, by=family.manager)
     return memorial, artwork
 
 
-def test_the_gallerys_paintings_cost_a_guest_no_query_and_unpublishing_hides_them_at_once(family, published_painting, django_assert_num_queries):
+def test_the_gallerys_paintings_cost_a_guest_no_query_and_unpublishing_hides_them_at_once(
+    family, published_painting, django_assert_num_queries
+):
     from generation import services as artwork_services
 
     memorial, artwork = published_painting
@@ -233,7 +243,9 @@ def test_the_gallerys_paintings_cost_a_guest_no_query_and_unpublishing_hides_the
     assert guest.get(reverse("generation:artwork_image", args=[artwork.pk])).status_code == 404
 
 
-def test_paintings_unpublished_through_another_process_are_gone_for_guests_within_a_second(family, published_painting, clock):
+def test_paintings_unpublished_through_another_process_are_gone_for_guests_within_a_second(
+    family, published_painting, clock
+):
     from generation.models import Artwork
 
     memorial, artwork = published_painting

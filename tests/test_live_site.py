@@ -1,12 +1,11 @@
 """The first README command, as a new user runs it: the site answers and a worker does the work."""
 
+import json
 import os
 import signal
+import time
 
 import pytest
-
-import json
-import time
 
 from tests.processes import free_port, manage, ping_worker, process_env, separate_database, start, stop, wait_for_http
 
@@ -30,6 +29,7 @@ def wait_for_demo_artwork(env, timeout=120):
         assert time.monotonic() < deadline, f"no artwork after {timeout}s; jobs: {jobs}"
         assert not any(status == "failed" for status, _ in jobs), jobs
         time.sleep(1)
+
 
 pytestmark = pytest.mark.live
 

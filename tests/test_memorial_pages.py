@@ -9,9 +9,18 @@ from django.urls import reverse
 
 from memorial import condolences as condolence_service
 from memorial import membership as membership_service
-from memorial import photos as photo_service
 from memorial import page_cache, services
-from memorial.models import Condolence, Invitation, Membership, Memorial, ModerationAction, Offering, Photo, TimelineEvent
+from memorial import photos as photo_service
+from memorial.models import (
+    Condolence,
+    Invitation,
+    Membership,
+    Memorial,
+    ModerationAction,
+    Offering,
+    Photo,
+    TimelineEvent,
+)
 from tests.conftest import jpeg_upload, make_user
 
 pytestmark = pytest.mark.django_db
@@ -49,14 +58,26 @@ def test_an_owner_creates_a_memorial_with_a_korean_name_and_partial_dates(client
 
 def test_a_date_of_death_before_birth_is_refused(client, alice):
     client.force_login(alice)
-    response = client.post(reverse("memorial:create"), {"full_name": "A", "born": "1990", "died": "1980", "language": "en", "visibility": "public", "condolence_policy": "open"})
+    response = client.post(
+        reverse("memorial:create"),
+        {
+            "full_name": "A",
+            "born": "1990",
+            "died": "1980",
+            "language": "en",
+            "visibility": "public",
+            "condolence_policy": "open",
+        },
+    )
     assert response.status_code == 400
     assert "before the date of birth" in response.content.decode()
     assert not Memorial.objects.exists()
 
 
 def test_the_life_story_never_carries_raw_html(client, family):
-    memorial = family.memorial(life_story='Loved <script>alert("x")</script> the sea. <img src=x onerror=alert(1)> [site](javascript:alert(1)) **always**')
+    memorial = family.memorial(
+        life_story='Loved <script>alert("x")</script> the sea. <img src=x onerror=alert(1)> [site](javascript:alert(1)) **always**'
+    )
     html = page(client, memorial).content.decode()
     assert "<script>alert" not in html and "onerror" not in html and "javascript:" not in html
     assert "<strong>always</strong>" in html
@@ -94,13 +115,20 @@ def test_a_public_memorial_has_link_previews_and_is_indexable(client, family):
 def test_an_editor_adds_timeline_events(client, family):
     memorial = family.memorial()
     client.force_login(family.manager)
-    response = client.post(reverse("memorial:timeline_add", args=[memorial.slug]), {"kind": "married", "when": "1968-05", "title": "결혼"})
+    response = client.post(
+        reverse("memorial:timeline_add", args=[memorial.slug]), {"kind": "married", "when": "1968-05", "title": "결혼"}
+    )
     assert response.status_code == 302
     event = TimelineEvent.objects.get()
     assert (event.happened_on, event.precision) == (datetime.date(1968, 5, 1), "month")
     assert "결혼" in page(client, memorial).content.decode()
     client.force_login(family.contributor)
-    assert client.post(reverse("memorial:timeline_add", args=[memorial.slug]), {"kind": "moved", "when": "1970"}).status_code == 403
+    assert (
+        client.post(
+            reverse("memorial:timeline_add", args=[memorial.slug]), {"kind": "moved", "when": "1970"}
+        ).status_code
+        == 403
+    )
 
 
 def test_a_contributor_uploads_several_photos_at_once_and_a_duplicate_is_not_stored(client, family):
@@ -108,7 +136,11 @@ def test_a_contributor_uploads_several_photos_at_once_and_a_duplicate_is_not_sto
     album = memorial.albums.get()
     client.force_login(family.contributor)
     url = reverse("memorial:upload", args=[memorial.slug, album.pk])
-    files = [jpeg_upload("a.jpg", color=(10, 20, 30)), jpeg_upload("b.jpg", color=(200, 20, 30)), jpeg_upload("c.jpg", color=(10, 200, 30))]
+    files = [
+        jpeg_upload("a.jpg", color=(10, 20, 30)),
+        jpeg_upload("b.jpg", color=(200, 20, 30)),
+        jpeg_upload("c.jpg", color=(10, 200, 30)),
+    ]
     assert client.post(url, {"files": files}).status_code == 302
     assert Photo.objects.count() == 3
     response = client.post(url, {"files": [jpeg_upload("again.jpg", color=(10, 20, 30))]}, follow=True)
@@ -182,7 +214,10 @@ def test_only_managers_download_the_original(client, family):
 def test_a_relative_joins_by_invitation_link(client, family):
     memorial = family.memorial("private")
     client.force_login(family.manager)
-    client.post(reverse("memorial:members", args=[memorial.slug]), {"do": "invite", "role": "contributor", "days": 7, "max_uses": 1})
+    client.post(
+        reverse("memorial:members", args=[memorial.slug]),
+        {"do": "invite", "role": "contributor", "days": 7, "max_uses": 1},
+    )
     invitation = Invitation.objects.get()
     link = membership_service.invitation_path(invitation)
     assert link in client.get(reverse("memorial:members", args=[memorial.slug])).content.decode()
@@ -210,7 +245,7 @@ def test_a_withdrawn_expired_or_forged_invitation_is_refused(client, family):
     client.force_login(family.stranger)
     assert "withdrawn" in client.post(link).content.decode()
     expired = membership_service.create_invitation(memorial=memorial, role="viewer", by=family.owner)
-    Invitation.objects.filter(pk=expired.pk).update(expires_at=datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc))
+    Invitation.objects.filter(pk=expired.pk).update(expires_at=datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC))
     assert "expired" in client.post(membership_service.invitation_path(expired)).content.decode()
     assert client.post(link[:-6] + "abcde/").status_code == 400
     assert not Membership.objects.filter(user=family.stranger).exists()
@@ -227,10 +262,14 @@ def test_the_owner_hands_the_memorial_over(client, family):
     memorial = family.memorial()
     manager_membership = Membership.objects.get(memorial=memorial, user=family.manager)
     client.force_login(family.manager)
-    client.post(reverse("memorial:members", args=[memorial.slug]), {"do": "transfer", "membership": manager_membership.pk})
+    client.post(
+        reverse("memorial:members", args=[memorial.slug]), {"do": "transfer", "membership": manager_membership.pk}
+    )
     assert Membership.objects.get(memorial=memorial, user=family.manager).role == "manager"  # managers cannot
     client.force_login(family.owner)
-    client.post(reverse("memorial:members", args=[memorial.slug]), {"do": "transfer", "membership": manager_membership.pk})
+    client.post(
+        reverse("memorial:members", args=[memorial.slug]), {"do": "transfer", "membership": manager_membership.pk}
+    )
     roles = dict(Membership.objects.filter(memorial=memorial).values_list("user__email", "role"))
     assert roles["manager@example.com"] == "owner" and roles["owner@example.com"] == "manager"
 
@@ -238,7 +277,11 @@ def test_the_owner_hands_the_memorial_over(client, family):
 def test_a_guest_leaves_a_condolence_on_a_public_memorial(client, family, django_capture_on_commit_callbacks):
     memorial = family.memorial()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("memorial:condole", args=[memorial.slug]), {"guest_name": "이웃 박씨", "message": "삼가 고인의 명복을 빕니다."}, follow=True)
+        response = client.post(
+            reverse("memorial:condole", args=[memorial.slug]),
+            {"guest_name": "이웃 박씨", "message": "삼가 고인의 명복을 빕니다."},
+            follow=True,
+        )
     condolence = Condolence.objects.get()
     assert condolence.status == "published" and condolence.guest_name == "이웃 박씨"
     assert "삼가 고인의 명복을 빕니다." in response.content.decode()
@@ -248,7 +291,10 @@ def test_a_guest_leaves_a_condolence_on_a_public_memorial(client, family, django
 
 def test_a_guest_cannot_leave_a_condolence_on_a_private_memorial(client, family):
     memorial = family.memorial("private")
-    assert client.post(reverse("memorial:condole", args=[memorial.slug]), {"guest_name": "X", "message": "Hi"}).status_code == 404
+    assert (
+        client.post(reverse("memorial:condole", args=[memorial.slug]), {"guest_name": "X", "message": "Hi"}).status_code
+        == 404
+    )
     assert not Condolence.objects.exists()
 
 
@@ -289,7 +335,9 @@ def test_messages_that_look_like_scams_wait_for_a_person(family, message):
 
 def test_with_approval_on_messages_wait_and_a_manager_approves(client, family):
     memorial = family.memorial(condolence_policy="approval")
-    client.post(reverse("memorial:condole", args=[memorial.slug]), {"guest_name": "Guest", "message": "Thinking of you all."})
+    client.post(
+        reverse("memorial:condole", args=[memorial.slug]), {"guest_name": "Guest", "message": "Thinking of you all."}
+    )
     condolence = Condolence.objects.get()
     assert condolence.status == "pending"
     assert "Thinking of you all." not in page(client, memorial).content.decode()
@@ -366,7 +414,10 @@ def _fill(memorial, family, *, photos, condolences, events):
         [Condolence(memorial=memorial, guest_name=f"Guest {n}", message=f"Message {n}") for n in range(condolences)]
     )
     TimelineEvent.objects.bulk_create(
-        [TimelineEvent(memorial=memorial, kind="other", happened_on=datetime.date(1950 + n, 1, 1), title=f"E{n}") for n in range(events)]
+        [
+            TimelineEvent(memorial=memorial, kind="other", happened_on=datetime.date(1950 + n, 1, 1), title=f"E{n}")
+            for n in range(events)
+        ]
     )
 
 
@@ -394,23 +445,34 @@ def test_the_memorial_page_runs_the_same_queries_however_full_it_is(client, fami
     assert response.content.decode().count('class="condolence') >= 30
 
 
-def test_deleting_a_memorial_hides_it_then_destroys_it_with_its_files(client, family, settings, django_capture_on_commit_callbacks):
+def test_deleting_a_memorial_hides_it_then_destroys_it_with_its_files(
+    client, family, settings, django_capture_on_commit_callbacks
+):
     import datetime as dt
 
     from django.utils import timezone
 
-    from generation import services as artwork_services, tasks
+    from generation import services as artwork_services
+    from generation import tasks
     from generation.models import Style
 
     memorial = family.memorial()
     photo, _ = photo_service.add_photo(album=memorial.albums.get(), upload=jpeg_upload(), by=family.owner)
     job = artwork_services.request_artwork(photo=photo, style=Style.objects.create(name="W", slug="w"), by=family.owner)
     tasks.run_stylization(job.pk)
-    files = lambda: sorted(p for root in (settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT) for p in root.rglob("*") if p.is_file())
+
+    def files():
+        return sorted(
+            p for root in (settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT) for p in root.rglob("*") if p.is_file()
+        )
+
     assert len(files()) == 6  # original, screen, thumbnail, painting, its thumbnail, recording
 
     client.force_login(family.manager)
-    assert client.post(reverse("memorial:delete", args=[memorial.slug]), {"confirm_name": memorial.full_name}).status_code == 403
+    assert (
+        client.post(reverse("memorial:delete", args=[memorial.slug]), {"confirm_name": memorial.full_name}).status_code
+        == 403
+    )
     client.force_login(family.owner)
     response = client.post(reverse("memorial:delete", args=[memorial.slug]), {"confirm_name": "wrong"})
     assert response.status_code == 400
@@ -447,7 +509,9 @@ def test_too_many_photos_in_one_upload_are_refused_with_a_message(client, family
     assert not Photo.objects.exists()
 
 
-def test_guests_get_a_cached_page_that_is_never_stale(family, django_assert_max_num_queries, django_capture_on_commit_callbacks):
+def test_guests_get_a_cached_page_that_is_never_stale(
+    family, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
     from django.test import Client
 
     memorial = family.memorial(condolence_policy="approval")
@@ -461,7 +525,9 @@ def test_guests_get_a_cached_page_that_is_never_stale(family, django_assert_max_
     # The cached page's forms carry this guest's own token: posting from it works.
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', again.content.decode()).group(1)
     assert token != page_cache.CSRF_PLACEHOLDER
-    response = guest.post(reverse("memorial:offer", args=[memorial.slug]), {"kind": "candle", "csrfmiddlewaretoken": token})
+    response = guest.post(
+        reverse("memorial:offer", args=[memorial.slug]), {"kind": "candle", "csrfmiddlewaretoken": token}
+    )
     assert response.status_code == 302
     # A candle shows at once, and an approved message as soon as it is approved.
     guest.cookies.pop("messages", None)

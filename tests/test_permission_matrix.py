@@ -48,27 +48,46 @@ class World:
         self.memorial = self.family.memorial(visibility)
         self.album = self.memorial.albums.get()
         self.photo, _ = photo_service.add_photo(album=self.album, upload=jpeg_upload(), by=self.family.owner)
-        self.condolence = condolences.leave_condolence(memorial=self.memorial, message="With love", author=self.family.viewer)
+        self.condolence = condolences.leave_condolence(
+            memorial=self.memorial, message="With love", author=self.family.viewer
+        )
         self.style = Style.objects.create(name="Watercolor", slug="watercolor")
 
 
 PAGE_ACTIONS = {
     "view": lambda c, w: c.get(w.memorial.get_absolute_url()),
-    "upload": lambda c, w: c.post(reverse("memorial:upload", args=[w.memorial.slug, w.album.pk]), {"files": [jpeg_upload("n.jpg", color=(9, 9, 9))]}),
-    "edit": lambda c, w: c.post(reverse("memorial:edit", args=[w.memorial.slug]), {"full_name": "New", "language": "ko", "visibility": w.memorial.visibility, "condolence_policy": "open"}),
-    "delete": lambda c, w: c.post(reverse("memorial:delete", args=[w.memorial.slug]), {"confirm_name": w.memorial.full_name}),
-    "invite": lambda c, w: c.post(reverse("memorial:members", args=[w.memorial.slug]), {"do": "invite", "role": "viewer", "days": 7, "max_uses": 1}),
-    "moderate": lambda c, w: c.post(reverse("memorial:condolence_decide", args=[w.memorial.slug, w.condolence.pk, "reject"])),
+    "upload": lambda c, w: c.post(
+        reverse("memorial:upload", args=[w.memorial.slug, w.album.pk]),
+        {"files": [jpeg_upload("n.jpg", color=(9, 9, 9))]},
+    ),
+    "edit": lambda c, w: c.post(
+        reverse("memorial:edit", args=[w.memorial.slug]),
+        {"full_name": "New", "language": "ko", "visibility": w.memorial.visibility, "condolence_policy": "open"},
+    ),
+    "delete": lambda c, w: c.post(
+        reverse("memorial:delete", args=[w.memorial.slug]), {"confirm_name": w.memorial.full_name}
+    ),
+    "invite": lambda c, w: c.post(
+        reverse("memorial:members", args=[w.memorial.slug]),
+        {"do": "invite", "role": "viewer", "days": 7, "max_uses": 1},
+    ),
+    "moderate": lambda c, w: c.post(
+        reverse("memorial:condolence_decide", args=[w.memorial.slug, w.condolence.pk, "reject"])
+    ),
     "request_artwork": lambda c, w: c.post(reverse("generation:request", args=[w.photo.pk]), {"style": "watercolor"}),
 }
 
 API_ACTIONS = {
     "view": lambda c, w: c.get(f"/api/v1/memorials/{w.memorial.slug}/"),
-    "upload": lambda c, w: c.post(f"/api/v1/albums/{w.album.pk}/photos/", {"files": [jpeg_upload("n.jpg", color=(9, 9, 9))]}, format="multipart"),
+    "upload": lambda c, w: c.post(
+        f"/api/v1/albums/{w.album.pk}/photos/", {"files": [jpeg_upload("n.jpg", color=(9, 9, 9))]}, format="multipart"
+    ),
     "edit": lambda c, w: c.patch(f"/api/v1/memorials/{w.memorial.slug}/", {"place": "Seoul"}, format="json"),
     "delete": lambda c, w: c.delete(f"/api/v1/memorials/{w.memorial.slug}/"),
     "moderate": lambda c, w: c.post(f"/api/v1/condolences/{w.condolence.pk}/reject/", {}, format="json"),
-    "request_artwork": lambda c, w: c.post(f"/api/v1/photos/{w.photo.pk}/artworks/", {"style": "watercolor"}, format="json"),
+    "request_artwork": lambda c, w: c.post(
+        f"/api/v1/photos/{w.photo.pk}/artworks/", {"style": "watercolor"}, format="json"
+    ),
 }
 
 PAGE_CODES = {"ok": {200, 302}, "forbidden": {403}, "hidden": {404}}
@@ -79,7 +98,9 @@ def outcome_is(response, outcome, codes, *, page):
     if outcome == "sign_in" and page:
         # Pages send a signed-out visitor to sign in (for any address, so nothing is revealed),
         # or refuse the form (403) where a guest can see the memorial but not act.
-        return response.status_code in {302, 403} and (response.status_code == 403 or "/accounts/login/" in response["Location"])
+        return response.status_code in {302, 403} and (
+            response.status_code == 403 or "/accounts/login/" in response["Location"]
+        )
     if outcome == "ok" and page and response.status_code == 302:
         return "/accounts/login/" not in response["Location"]
     return response.status_code in codes[outcome]

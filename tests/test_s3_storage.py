@@ -183,14 +183,23 @@ def test_photos_and_artworks_live_in_private_s3_buckets_and_go_with_the_memorial
     (tmp_path / "photo.jpg").write_bytes(upload)
     local_media = tmp_path / "media"
     with separate_database(tmp_path) as database_url:
-        env = process_env(database_url, redis=False, media_root=local_media, PRIVATE_MEDIA_ROOT=str(tmp_path / "private"),
-                          TEST_PHOTO=str(tmp_path / "photo.jpg"), **s3_env)
+        env = process_env(
+            database_url,
+            redis=False,
+            media_root=local_media,
+            PRIVATE_MEDIA_ROOT=str(tmp_path / "private"),
+            TEST_PHOTO=str(tmp_path / "photo.jpg"),
+            **s3_env,
+        )
         manage(env, "migrate", "--noinput", timeout=300)
         started = time.monotonic()
         site = last_json(manage(env, "shell", "-c", SITE_SCRIPT, timeout=300))
         print(f"upload + painting + reads on S3: {time.monotonic() - started:.1f}s")
 
-        assert site["backends"] == {"default": "storages.backends.s3.S3Storage", "originals": "memorial.storage.PrivateS3Storage"}
+        assert site["backends"] == {
+            "default": "storages.backends.s3.S3Storage",
+            "originals": "memorial.storage.PrivateS3Storage",
+        }
         assert site["original_url_refused"]  # an original never gets an address, not even a signed one
         assert (site["outcome"], site["status"], site["error"]) == ("succeeded", "succeeded", "")
         assert site["backend"] == "filter:painterly" and site["narration_s"] > 0.5
@@ -207,18 +216,25 @@ def test_photos_and_artworks_live_in_private_s3_buckets_and_go_with_the_memorial
         if layout == "own-bucket":
             assert not any(key.startswith("originals/") for key in media_keys), media_keys
         else:
-            assert sorted(set(media_keys) - {original_key}) == sorted(names[n] for n in ("screen", "thumbnail", "artwork", "painting_thumbnail", "narration"))
+            assert sorted(set(media_keys) - {original_key}) == sorted(
+                names[n] for n in ("screen", "thumbnail", "artwork", "painting_thumbnail", "narration")
+            )
         assert not local_media.exists() and not (tmp_path / "private").exists()
 
         # The stored files are what they claim: the original as uploaded, a PNG, an MP3.
-        assert hashlib.sha256(body(client, originals_bucket, original_key)).hexdigest() == hashlib.sha256(upload).hexdigest()
+        assert (
+            hashlib.sha256(body(client, originals_bucket, original_key)).hexdigest()
+            == hashlib.sha256(upload).hexdigest()
+        )
         png = body(client, MEDIA_BUCKET, names["artwork"])
         assert png.startswith(b"\x89PNG\r\n\x1a\n")
         mp3 = body(client, MEDIA_BUCKET, names["narration"])
         assert mp3[:3] == b"ID3" or mp3[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2")
 
         # No object is readable by anyone but the account: private ACL on each.
-        for bucket, key in [(originals_bucket, original_key)] + [(MEDIA_BUCKET, names[n]) for n in ("screen", "artwork")]:
+        for bucket, key in [(originals_bucket, original_key)] + [
+            (MEDIA_BUCKET, names[n]) for n in ("screen", "artwork")
+        ]:
             grants = client.get_object_acl(Bucket=bucket, Key=key)["Grants"]
             assert all("URI" not in grant["Grantee"] for grant in grants), (key, grants)
         # An address made by the storage is signed and expires; the site itself never hands one out.

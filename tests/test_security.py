@@ -82,7 +82,9 @@ def test_an_svg_with_a_script_never_reaches_storage(client, family, world):
 
     memorial, photo, _ = world
     client.force_login(family.owner)
-    svg = SimpleUploadedFile("x.jpg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', content_type="image/jpeg")
+    svg = SimpleUploadedFile(
+        "x.jpg", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', content_type="image/jpeg"
+    )
     response = client.post(reverse("memorial:upload", args=[memorial.slug, photo.album.pk]), {"files": [svg]})
     assert response.status_code == 400 and Photo.objects.count() == 1
 
@@ -96,7 +98,9 @@ def test_uploads_are_rate_limited_per_person(client, family, world, settings):
     limit(settings, "upload", 2, 100)
     client.force_login(family.contributor)
     url = reverse("memorial:upload", args=[memorial.slug, photo.album.pk])
-    codes = [client.post(url, {"files": [jpeg_upload(f"{n}.jpg", color=(n * 80, 50, 90))]}).status_code for n in range(3)]
+    codes = [
+        client.post(url, {"files": [jpeg_upload(f"{n}.jpg", color=(n * 80, 50, 90))]}).status_code for n in range(3)
+    ]
     assert codes == [302, 302, 429]
     assert Photo.objects.count() == 3  # the refused upload stored nothing
 
@@ -135,7 +139,10 @@ def test_repeated_failed_sign_ins_are_refused_for_a_while(client, family):
 
 def test_sign_in_and_sign_up_floods_from_one_address_get_429(client, family, settings):
     settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "login": "3/m/ip", "signup": "2/h/ip"}
-    codes = [client.post(reverse("account_login"), {"login": f"x{n}@example.com", "password": "x"}).status_code for n in range(4)]
+    codes = [
+        client.post(reverse("account_login"), {"login": f"x{n}@example.com", "password": "x"}).status_code
+        for n in range(4)
+    ]
     assert codes[-1] == 429 and "too many attempts" in client.post(reverse("account_login"), {}).content.decode()
     data = {"email": "", "display_name": "x", "password1": "x", "password2": "x"}
     codes = [client.post(reverse("account_signup"), data).status_code for _ in range(3)]
@@ -143,7 +150,14 @@ def test_sign_in_and_sign_up_floods_from_one_address_get_429(client, family, set
 
 
 def test_cookies_are_secure_in_production():
-    env = {"DEBUG": "0", "SECRET_KEY": "k3J9-production-like-secret-with-enough-entropy-8f2Lq0Zp7wX1vB4nM6cR", "ALLOWED_HOSTS": "x", "PATH": "/usr/bin:/bin"}
+    env = {
+        "DEBUG": "0",
+        "SECRET_KEY": "k3J9-production-like-secret-with-enough-entropy-8f2Lq0Zp7wX1vB4nM6cR",
+        "ALLOWED_HOSTS": "x",
+        "PATH": "/usr/bin:/bin",
+    }
     script = "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS > 0)"
-    result = subprocess.run([PYTHON, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.stdout.strip().splitlines()[-1] == "True True True True"

@@ -16,7 +16,11 @@ PRODUCTION = {
 def run_manage(env_overrides: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     import os
 
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(env_overrides)
     return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
@@ -57,20 +61,44 @@ SHOW = "from django.conf import settings as s; print(s.DATABASES['default']['ENG
 
 def test_nothing_set_gives_the_embedded_default():
     result = run_manage({}, "shell", "-c", SHOW)
-    assert result.stdout.strip().splitlines()[-1].split() == ["django.db.backends.sqlite3", "False", "default", "console", "True"]
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "django.db.backends.sqlite3",
+        "False",
+        "default",
+        "console",
+        "True",
+    ]
 
 
 def test_database_and_redis_urls_give_the_scale_out_setup():
     env = {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test", "REDIS_URL": "redis://127.0.0.1:6379/0"}
     result = run_manage(env, "shell", "-c", SHOW)
-    assert result.stdout.strip().splitlines()[-1].split() == ["django.db.backends.postgresql", "True", "None", "console", "True"]
+    assert result.stdout.strip().splitlines()[-1].split() == [
+        "django.db.backends.postgresql",
+        "True",
+        "None",
+        "console",
+        "True",
+    ]
 
 
 def test_a_worker_that_only_trains_can_run_without_the_scheduler():
-    show = ("from django.conf import settings as s; "
-            "print(s.Q_CLUSTER['scheduler'], s.Q_CLUSTER['name'], s.Q_CLUSTER['cluster_name'], s.TRAINING_QUEUE or '-')")
+    show = (
+        "from django.conf import settings as s; "
+        "print(s.Q_CLUSTER['scheduler'], s.Q_CLUSTER['name'], s.Q_CLUSTER['cluster_name'], s.TRAINING_QUEUE or '-')"
+    )
     painter = run_manage({"Q_CLUSTER_NAME": "memorial"}, "shell", "-c", show)
     assert painter.stdout.split()[-4:] == ["True", "memorial", "memorial", "-"]
     # The same site (the name signs the tasks), its own queue.
-    trainer = {"Q_CLUSTER_NAME": "memorial", "Q_SCHEDULER": "0", "Q_QUEUE": "memorial-training", "TRAINING_QUEUE": "memorial-training"}
-    assert run_manage(trainer, "shell", "-c", show).stdout.split()[-4:] == ["False", "memorial", "memorial-training", "memorial-training"]
+    trainer = {
+        "Q_CLUSTER_NAME": "memorial",
+        "Q_SCHEDULER": "0",
+        "Q_QUEUE": "memorial-training",
+        "TRAINING_QUEUE": "memorial-training",
+    }
+    assert run_manage(trainer, "shell", "-c", show).stdout.split()[-4:] == [
+        "False",
+        "memorial",
+        "memorial-training",
+        "memorial-training",
+    ]

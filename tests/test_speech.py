@@ -23,9 +23,9 @@ from generation.speech import EspeakEngine, GTTSEngine, SpeechError, SpokenAudio
 SHORT = {"ko": "김민준 님을 기억합니다.", "en": "We remember Mary."}
 LONG = {
     "ko": "김민준 님을 기억하며 이 그림을 바칩니다. 가족이 고른 사진 한 장을 수채화로 옮겨 그날의 빛과 "
-          "표정을 담았습니다. 김민준 님의 따뜻한 웃음을 오래도록 기억하겠습니다.",
+    "표정을 담았습니다. 김민준 님의 따뜻한 웃음을 오래도록 기억하겠습니다.",
     "en": "We remember Mary Ellen Smith, who was born in 1950 and left us in 2023. The photograph "
-          "is painted anew in the watercolor style, keeping the light of that day. May she rest in peace.",
+    "is painted anew in the watercolor style, keeping the light of that day. May she rest in peace.",
 }
 
 
@@ -155,7 +155,7 @@ class FakeTranslateServer:
                     "ok": (200, batchexecute_answer(CLIP)),
                     "slow": (200, batchexecute_answer(CLIP)),
                     "500": (500, b"oops"),
-                    "no-audio": (200, b")]}'\n\n12\n[[\"wrb.fr\"]]\n"),
+                    "no-audio": (200, b')]}\'\n\n12\n[["wrb.fr"]]\n'),
                 }[server.mode]
                 try:
                     self.send_response(status)

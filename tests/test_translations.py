@@ -35,9 +35,27 @@ PO_FILE = LOCALE_DIR / "django.po"
 MO_FILE = LOCALE_DIR / "django.mo"
 
 # What `manage.py makemessages -l ko --ignore=...` leaves out, plus what is never source.
-IGNORED = [".venv", "tests", "bench", "node_modules", "locale", ".git", "static", "staticfiles", "media",
-           "private-media", "models", "test-artifacts", "build", "__pycache__", ".hypothesis", ".pytest_cache",
-           ".ruff_cache", "*.egg-info", "db.sqlite3*"]
+IGNORED = [
+    ".venv",
+    "tests",
+    "bench",
+    "node_modules",
+    "locale",
+    ".git",
+    "static",
+    "staticfiles",
+    "media",
+    "private-media",
+    "models",
+    "test-artifacts",
+    "build",
+    "__pycache__",
+    ".hypothesis",
+    ".pytest_cache",
+    ".ruff_cache",
+    "*.egg-info",
+    "db.sqlite3*",
+]
 
 # msgids whose Korean is rightly the same text (technical names with no Korean word).
 SAME_IN_KOREAN = {"fp32", "AdamW (torch)"}
@@ -250,8 +268,13 @@ def test_every_marked_string_is_in_the_catalogue(messages, tmp_path, monkeypatch
     (tmp_path / "locale").mkdir()
     monkeypatch.chdir(source)
     call_command(
-        "makemessages", locale=["ko"], domain="django", keep_pot=True, verbosity=0,
-        ignore_patterns=IGNORED, no_obsolete=True,
+        "makemessages",
+        locale=["ko"],
+        domain="django",
+        keep_pot=True,
+        verbosity=0,
+        ignore_patterns=IGNORED,
+        no_obsolete=True,
     )
     extracted = [entry for entry in parse_po(tmp_path / "locale" / "django.pot") if entry.msgid]
     known = {entry.key for entry in messages}
@@ -279,8 +302,14 @@ def test_django_answers_in_korean():
     with translation.override("ko"):
         for english, korean in KEY_STRINGS.items():
             assert _(english) == korean
-        assert ngettext("%(count)d photo hidden.", "%(count)d photos hidden.", 1) % {"count": 1} == "사진 1장을 숨겼습니다."
-        assert ngettext("%(count)d photo hidden.", "%(count)d photos hidden.", 7) % {"count": 7} == "사진 7장을 숨겼습니다."
+        assert (
+            ngettext("%(count)d photo hidden.", "%(count)d photos hidden.", 1) % {"count": 1}
+            == "사진 1장을 숨겼습니다."
+        )
+        assert (
+            ngettext("%(count)d photo hidden.", "%(count)d photos hidden.", 7) % {"count": 7}
+            == "사진 7장을 숨겼습니다."
+        )
         assert _("Thank you for remembering %(name)s.") % {"name": "김순자"} == "김순자 님을 기억해 주셔서 감사합니다."
     with translation.override("en"):
         assert _("Remember together") == "Remember together"

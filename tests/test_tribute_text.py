@@ -45,8 +45,11 @@ def facts(**overrides) -> TributeFacts:
 
 def english(**overrides) -> TributeFacts:
     values = dict(
-        language="en", style_name="watercolor", photo_caption="By the sea in Jeju",
-        album_title="Family trips", place="Busan",
+        language="en",
+        style_name="watercolor",
+        photo_caption="By the sea in Jeju",
+        album_title="Family trips",
+        place="Busan",
     )
     values.update(overrides)
     return facts(**values)
@@ -72,17 +75,29 @@ def assert_dignified(result: WrittenTribute, language: str) -> None:
 @pytest.mark.parametrize(
     ("word", "particle", "expected"),
     [
-        ("김민준", "는", "김민준은"), ("이영희", "은", "이영희는"),
-        ("김민준", "가", "김민준이"), ("이영희", "이", "이영희가"),
-        ("김민준", "를", "김민준을"), ("이영희", "을", "이영희를"),
-        ("김민준", "와", "김민준과"), ("이영희", "과", "이영희와"),
-        ("부산", "로", "부산으로"), ("바다", "으로", "바다로"), ("연필", "으로", "연필로"),
-        ("제주 바닷가’", "라는", "제주 바닷가’라는"), ("가족 여행’", "라는", "가족 여행’이라는"),
+        ("김민준", "는", "김민준은"),
+        ("이영희", "은", "이영희는"),
+        ("김민준", "가", "김민준이"),
+        ("이영희", "이", "이영희가"),
+        ("김민준", "를", "김민준을"),
+        ("이영희", "을", "이영희를"),
+        ("김민준", "와", "김민준과"),
+        ("이영희", "과", "이영희와"),
+        ("부산", "로", "부산으로"),
+        ("바다", "으로", "바다로"),
+        ("연필", "으로", "연필로"),
+        ("제주 바닷가’", "라는", "제주 바닷가’라는"),
+        ("가족 여행’", "라는", "가족 여행’이라는"),
         ("김민준(Kim Min-jun)", "은", "김민준(Kim Min-jun)은"),
         ("이영희(Lee Young-hee)", "은", "이영희(Lee Young-hee)는"),
-        ("John", "은", "John은"), ("Mary", "은", "Mary는"), ("Paul", "으로", "Paul로"),
-        ("2023", "은", "2023은"), ("2022", "은", "2022는"), ("7", "으로", "7로"),
-        ("金", "은", "金은(는)"), ("金", "으로", "金(으)로"),
+        ("John", "은", "John은"),
+        ("Mary", "은", "Mary는"),
+        ("Paul", "으로", "Paul로"),
+        ("2023", "은", "2023은"),
+        ("2022", "은", "2022는"),
+        ("7", "으로", "7로"),
+        ("金", "은", "金은(는)"),
+        ("金", "으로", "金(으)로"),
     ],
 )
 def test_korean_particles_follow_the_final_consonant(word, particle, expected):
@@ -132,8 +147,15 @@ def test_korean_tribute_with_unknown_dates_and_no_photo_facts_reads_whole():
     for seed in range(20):
         result = write(
             facts(
-                full_name="이영희", name_other_script=None, birth=None, death=None, place=None,
-                photo_caption=None, photo_taken=None, album_title=None, variant_seed=seed,
+                full_name="이영희",
+                name_other_script=None,
+                birth=None,
+                death=None,
+                place=None,
+                photo_caption=None,
+                photo_taken=None,
+                album_title=None,
+                variant_seed=seed,
             )
         )
         assert_dignified(result, "ko")
@@ -167,8 +189,17 @@ def test_english_tribute_prefers_the_latin_name_and_is_dignified():
 def test_english_tribute_with_unknown_dates_and_nothing_about_the_photo():
     for seed in range(20):
         result = write(
-            english(full_name="Mary Ellen Smith", name_other_script=None, birth=None, death=None,
-                    place=None, photo_caption=None, photo_taken=None, album_title=None, variant_seed=seed)
+            english(
+                full_name="Mary Ellen Smith",
+                name_other_script=None,
+                birth=None,
+                death=None,
+                place=None,
+                photo_caption=None,
+                photo_taken=None,
+                album_title=None,
+                variant_seed=seed,
+            )
         )
         assert_dignified(result, "en")
         assert "Mary Ellen Smith" in result.text
@@ -298,8 +329,11 @@ class FakeChatServer:
                         "object": "chat.completion",
                         "model": "tiny-model",
                         "choices": [
-                            {"index": 0, "message": {"role": "assistant", "content": server.content},
-                             "finish_reason": "stop"}
+                            {
+                                "index": 0,
+                                "message": {"role": "assistant", "content": server.content},
+                                "finish_reason": "stop",
+                            }
                         ],
                     },
                 )

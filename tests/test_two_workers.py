@@ -69,7 +69,7 @@ def query(database_url: str, sql: str) -> list[tuple]:
 
 def job_rows(database_url: str) -> list[dict]:
     rows = query(database_url, "SELECT id, status, attempts, worker, error FROM generation_stylizationjob ORDER BY id")
-    return [dict(zip(("id", "status", "attempts", "worker", "error"), row)) for row in rows]
+    return [dict(zip(("id", "status", "attempts", "worker", "error"), row, strict=False)) for row in rows]
 
 
 def artwork_job_ids(database_url: str) -> list[int]:
@@ -114,8 +114,9 @@ class Cluster:
 def two_clusters(tmp_path: Path, **extra: str):
     with separate_database(tmp_path) as database_url:
         # One env for both: the same database, the same Redis and the same (test-private) queue name.
-        env = process_env(database_url, redis=True, media_root=tmp_path / "media", Q_WORKERS="1",
-                          TEST_JOBS=str(JOBS), **extra)
+        env = process_env(
+            database_url, redis=True, media_root=tmp_path / "media", Q_WORKERS="1", TEST_JOBS=str(JOBS), **extra
+        )
         manage(env, "migrate", "--noinput", timeout=300)
         clusters = [Cluster("a", env, tmp_path), Cluster("b", env, tmp_path)]
         try:
@@ -132,8 +133,9 @@ def queue_length(env: dict[str, str]) -> int:
     return redis.Redis.from_url(env["REDIS_URL"]).llen(f"django_q:{env['Q_CLUSTER_NAME']}:q")
 
 
-def wait_for_all_jobs(database_url: str, env: dict[str, str], clusters: list[Cluster], *, timeout: float,
-                      on_poll=None) -> list[dict]:
+def wait_for_all_jobs(
+    database_url: str, env: dict[str, str], clusters: list[Cluster], *, timeout: float, on_poll=None
+) -> list[dict]:
     deadline = time.monotonic() + timeout
     while True:
         for cluster in clusters:
@@ -179,7 +181,9 @@ def test_two_workers_share_twenty_jobs_and_each_ends_exactly_once(tmp_path):
 
 def test_a_worker_killed_mid_job_leaves_no_job_unfinished_and_no_artwork_twice(tmp_path):
     # The heartbeat every second, stale after three: the survivor's sweep takes the dead worker's job back.
-    with two_clusters(tmp_path, JOB_STALE_AFTER_SECONDS="3", JOB_HEARTBEAT_SECONDS="1", JOB_RESEND_AFTER_SECONDS="20") as (database_url, env, (a, b)):
+    with two_clusters(
+        tmp_path, JOB_STALE_AFTER_SECONDS="3", JOB_HEARTBEAT_SECONDS="1", JOB_RESEND_AFTER_SECONDS="20"
+    ) as (database_url, env, (a, b)):
         started = time.monotonic()
         manage(env, "shell", "-c", SUBMIT_SCRIPT, timeout=300)
         killed: dict = {}
@@ -196,8 +200,10 @@ def test_a_worker_killed_mid_job_leaves_no_job_unfinished_and_no_artwork_twice(t
                 killed.update(job_ids=left, at=time.monotonic() - started, done=done)
 
         rows = wait_for_all_jobs(database_url, env, [a, b], timeout=180, on_poll=kill_a_mid_job)
-        print(f"killed cluster a at {killed.get('at', 0):.1f}s with {killed.get('done')} done, mid-job on "
-              f"{killed.get('job_ids')}; all ended after {time.monotonic() - started:.1f}s")
+        print(
+            f"killed cluster a at {killed.get('at', 0):.1f}s with {killed.get('done')} done, mid-job on "
+            f"{killed.get('job_ids')}; all ended after {time.monotonic() - started:.1f}s"
+        )
 
         assert killed, "cluster a never had a job running to be killed in"
         assert [(row["id"], row["status"]) for row in rows] == [(row["id"], "succeeded") for row in rows], rows

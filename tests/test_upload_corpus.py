@@ -82,8 +82,16 @@ def test_eight_clients_upload_the_corpus_at_once_and_each_good_photo_is_stored_o
         log = tmp_path / "gunicorn.log"
         server = start(
             [
-                PYTHON, "-m", "gunicorn", "config.wsgi:application",
-                "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS), "--timeout", "60",
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "config.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(WORKERS),
+                "--timeout",
+                "60",
             ],
             env,
             log,

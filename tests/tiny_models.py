@@ -153,8 +153,11 @@ def make_controlnet(base_dir: Path, out_dir: Path, seed: int) -> Path:
     controlnet = ControlNetModel.from_unet(unet, conditioning_embedding_out_channels=(16, 32))
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
-        zero_convs = [*controlnet.controlnet_down_blocks, controlnet.controlnet_mid_block,
-                      controlnet.controlnet_cond_embedding.conv_out]
+        zero_convs = [
+            *controlnet.controlnet_down_blocks,
+            controlnet.controlnet_mid_block,
+            controlnet.controlnet_cond_embedding.conv_out,
+        ]
         for conv in zero_convs:
             conv.weight.copy_(torch.randn(conv.weight.shape, generator=generator) * 0.05)
     controlnet.save_pretrained(out_dir, safe_serialization=True)
@@ -284,7 +287,11 @@ def cache_key() -> str:
 def cached_build(cache_base: str | os.PathLike | None = None) -> dict:
     """``build_all`` into ``cache_base/tiny-models-<key>``; by default under
     ``$MEMORIAL_TINY_MODELS_CACHE`` or ``<tmp>/memorial-tiny-models``."""
-    cache_base = cache_base or os.environ.get("MEMORIAL_TINY_MODELS_CACHE") or Path(tempfile.gettempdir()) / "memorial-tiny-models"
+    cache_base = (
+        cache_base
+        or os.environ.get("MEMORIAL_TINY_MODELS_CACHE")
+        or Path(tempfile.gettempdir()) / "memorial-tiny-models"
+    )
     return build_all(Path(cache_base) / f"tiny-models-{cache_key()}")
 
 

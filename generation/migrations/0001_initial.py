@@ -8,126 +8,285 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('memorial', '0001_initial'),
+        ("memorial", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Style',
+            name="Style",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True, verbose_name='name')),
-                ('slug', models.SlugField(max_length=80, unique=True)),
-                ('description', models.CharField(blank=True, max_length=300, verbose_name='description')),
-                ('lora_file', models.FileField(blank=True, help_text='A .safetensors LoRA for Stable Diffusion 1.5, as load_lora_weights reads it. Empty: the base model paints.', max_length=300, upload_to='styles/', verbose_name='LoRA file')),
-                ('trigger_words', models.CharField(blank=True, max_length=200, verbose_name='trigger words')),
-                ('prompt_template', models.TextField(default='a painting of {subject}, {trigger}, fine brushwork, soft light', help_text="{subject} is the photo's caption (or 'a person'); {trigger} the trigger words.", verbose_name='prompt')),
-                ('negative_prompt', models.TextField(blank=True, default='lowres, deformed, extra fingers, text, watermark', verbose_name='negative prompt')),
-                ('lora_scale', models.FloatField(default=0.8, verbose_name='LoRA scale')),
-                ('strength', models.FloatField(default=0.6, help_text='How far the painting may move from the photo (0-1).', verbose_name='img2img strength')),
-                ('steps', models.PositiveIntegerField(default=30, verbose_name='steps')),
-                ('guidance_scale', models.FloatField(default=7.0, verbose_name='guidance scale')),
-                ('openpose_scale', models.FloatField(default=1.0, help_text='0 switches it off.', verbose_name='pose control (OpenPose)')),
-                ('depth_scale', models.FloatField(default=0.6, help_text='0 switches it off.', verbose_name='shape control (LeReS depth)')),
-                ('mlsd_scale', models.FloatField(default=0.4, help_text='0 switches it off.', verbose_name='line control (M-LSD)')),
-                ('sample_image', models.ImageField(blank=True, upload_to='styles/samples/', verbose_name='sample image')),
-                ('is_active', models.BooleanField(default=True, help_text='Retired styles are not offered any more.', verbose_name='active')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=80, unique=True, verbose_name="name")),
+                ("slug", models.SlugField(max_length=80, unique=True)),
+                ("description", models.CharField(blank=True, max_length=300, verbose_name="description")),
+                (
+                    "lora_file",
+                    models.FileField(
+                        blank=True,
+                        help_text="A .safetensors LoRA for Stable Diffusion 1.5, as load_lora_weights reads it. Empty: the base model paints.",
+                        max_length=300,
+                        upload_to="styles/",
+                        verbose_name="LoRA file",
+                    ),
+                ),
+                ("trigger_words", models.CharField(blank=True, max_length=200, verbose_name="trigger words")),
+                (
+                    "prompt_template",
+                    models.TextField(
+                        default="a painting of {subject}, {trigger}, fine brushwork, soft light",
+                        help_text="{subject} is the photo's caption (or 'a person'); {trigger} the trigger words.",
+                        verbose_name="prompt",
+                    ),
+                ),
+                (
+                    "negative_prompt",
+                    models.TextField(
+                        blank=True,
+                        default="lowres, deformed, extra fingers, text, watermark",
+                        verbose_name="negative prompt",
+                    ),
+                ),
+                ("lora_scale", models.FloatField(default=0.8, verbose_name="LoRA scale")),
+                (
+                    "strength",
+                    models.FloatField(
+                        default=0.6,
+                        help_text="How far the painting may move from the photo (0-1).",
+                        verbose_name="img2img strength",
+                    ),
+                ),
+                ("steps", models.PositiveIntegerField(default=30, verbose_name="steps")),
+                ("guidance_scale", models.FloatField(default=7.0, verbose_name="guidance scale")),
+                (
+                    "openpose_scale",
+                    models.FloatField(
+                        default=1.0, help_text="0 switches it off.", verbose_name="pose control (OpenPose)"
+                    ),
+                ),
+                (
+                    "depth_scale",
+                    models.FloatField(
+                        default=0.6, help_text="0 switches it off.", verbose_name="shape control (LeReS depth)"
+                    ),
+                ),
+                (
+                    "mlsd_scale",
+                    models.FloatField(default=0.4, help_text="0 switches it off.", verbose_name="line control (M-LSD)"),
+                ),
+                (
+                    "sample_image",
+                    models.ImageField(blank=True, upload_to="styles/samples/", verbose_name="sample image"),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True, help_text="Retired styles are not offered any more.", verbose_name="active"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'verbose_name': 'style',
-                'verbose_name_plural': 'styles',
-                'ordering': ['name'],
+                "verbose_name": "style",
+                "verbose_name_plural": "styles",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='StylizationJob',
+            name="StylizationJob",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(default='en', max_length=8)),
-                ('status', models.CharField(choices=[('queued', 'Waiting'), ('running', 'Painting'), ('succeeded', 'Done'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], db_index=True, default='queued', max_length=10)),
-                ('stage', models.CharField(choices=[('waiting', 'Waiting for the painter'), ('controls', 'Studying the photo'), ('painting', 'Painting'), ('writing', 'Writing a few words'), ('speaking', 'Recording the words'), ('done', 'Done')], default='waiting', max_length=10)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('seed', models.BigIntegerField()),
-                ('parameters', models.JSONField(blank=True, default=dict)),
-                ('backend', models.CharField(blank=True, max_length=60)),
-                ('error', models.TextField(blank=True)),
-                ('cancel_requested', models.BooleanField(default=False)),
-                ('worker', models.CharField(blank=True, max_length=120)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('memorial', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='jobs', to='memorial.memorial')),
-                ('photo', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='jobs', to='memorial.photo')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('style', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='jobs', to='generation.style')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("language", models.CharField(default="en", max_length=8)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting"),
+                            ("running", "Painting"),
+                            ("succeeded", "Done"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("waiting", "Waiting for the painter"),
+                            ("controls", "Studying the photo"),
+                            ("painting", "Painting"),
+                            ("writing", "Writing a few words"),
+                            ("speaking", "Recording the words"),
+                            ("done", "Done"),
+                        ],
+                        default="waiting",
+                        max_length=10,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("seed", models.BigIntegerField()),
+                ("parameters", models.JSONField(blank=True, default=dict)),
+                ("backend", models.CharField(blank=True, max_length=60)),
+                ("error", models.TextField(blank=True)),
+                ("cancel_requested", models.BooleanField(default=False)),
+                ("worker", models.CharField(blank=True, max_length=120)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "memorial",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="jobs", to="memorial.memorial"
+                    ),
+                ),
+                (
+                    "photo",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="jobs", to="memorial.photo"
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "style",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="jobs", to="generation.style"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Artwork',
+            name="Artwork",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.FileField(max_length=300, upload_to=generation.models.artwork_path)),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('seed', models.BigIntegerField()),
-                ('parameters', models.JSONField(default=dict)),
-                ('backend', models.CharField(help_text='What painted it: the diffusion pipeline, or the light painterly filter.', max_length=60)),
-                ('published', models.BooleanField(default=False, verbose_name='shown on the memorial page')),
-                ('published_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('memorial', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='artworks', to='memorial.memorial')),
-                ('photo', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='artworks', to='memorial.photo')),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('style', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='artworks', to='generation.style')),
-                ('job', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='artwork', to='generation.stylizationjob')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("image", models.FileField(max_length=300, upload_to=generation.models.artwork_path)),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("seed", models.BigIntegerField()),
+                ("parameters", models.JSONField(default=dict)),
+                (
+                    "backend",
+                    models.CharField(
+                        help_text="What painted it: the diffusion pipeline, or the light painterly filter.",
+                        max_length=60,
+                    ),
+                ),
+                ("published", models.BooleanField(default=False, verbose_name="shown on the memorial page")),
+                ("published_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "memorial",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="artworks", to="memorial.memorial"
+                    ),
+                ),
+                (
+                    "photo",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="artworks", to="memorial.photo"
+                    ),
+                ),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "style",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="artworks", to="generation.style"
+                    ),
+                ),
+                (
+                    "job",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="artwork",
+                        to="generation.stylizationjob",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='TributeText',
+            name="TributeText",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(max_length=8)),
-                ('text', models.TextField(max_length=2000)),
-                ('writer', models.CharField(help_text='builtin, or llm:<model>', max_length=80)),
-                ('fallback_reason', models.CharField(blank=True, max_length=300)),
-                ('edited_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('artwork', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='tribute', to='generation.artwork')),
-                ('edited_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("language", models.CharField(max_length=8)),
+                ("text", models.TextField(max_length=2000)),
+                ("writer", models.CharField(help_text="builtin, or llm:<model>", max_length=80)),
+                ("fallback_reason", models.CharField(blank=True, max_length=300)),
+                ("edited_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "artwork",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="tribute", to="generation.artwork"
+                    ),
+                ),
+                (
+                    "edited_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Narration',
+            name="Narration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('audio', models.FileField(max_length=300, upload_to=generation.models.narration_path)),
-                ('content_type', models.CharField(default='audio/mpeg', max_length=40)),
-                ('duration_s', models.FloatField()),
-                ('sample_rate', models.PositiveIntegerField()),
-                ('engine', models.CharField(max_length=40)),
-                ('voice', models.CharField(blank=True, max_length=60)),
-                ('language', models.CharField(max_length=8)),
-                ('fallback_reason', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('tribute', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='narration', to='generation.tributetext')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("audio", models.FileField(max_length=300, upload_to=generation.models.narration_path)),
+                ("content_type", models.CharField(default="audio/mpeg", max_length=40)),
+                ("duration_s", models.FloatField()),
+                ("sample_rate", models.PositiveIntegerField()),
+                ("engine", models.CharField(max_length=40)),
+                ("voice", models.CharField(blank=True, max_length=60)),
+                ("language", models.CharField(max_length=8)),
+                ("fallback_reason", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "tribute",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="narration",
+                        to="generation.tributetext",
+                    ),
+                ),
             ],
         ),
         migrations.AddIndex(
-            model_name='stylizationjob',
-            index=models.Index(fields=['status', 'heartbeat_at'], name='generation__status_5cd8f1_idx'),
+            model_name="stylizationjob",
+            index=models.Index(fields=["status", "heartbeat_at"], name="generation__status_5cd8f1_idx"),
         ),
     ]

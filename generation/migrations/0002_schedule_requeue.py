@@ -14,5 +14,8 @@ def remove_schedule(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("generation", "0001_initial"), ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more")]
+    dependencies = [
+        ("generation", "0001_initial"),
+        ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
+    ]
     operations = [migrations.RunPython(create_schedule, remove_schedule)]

@@ -5,21 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generation', '0003_trainingrun'),
-        ('memorial', '0003_held_reason_codes'),
+        ("generation", "0003_trainingrun"),
+        ("memorial", "0003_held_reason_codes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='stylizationjob',
-            name='enqueued_at',
+            model_name="stylizationjob",
+            name="enqueued_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='stylizationjob',
-            index=models.Index(fields=['status', 'enqueued_at'], name='generation__status_adb5d9_idx'),
+            model_name="stylizationjob",
+            index=models.Index(fields=["status", "enqueued_at"], name="generation__status_adb5d9_idx"),
         ),
     ]

@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generation', '0004_job_enqueued_at'),
+        ("generation", "0004_job_enqueued_at"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='stylizationjob',
-            name='status',
-            field=models.CharField(choices=[('queued', 'Waiting'), ('running', 'In progress'), ('succeeded', 'Done'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], db_index=True, default='queued', max_length=10),
+            model_name="stylizationjob",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("queued", "Waiting"),
+                    ("running", "In progress"),
+                    ("succeeded", "Done"),
+                    ("failed", "Failed"),
+                    ("cancelled", "Cancelled"),
+                ],
+                db_index=True,
+                default="queued",
+                max_length=10,
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generation', '0005_labels'),
+        ("generation", "0005_labels"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='artwork',
-            name='thumbnail',
-            field=models.FileField(blank=True, max_length=300, upload_to=''),
+            model_name="artwork",
+            name="thumbnail",
+            field=models.FileField(blank=True, max_length=300, upload_to=""),
         ),
     ]

@@ -86,13 +86,10 @@ def fetch_models(
         if what == "annotators":
             out.write("  note: the OpenPose weights carry CMU's licence, for non-commercial use only.\n")
         try:
-            folders[what] = snapshot_download(
-                location, allow_patterns=patterns, cache_dir=cache_dir, endpoint=endpoint
-            )
+            folders[what] = snapshot_download(location, allow_patterns=patterns, cache_dir=cache_dir, endpoint=endpoint)
         except (RepositoryNotFoundError, GatedRepoError) as exc:
             raise FetchError(
-                f"{what}: the hub repository {location!r} does not exist or needs an access token "
-                f"(set HF_TOKEN): {exc}"
+                f"{what}: the hub repository {location!r} does not exist or needs an access token (set HF_TOKEN): {exc}"
             ) from exc
         except LocalEntryNotFoundError as exc:
             raise FetchError(

@@ -75,8 +75,7 @@ def get_models(config: ModelConfig) -> LoadedModels:
     global _load_count
     if not config.enabled:
         raise ModelLoadError(
-            "No base model is configured (ARTWORK_MODELS['base'] is None): "
-            "the diffusion pipeline is switched off."
+            "No base model is configured (ARTWORK_MODELS['base'] is None): the diffusion pipeline is switched off."
         )
     with _cache_lock:
         models = _cache.get(config)
@@ -176,8 +175,7 @@ def _load(config: ModelConfig) -> LoadedModels:
         raise ModelLoadError("ARTWORK_MODELS['device'] is 'cuda' but torch sees no CUDA device")
 
     controlnets = [
-        _from_pretrained(ControlNetModel, f"ControlNet ({name})", getattr(config, f"controlnet_{name}"),
-                         dtype=dtype)
+        _from_pretrained(ControlNetModel, f"ControlNet ({name})", getattr(config, f"controlnet_{name}"), dtype=dtype)
         for name in CONTROL_NAMES
     ]
     pipe = _from_pretrained(

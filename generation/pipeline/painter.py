@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image
 
@@ -75,7 +75,7 @@ def check_request(r: PaintRequest) -> None:
     scales = r.control_scales
     if not isinstance(scales, (tuple, list)) or len(scales) != len(CONTROL_NAMES):
         raise ValueError(f"control_scales must be three numbers ({', '.join(CONTROL_NAMES)}), got {scales!r}")
-    for name, value in zip(CONTROL_NAMES, scales):
+    for name, value in zip(CONTROL_NAMES, scales, strict=False):
         _number(f"control_scales[{name}]", value, 0.0, 2.0)
     _integer("seed", r.seed, 0, MAX_SEED)
     _integer("long_side", r.long_side, 8, MAX_LONG_SIDE)  # output_size rounds it down to a multiple of 8
@@ -120,7 +120,7 @@ def _prepare_controls(models, image, scales, should_stop=None):
     size = image.size
     resolution = min(size)  # controlnet-aux resizes the short side to this (a multiple of 64)
     images, seconds = [], {}
-    for name, scale in zip(CONTROL_NAMES, scales):
+    for name, scale in zip(CONTROL_NAMES, scales, strict=False):
         if not scale:
             images.append(Image.new("RGB", size))
             continue
@@ -128,14 +128,20 @@ def _prepare_controls(models, image, scales, should_stop=None):
         started = time.perf_counter()
         detector = models.annotators[name]
         if name == "openpose":
-            control = detector(image, detect_resolution=resolution, image_resolution=resolution,
-                               include_body=True, include_hand=False, include_face=False)
+            control = detector(
+                image,
+                detect_resolution=resolution,
+                image_resolution=resolution,
+                include_body=True,
+                include_hand=False,
+                include_face=False,
+            )
         elif name == "depth":
-            control = detector(image, thr_a=0, thr_b=0, boost=False, detect_resolution=resolution,
-                               image_resolution=resolution)
+            control = detector(
+                image, thr_a=0, thr_b=0, boost=False, detect_resolution=resolution, image_resolution=resolution
+            )
         else:  # mlsd: note that controlnet-aux returns a blank map if its model raises
-            control = detector(image, thr_v=0.1, thr_d=0.1, detect_resolution=resolution,
-                               image_resolution=resolution)
+            control = detector(image, thr_v=0.1, thr_d=0.1, detect_resolution=resolution, image_resolution=resolution)
         control = control.convert("RGB")
         if control.size != size:
             control = control.resize(size, Image.BILINEAR)
@@ -249,7 +255,7 @@ def paint(
         "steps_run": steps_run,
         "strength": request.strength,
         "guidance_scale": request.guidance_scale,
-        "control_scales": dict(zip(CONTROL_NAMES, (float(s) for s in request.control_scales))),
+        "control_scales": dict(zip(CONTROL_NAMES, (float(s) for s in request.control_scales), strict=False)),
         "controlnets_run": [CONTROL_NAMES[i] for i in active],
         "seed": request.seed,
         "width": width,

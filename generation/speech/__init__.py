@@ -1,7 +1,7 @@
 """Narrations: speech engines behind one interface.
 
-    from generation.speech import get_speech_engine
-    narration = get_speech_engine("ko").speak(tribute.text, "ko")   # -> SpokenAudio (MP3)
+from generation.speech import get_speech_engine
+narration = get_speech_engine("ko").speak(tribute.text, "ko")   # -> SpokenAudio (MP3)
 """
 
 from generation.speech.engines import (

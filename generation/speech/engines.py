@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = 15.0
 DEFAULT_ESPEAK_RATES = {"ko": 165, "en": 150}  # words per minute; see the module docstring
 ESPEAK_DEFAULT_RATE = 175
-MAX_TEXT_CHARS = 5000      # a tribute is at most 600; this guards the worker, not the writer
+MAX_TEXT_CHARS = 5000  # a tribute is at most 600; this guards the worker, not the writer
 
 ESPEAK_VOICES = {"ko": "ko", "en": "en"}
 GTTS_LANGS = {"ko": "ko", "en": "en"}
@@ -52,14 +52,14 @@ GTTS_LANGS = {"ko": "ko", "en": "en"}
 @dataclass(frozen=True)
 class SpokenAudio:
     data: bytes
-    format: str            # "mp3"
-    content_type: str      # "audio/mpeg"
-    duration_s: float      # measured from the encoded file
-    sample_rate: int       # of the stored file
-    engine: str            # "espeak-ng" or "gtts"
+    format: str  # "mp3"
+    content_type: str  # "audio/mpeg"
+    duration_s: float  # measured from the encoded file
+    sample_rate: int  # of the stored file
+    engine: str  # "espeak-ng" or "gtts"
     voice: str
     language: str
-    fallback_reason: str   # "" when the configured engine spoke
+    fallback_reason: str  # "" when the configured engine spoke
 
 
 class SpeechError(ValueError):
@@ -104,8 +104,14 @@ def _voice_for(table: dict[str, str], language: str, engine: str) -> str:
 class EspeakEngine:
     name = "espeak-ng"
 
-    def __init__(self, *, rates: dict[str, int] | None = None, timeout: float = DEFAULT_TIMEOUT,
-                 executable: str = "espeak-ng", voices: dict[str, str] | None = None):
+    def __init__(
+        self,
+        *,
+        rates: dict[str, int] | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        executable: str = "espeak-ng",
+        voices: dict[str, str] | None = None,
+    ):
         self.rates = {**DEFAULT_ESPEAK_RATES, **(rates or {})}
         self.timeout = float(timeout)
         self.executable = executable
@@ -118,9 +124,15 @@ class EspeakEngine:
         data = audio.encode_mp3(samples, rate)
         duration, stored_rate = audio.measure_mp3(data)
         return SpokenAudio(
-            data=data, format=audio.MP3_FORMAT, content_type=audio.MP3_CONTENT_TYPE,
-            duration_s=duration, sample_rate=stored_rate, engine=self.name, voice=voice,
-            language=language, fallback_reason="",
+            data=data,
+            format=audio.MP3_FORMAT,
+            content_type=audio.MP3_CONTENT_TYPE,
+            duration_s=duration,
+            sample_rate=stored_rate,
+            engine=self.name,
+            voice=voice,
+            language=language,
+            fallback_reason="",
         )
 
     def synthesize(self, text: str, voice: str, *, wpm: int = ESPEAK_DEFAULT_RATE) -> tuple[np.ndarray, int]:
@@ -131,8 +143,9 @@ class EspeakEngine:
             wav = Path(folder) / "speech.wav"
             command[command.index("-w") + 1] = str(wav)
             try:
-                done = subprocess.run(command, input=text.encode("utf-8"), capture_output=True,
-                                      timeout=self.timeout, check=False)
+                done = subprocess.run(
+                    command, input=text.encode("utf-8"), capture_output=True, timeout=self.timeout, check=False
+                )
             except FileNotFoundError:
                 raise SpeechUnavailable(f"{self.executable} is not installed") from None
             except subprocess.TimeoutExpired:
@@ -205,8 +218,15 @@ def _configured_gtts_class():
 class GTTSEngine:
     name = "gtts"
 
-    def __init__(self, *, timeout: float = DEFAULT_TIMEOUT, tld: str = "com", base_url: str = "",
-                 fallback: SpeechEngine | None = None, langs: dict[str, str] | None = None):
+    def __init__(
+        self,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        tld: str = "com",
+        base_url: str = "",
+        fallback: SpeechEngine | None = None,
+        langs: dict[str, str] | None = None,
+    ):
         self.timeout = float(timeout)
         self.tld = tld
         self.base_url = base_url
@@ -241,9 +261,15 @@ class GTTSEngine:
             log.warning("speech fell back: %s", reason)
             return dataclasses.replace(self.fallback.speak(text, language), fallback_reason=reason)
         return SpokenAudio(
-            data=data, format=audio.MP3_FORMAT, content_type=audio.MP3_CONTENT_TYPE,
-            duration_s=duration, sample_rate=stored_rate, engine=self.name, voice=f"google-translate:{lang}",
-            language=language, fallback_reason="",
+            data=data,
+            format=audio.MP3_FORMAT,
+            content_type=audio.MP3_CONTENT_TYPE,
+            duration_s=duration,
+            sample_rate=stored_rate,
+            engine=self.name,
+            voice=f"google-translate:{lang}",
+            language=language,
+            fallback_reason="",
         )
 
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 import datetime
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from generation.text.facts import MAX_NAME_CHARS, PartialDate, TributeFacts
 from generation.text.writers import WrittenTribute
@@ -46,26 +46,46 @@ _JAMO_RIEUL = 0x3139
 
 # How Korean reads a final digit: 0 영, 1 일, 2 이, 3 삼, 4 사, 5 오, 6 육, 7 칠, 8 팔, 9 구.
 _DIGIT_FINAL = {
-    "0": "batchim", "1": "rieul", "2": "open", "3": "batchim", "4": "open",
-    "5": "open", "6": "batchim", "7": "rieul", "8": "rieul", "9": "open",
+    "0": "batchim",
+    "1": "rieul",
+    "2": "open",
+    "3": "batchim",
+    "4": "open",
+    "5": "open",
+    "6": "batchim",
+    "7": "rieul",
+    "8": "rieul",
+    "9": "open",
 }
 
 # (form after a final consonant, form after a vowel). 으로/로 also takes 로 after ㄹ.
 _PARTICLES = {
-    "은": ("은", "는"), "는": ("은", "는"),
-    "이": ("이", "가"), "가": ("이", "가"),
-    "을": ("을", "를"), "를": ("을", "를"),
-    "과": ("과", "와"), "와": ("과", "와"),
-    "으로": ("으로", "로"), "로": ("으로", "로"),
-    "이라는": ("이라는", "라는"), "라는": ("이라는", "라는"),
-    "이여": ("이여", "여"), "여": ("이여", "여"),
+    "은": ("은", "는"),
+    "는": ("은", "는"),
+    "이": ("이", "가"),
+    "가": ("이", "가"),
+    "을": ("을", "를"),
+    "를": ("을", "를"),
+    "과": ("과", "와"),
+    "와": ("과", "와"),
+    "으로": ("으로", "로"),
+    "로": ("으로", "로"),
+    "이라는": ("이라는", "라는"),
+    "라는": ("이라는", "라는"),
+    "이여": ("이여", "여"),
+    "여": ("이여", "여"),
 }
 
 # When the ending cannot be told (a Chinese character, an emoji), both forms, as Korean
 # writing does: 은(는), (으)로.
 _UNKNOWN_FORMS = {
-    "은": "은(는)", "이": "이(가)", "을": "을(를)", "과": "과(와)",
-    "으로": "(으)로", "이라는": "(이)라는", "이여": "(이)여",
+    "은": "은(는)",
+    "이": "이(가)",
+    "을": "을(를)",
+    "과": "과(와)",
+    "으로": "(으)로",
+    "이라는": "(이)라는",
+    "이여": "(이)여",
 }
 
 _CLOSERS = {")": "(", "]": "[", "}": "{", "）": "（"}
@@ -177,8 +197,18 @@ def _names(facts: TributeFacts, limit: int) -> tuple[str, str]:
 
 
 _MONTHS_EN = [
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ]
 
 
@@ -202,15 +232,15 @@ class _Context:
     """Everything a template may use, already shaped for the language."""
 
     language: str
-    name: str          # the name used throughout
-    first_name: str    # the name at first mention (with the other script in parentheses)
+    name: str  # the name used throughout
+    first_name: str  # the name at first mention (with the other script in parentheses)
     born: str
     died: str
-    years: str         # "1950–2023", "1950–", "–2023" or ""
+    years: str  # "1950–2023", "1950–", "–2023" or ""
     place: str
     caption: str
     album: str
-    taken: str         # "2019년 가을" / "the autumn of 2019" or ""
+    taken: str  # "2019년 가을" / "the autumn of 2019" or ""
     style: str
 
 
@@ -254,8 +284,8 @@ def _context(facts: TributeFacts, *, name_limit: int = MAX_NAME_CHARS, field_sca
 @dataclass(frozen=True)
 class _Template:
     render: Callable[[_Context], str]
-    needs: tuple[str, ...] = ()          # context fields that must be known
-    without: tuple[str, ...] = ()        # context fields that must be unknown
+    needs: tuple[str, ...] = ()  # context fields that must be known
+    without: tuple[str, ...] = ()  # context fields that must be unknown
     motifs: frozenset[str] = field(default_factory=frozenset)  # words not to repeat
 
     def fits(self, ctx: _Context) -> bool:
@@ -282,20 +312,42 @@ def _ko_years(c: _Context) -> str:
 
 
 _KO_OPENING = [
-    _t(lambda c: f"{_ko_span(c)}{attach(c.first_name + ' 님', '을')} 기억하며 이 그림을 바칩니다.", motifs={"바칩니다"}),
-    _t(lambda c: f"{attach(c.first_name, '은')} {c.born}에 태어나 {c.died}에 우리 곁을 떠났습니다.", needs=("born", "died")),
+    _t(
+        lambda c: f"{_ko_span(c)}{attach(c.first_name + ' 님', '을')} 기억하며 이 그림을 바칩니다.", motifs={"바칩니다"}
+    ),
+    _t(
+        lambda c: f"{attach(c.first_name, '은')} {c.born}에 태어나 {c.died}에 우리 곁을 떠났습니다.",
+        needs=("born", "died"),
+    ),
     _t(lambda c: f"{attach(c.first_name, '은')} {c.died}에 우리 곁을 떠났습니다.", needs=("died",), without=("born",)),
-    _t(lambda c: f"{attach(c.first_name, '은')} {c.born}에 태어나 {c.place}에서 삶을 가꾸었습니다.", needs=("born", "place"), without=("died",)),
-    _t(lambda c: f"고(故) {attach(c.first_name + ' 님' + _ko_years(c), '을')} 그리며 이 그림을 준비했습니다.", motifs={"그리며"}),
-    _t(lambda c: f"{attach(c.first_name, '과')} 함께한 시간을 떠올리며 이 그림을 그렸습니다.", motifs={"함께한", "떠올"}),
-    _t(lambda c: f"{c.place}에서 {attach(c.first_name, '과')} 함께한 날들을 기억합니다.", needs=("place",), motifs={"함께한", "기억"}),
+    _t(
+        lambda c: f"{attach(c.first_name, '은')} {c.born}에 태어나 {c.place}에서 삶을 가꾸었습니다.",
+        needs=("born", "place"),
+        without=("died",),
+    ),
+    _t(
+        lambda c: f"고(故) {attach(c.first_name + ' 님' + _ko_years(c), '을')} 그리며 이 그림을 준비했습니다.",
+        motifs={"그리며"},
+    ),
+    _t(
+        lambda c: f"{attach(c.first_name, '과')} 함께한 시간을 떠올리며 이 그림을 그렸습니다.",
+        motifs={"함께한", "떠올"},
+    ),
+    _t(
+        lambda c: f"{c.place}에서 {attach(c.first_name, '과')} 함께한 날들을 기억합니다.",
+        needs=("place",),
+        motifs={"함께한", "기억"},
+    ),
     _t(lambda c: f"{_ko_span(c)}{attach(c.first_name, '이')} 남긴 웃음과 온기를 기억합니다.", motifs={"웃음", "기억"}),
 ]
 
 _KO_PHOTO = [
     _t(lambda c: f"그림의 바탕은 {c.taken}에 찍은 사진입니다.", needs=("taken",), without=("album",)),
     _t(lambda c: f"그림의 바탕은 ‘{c.album}’ 앨범에 담긴, {c.taken}에 찍은 사진입니다.", needs=("taken", "album")),
-    _t(lambda c: f"가족이 ‘{attach(c.caption + '’', '이라는')} 말을 붙여 간직해 온 사진에서 시작했습니다.", needs=("caption",)),
+    _t(
+        lambda c: f"가족이 ‘{attach(c.caption + '’', '이라는')} 말을 붙여 간직해 온 사진에서 시작했습니다.",
+        needs=("caption",),
+    ),
     _t(lambda c: f"‘{c.album}’ 앨범 속 한 장면을 골랐습니다.", needs=("album",)),
     _t(lambda c: f"{c.taken}, ‘{c.caption}’의 순간이 담긴 사진입니다.", needs=("taken", "caption")),
     _t(lambda c: f"사진 속 ‘{c.caption}’의 한순간을 다시 불러왔습니다.", needs=("caption",)),
@@ -305,17 +357,29 @@ _KO_PHOTO = [
 _KO_STYLE = [
     _t(lambda c: f"사진 속 모습을 {attach(c.style, '으로')} 옮겨 그날의 빛과 표정을 담았습니다.", motifs={"그날"}),
     _t(lambda c: f"그 사진 한 장을 {c.style}의 붓결로 다시 그렸습니다."),
-    _t(lambda c: f"{attach(c.style, '으로')} 다시 그린 이 그림이 그리운 마음을 조금이나마 전하기를 바랍니다.", motifs={"그리운"}),
+    _t(
+        lambda c: f"{attach(c.style, '으로')} 다시 그린 이 그림이 그리운 마음을 조금이나마 전하기를 바랍니다.",
+        motifs={"그리운"},
+    ),
     _t(lambda c: f"{c.style}의 결을 입혀, 사진 속 한순간을 오래 머무는 그림으로 남깁니다."),
-    _t(lambda c: f"{attach(c.style, '으로')} 그린 이 그림에 그날의 따뜻한 공기까지 담고자 했습니다.", motifs={"그날", "따뜻"}),
+    _t(
+        lambda c: f"{attach(c.style, '으로')} 그린 이 그림에 그날의 따뜻한 공기까지 담고자 했습니다.",
+        motifs={"그날", "따뜻"},
+    ),
 ]
 
 _KO_CLOSING = [
     _t(lambda c: f"{c.name} 님의 따뜻한 웃음을 오래도록 기억하겠습니다.", motifs={"웃음", "따뜻", "기억"}),
-    _t(lambda c: f"함께한 모든 날에 감사하며, {attach(c.name + ' 님', '을')} 늘 그리워합니다.", motifs={"함께한", "그리운"}),
+    _t(
+        lambda c: f"함께한 모든 날에 감사하며, {attach(c.name + ' 님', '을')} 늘 그리워합니다.",
+        motifs={"함께한", "그리운"},
+    ),
     _t(lambda c: f"{c.name} 님이 남긴 사랑은 우리 곁에 오래 머물 것입니다."),
     _t(lambda c: f"그리운 마음을 담아 {c.name} 님께 이 그림을 바칩니다.", motifs={"그리운", "바칩니다"}),
-    _t(lambda c: f"이 그림 앞에서 {attach(c.name + ' 님', '과')} 함께한 날들을 다시 떠올립니다.", motifs={"함께한", "떠올"}),
+    _t(
+        lambda c: f"이 그림 앞에서 {attach(c.name + ' 님', '과')} 함께한 날들을 다시 떠올립니다.",
+        motifs={"함께한", "떠올"},
+    ),
     _t(lambda c: f"{c.name} 님, 이제 편히 쉬세요."),
 ]
 
@@ -337,29 +401,87 @@ def _on_in(text: str) -> str:
 
 _EN_OPENING = [
     _t(lambda c: f"In loving memory of {c.first_name}" + (f" ({c.years})" if c.years else "") + ".", motifs={"memory"}),
-    _t(lambda c: f"{c.first_name} was born {_on_in(c.born)} {c.born} and passed away {_on_in(c.died)} {c.died}.", needs=("born", "died")),
-    _t(lambda c: f"{c.first_name} passed away {_on_in(c.died)} {c.died}, and is deeply missed.", needs=("died",), without=("born",), motifs={"missed"}),
+    _t(
+        lambda c: f"{c.first_name} was born {_on_in(c.born)} {c.born} and passed away {_on_in(c.died)} {c.died}.",
+        needs=("born", "died"),
+    ),
+    _t(
+        lambda c: f"{c.first_name} passed away {_on_in(c.died)} {c.died}, and is deeply missed.",
+        needs=("died",),
+        without=("born",),
+        motifs={"missed"},
+    ),
     _t(lambda c: f"We remember {c.first_name}{_en_life(c)}.", motifs={"remember"}),
-    _t(lambda c: f"This painting was made in memory of {c.first_name} of {c.place}" + (f" ({c.years})" if c.years else "") + ".", needs=("place",), motifs={"memory"}),
-    _t(lambda c: f"This painting is for {c.first_name}{_en_life(c)}, and for everyone who loved them.", motifs={"loved"}),
-    _t(lambda c: f"{c.first_name} is remembered here with love{(' in ' + c.place) if c.place else ''}.", motifs={"remember"}),
+    _t(
+        lambda c: (
+            f"This painting was made in memory of {c.first_name} of {c.place}"
+            + (f" ({c.years})" if c.years else "")
+            + "."
+        ),
+        needs=("place",),
+        motifs={"memory"},
+    ),
+    _t(
+        lambda c: f"This painting is for {c.first_name}{_en_life(c)}, and for everyone who loved them.",
+        motifs={"loved"},
+    ),
+    _t(
+        lambda c: f"{c.first_name} is remembered here with love{(' in ' + c.place) if c.place else ''}.",
+        motifs={"remember"},
+    ),
 ]
 
 _EN_PHOTO = [
-    _t(lambda c: f"It begins from a photograph taken in {c.taken}.", needs=("taken",), without=("album",), motifs={"photograph"}),
-    _t(lambda c: f"The photograph, taken in {c.taken}, comes from the album “{c.album}”.", needs=("taken", "album"), motifs={"photograph"}),
-    _t(lambda c: f"It starts from a photograph the family kept with the words “{c.caption}”.", needs=("caption",), motifs={"photograph"}),
+    _t(
+        lambda c: f"It begins from a photograph taken in {c.taken}.",
+        needs=("taken",),
+        without=("album",),
+        motifs={"photograph"},
+    ),
+    _t(
+        lambda c: f"The photograph, taken in {c.taken}, comes from the album “{c.album}”.",
+        needs=("taken", "album"),
+        motifs={"photograph"},
+    ),
+    _t(
+        lambda c: f"It starts from a photograph the family kept with the words “{c.caption}”.",
+        needs=("caption",),
+        motifs={"photograph"},
+    ),
     _t(lambda c: f"The photograph comes from the family album “{c.album}”.", needs=("album",), motifs={"photograph"}),
-    _t(lambda c: f"In the photograph, captioned “{c.caption}”, one moment from {c.taken} is held still.", needs=("caption", "taken"), motifs={"photograph"}),
+    _t(
+        lambda c: f"In the photograph, captioned “{c.caption}”, one moment from {c.taken} is held still.",
+        needs=("caption", "taken"),
+        motifs={"photograph"},
+    ),
     _t(lambda c: f"The family chose a photograph they call “{c.caption}”.", needs=("caption",), motifs={"photograph"}),
-    _t(lambda c: "It begins from a single photograph the family chose.", without=("caption", "album", "taken"), motifs={"photograph"}),
+    _t(
+        lambda c: "It begins from a single photograph the family chose.",
+        without=("caption", "album", "taken"),
+        motifs={"photograph"},
+    ),
 ]
 
 _EN_STYLE = [
-    _t(lambda c: f"Here the family's photograph is painted anew in the {c.style} style, keeping the light and the expression of that day.", motifs={"day", "photograph"}),
-    _t(lambda c: f"The {c.style} style lends it a quiet warmth, so that one moment may stay a little longer.", motifs={"warmth"}),
-    _t(lambda c: f"Painting the photograph again in the {c.style} style lets one moment stay a while longer.", motifs={"photograph"}),
-    _t(lambda c: f"Rendered in the {c.style} style, the painting keeps what the camera saw and adds the softness of a painter's hand."),
+    _t(
+        lambda c: (
+            f"Here the family's photograph is painted anew in the {c.style} style, keeping the light and the expression of that day."
+        ),
+        motifs={"day", "photograph"},
+    ),
+    _t(
+        lambda c: f"The {c.style} style lends it a quiet warmth, so that one moment may stay a little longer.",
+        motifs={"warmth"},
+    ),
+    _t(
+        lambda c: f"Painting the photograph again in the {c.style} style lets one moment stay a while longer.",
+        motifs={"photograph"},
+    ),
+    _t(
+        lambda c: (
+            f"Rendered in the {c.style} style, the painting keeps what the camera saw and adds the softness of a painter's hand."
+        )
+    ),
     _t(lambda c: f"We hope this {c.style} painting carries some of what words cannot."),
 ]
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Union
 
-PartialDate = Union[int, datetime.date, None]
+PartialDate = int | datetime.date | None
 
 LANGUAGES = ("ko", "en")
 

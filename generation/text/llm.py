@@ -103,7 +103,12 @@ def clean_answer(content: object, language: str) -> str:
     lines = [_HEADING_RE.sub("", line) for line in lines]
     text = _EMPHASIS_RE.sub("", " ".join(" ".join(lines).split()))
     for opening, closing in _WRAPPING_QUOTES:
-        if len(text) >= 2 and text.startswith(opening) and text.endswith(closing) and text.count(opening) == (1 if opening != closing else 2):
+        if (
+            len(text) >= 2
+            and text.startswith(opening)
+            and text.endswith(closing)
+            and text.count(opening) == (1 if opening != closing else 2)
+        ):
             text = text[1:-1].strip()
     text = text.replace("!", ".").replace("！", ".")
     if not text:

@@ -25,8 +25,8 @@ from generation.text.facts import TributeFacts
 class WrittenTribute:
     text: str
     language: str
-    writer: str            # "builtin" or "llm:<model>"
-    fallback_reason: str   # "" when none
+    writer: str  # "builtin" or "llm:<model>"
+    fallback_reason: str  # "" when none
 
 
 class Writer(Protocol):

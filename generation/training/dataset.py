@@ -40,8 +40,20 @@ CACHE_BYTES = 1024**3
 _KOHYA_FOLDER = re.compile(r"^(\d+)_(.+)$")
 
 # What Pillow (and pillow-heif) raise on bytes that are not a well-formed image.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError, TypeError,
-                  KeyError, RuntimeError, ZeroDivisionError, OverflowError, Image.DecompressionBombError)
+_DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    struct.error,
+    IndexError,
+    TypeError,
+    KeyError,
+    RuntimeError,
+    ZeroDivisionError,
+    OverflowError,
+    Image.DecompressionBombError,
+)
 
 
 class DatasetError(ValueError):
@@ -191,12 +203,16 @@ def check_dataset(folder: str | Path, resolution: int, trigger: str = "") -> Dat
                 "put the images and their captions in one folder."
             )
         else:
-            problems.append(f"The folder {root} is empty: it needs images, each with a caption file "
-                            f"of the same name ending {CAPTION_SUFFIX}.")
+            problems.append(
+                f"The folder {root} is empty: it needs images, each with a caption file "
+                f"of the same name ending {CAPTION_SUFFIX}."
+            )
         raise DatasetError(folder, problems)
     if subfolders:
-        problems.append(f"The folders {', '.join(subfolders)} inside {root} are not read: "
-                        "put every image and caption in the one folder.")
+        problems.append(
+            f"The folders {', '.join(subfolders)} inside {root} are not read: "
+            "put every image and caption in the one folder."
+        )
 
     items: list[Item] = []
     used_captions: dict[str, str] = {}
@@ -214,13 +230,17 @@ def check_dataset(folder: str | Path, resolution: int, trigger: str = "") -> Dat
         if caption_path is None:
             own.append(f"{path.name} has no caption: add {path.stem}{CAPTION_SUFFIX}.")
         elif path.stem in used_captions:
-            own.append(f"{used_captions[path.stem]} and {path.name} share the caption "
-                       f"{caption_path.name}: give each image its own name.")
+            own.append(
+                f"{used_captions[path.stem]} and {path.name} share the caption "
+                f"{caption_path.name}: give each image its own name."
+            )
         else:
             used_captions[path.stem] = path.name
         if min(size) < resolution:
-            own.append(f"{path.name} is {size[0]}x{size[1]}: its shorter side must be at least "
-                       f"{resolution} pixels (the training resolution).")
+            own.append(
+                f"{path.name} is {size[0]}x{size[1]}: its shorter side must be at least "
+                f"{resolution} pixels (the training resolution)."
+            )
         caption = ""
         if caption_path is not None and not own:
             try:
@@ -239,5 +259,4 @@ def check_dataset(folder: str | Path, resolution: int, trigger: str = "") -> Dat
         problems.append(f"The folder {root} holds no images.")
     if problems:
         raise DatasetError(folder, problems)
-    return Dataset(root=root, items=items, resolution=resolution, trigger=trigger or "",
-                   repeats=repeats, notes=notes)
+    return Dataset(root=root, items=items, resolution=resolution, trigger=trigger or "", repeats=repeats, notes=notes)

@@ -38,10 +38,18 @@ class TrainingRun(models.Model):
 
     name = models.CharField(_("style name"), max_length=80)
     dataset_path = models.CharField(_("dataset folder"), max_length=500)
-    base_model = models.CharField(_("base model"), max_length=300, blank=True,
-                                  help_text=_("A local folder or a hub id; empty: ARTWORK_MODELS['base']."))
-    output_dir = models.CharField(_("output folder"), max_length=500, blank=True,
-                                  help_text=_("Checkpoints, the LoRA and previews are written here."))
+    base_model = models.CharField(
+        _("base model"),
+        max_length=300,
+        blank=True,
+        help_text=_("A local folder or a hub id; empty: ARTWORK_MODELS['base']."),
+    )
+    output_dir = models.CharField(
+        _("output folder"),
+        max_length=500,
+        blank=True,
+        help_text=_("Checkpoints, the LoRA and previews are written here."),
+    )
     trigger_words = models.CharField(_("trigger word"), max_length=200, blank=True)
     # --- hyper-parameters ---
     rank = models.PositiveSmallIntegerField(default=8)
@@ -63,8 +71,9 @@ class TrainingRun(models.Model):
     resume = models.BooleanField(_("continue from the last checkpoint"), default=False)
     device = models.CharField(max_length=20, blank=True)
     # --- how it goes ---
-    status = models.CharField(max_length=10, choices=TrainingStatus.choices, default=TrainingStatus.QUEUED,
-                              db_index=True)
+    status = models.CharField(
+        max_length=10, choices=TrainingStatus.choices, default=TrainingStatus.QUEUED, db_index=True
+    )
     step = models.PositiveIntegerField(default=0)
     total_steps = models.PositiveIntegerField(default=0)
     losses = models.JSONField(default=list, blank=True)
@@ -73,12 +82,14 @@ class TrainingRun(models.Model):
     # --- what came out ---
     lora_path = models.CharField(_("LoRA file"), max_length=500, blank=True)
     preview_paths = models.JSONField(default=list, blank=True)
-    style = models.ForeignKey("generation.Style", null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="training_runs")
+    style = models.ForeignKey(
+        "generation.Style", null=True, blank=True, on_delete=models.SET_NULL, related_name="training_runs"
+    )
     error = models.TextField(blank=True)
     notes = models.JSONField(default=list, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)

@@ -41,8 +41,21 @@ PROGRESS_INTERVAL_S = 1.0  # write progress at most once a second
 CANCEL_POLL_S = 5.0  # look at cancel_requested at most this often
 STALE_AFTER = timedelta(minutes=30)  # a "running" run silent this long has lost its worker
 HYPER_PARAMETERS = (
-    "trigger_words", "rank", "alpha", "learning_rate", "batch_size", "grad_accum", "optimizer", "epochs",
-    "max_steps", "resolution", "seed", "snr_gamma", "mixed_precision", "checkpoint_every", "base_model",
+    "trigger_words",
+    "rank",
+    "alpha",
+    "learning_rate",
+    "batch_size",
+    "grad_accum",
+    "optimizer",
+    "epochs",
+    "max_steps",
+    "resolution",
+    "seed",
+    "snr_gamma",
+    "mixed_precision",
+    "checkpoint_every",
+    "base_model",
 )
 
 
@@ -81,8 +94,11 @@ def create_run(*, name: str, dataset_path: str | os.PathLike, by=None, output_di
         raise ValueError("a training run needs the style's name")
     values = {k: v for k, v in hyper.items() if v is not None or k in ("alpha", "epochs", "max_steps", "snr_gamma")}
     return TrainingRun.objects.create(
-        name=name, dataset_path=str(dataset_path), output_dir=str(output_dir or ""),
-        created_by=by if getattr(by, "pk", None) else None, **values,
+        name=name,
+        dataset_path=str(dataset_path),
+        output_dir=str(output_dir or ""),
+        created_by=by if getattr(by, "pk", None) else None,
+        **values,
     )
 
 
@@ -91,8 +107,14 @@ def enqueue(run_id: int) -> None:
 
     # django-q2 calls a queue a cluster: TRAINING_QUEUE's own, when one is named.
     cluster = {"cluster": settings.TRAINING_QUEUE} if getattr(settings, "TRAINING_QUEUE", "") else {}
-    async_task("generation.training_tasks.train_style_task", run_id, task_name=f"training-{run_id}",
-               group="training", timeout=training_timeout(), **cluster)
+    async_task(
+        "generation.training_tasks.train_style_task",
+        run_id,
+        task_name=f"training-{run_id}",
+        group="training",
+        timeout=training_timeout(),
+        **cluster,
+    )
 
 
 def start_training_from_zip(zip_file, name: str, by=None, **hyper) -> TrainingRun:
@@ -114,8 +136,9 @@ def start_training_from_zip(zip_file, name: str, by=None, **hyper) -> TrainingRu
     return run
 
 
-def extract_zip(zip_file, target: str | os.PathLike, *, max_bytes: int | None = None,
-                max_files: int | None = None) -> Path:
+def extract_zip(
+    zip_file, target: str | os.PathLike, *, max_bytes: int | None = None, max_files: int | None = None
+) -> Path:
     """Unpack ``zip_file`` (a path or a binary file object) into the new folder ``target``.
 
     Every name is checked before anything is written: no absolute path, drive letter, ``..``,
@@ -207,7 +230,11 @@ def claim(run_id: int) -> TrainingRun | None:
     """queued -> running in one conditional UPDATE; None when another worker has it or it ended."""
     now = timezone.now()
     claimed = TrainingRun.objects.filter(pk=run_id, status=TrainingStatus.QUEUED).update(
-        status=TrainingStatus.RUNNING, started_at=now, updated_at=now, finished_at=None, error="",
+        status=TrainingStatus.RUNNING,
+        started_at=now,
+        updated_at=now,
+        finished_at=None,
+        error="",
     )
     return TrainingRun.objects.get(pk=run_id) if claimed == 1 else None
 
@@ -224,7 +251,7 @@ class _Progress:
         self.losses: list[float] = list(run.losses or [])
 
     def __call__(self, step: int, total: int, loss: float) -> None:
-        del self.losses[step - 1:]
+        del self.losses[step - 1 :]
         self.losses.append(round(float(loss), 6))
         now = time.monotonic()
         if step >= total or now - self.last_write >= PROGRESS_INTERVAL_S:
@@ -252,7 +279,11 @@ def _fail(run: TrainingRun, message: str, **fields) -> TrainingRun:
     now = timezone.now()
     seconds = (now - run.started_at).total_seconds() if run.started_at else None
     TrainingRun.objects.filter(pk=run.pk).update(
-        status=TrainingStatus.FAILED, error=message[:20000], finished_at=now, updated_at=now, seconds=seconds,
+        status=TrainingStatus.FAILED,
+        error=message[:20000],
+        finished_at=now,
+        updated_at=now,
+        seconds=seconds,
         **fields,
     )
     run.refresh_from_db()
@@ -264,12 +295,26 @@ def trainer_config(run: TrainingRun, base: str):
     from generation.training.trainer import TrainingConfig
 
     return TrainingConfig(
-        base=base, dataset=run.dataset_path, output_dir=run.output_dir, trigger=run.trigger_words,
-        rank=run.rank, alpha=run.alpha, learning_rate=run.learning_rate, batch_size=run.batch_size,
-        grad_accum=run.grad_accum, optimizer=run.optimizer, epochs=run.epochs, max_steps=run.max_steps,
-        resolution=run.resolution, seed=run.seed, snr_gamma=run.snr_gamma, mixed_precision=run.mixed_precision,
-        device=str(settings.ARTWORK_MODELS.get("device") or "auto"), checkpoint_every=run.checkpoint_every,
-        resume=run.resume, **getattr(settings, "TRAINING_PREVIEW", {}),
+        base=base,
+        dataset=run.dataset_path,
+        output_dir=run.output_dir,
+        trigger=run.trigger_words,
+        rank=run.rank,
+        alpha=run.alpha,
+        learning_rate=run.learning_rate,
+        batch_size=run.batch_size,
+        grad_accum=run.grad_accum,
+        optimizer=run.optimizer,
+        epochs=run.epochs,
+        max_steps=run.max_steps,
+        resolution=run.resolution,
+        seed=run.seed,
+        snr_gamma=run.snr_gamma,
+        mixed_precision=run.mixed_precision,
+        device=str(settings.ARTWORK_MODELS.get("device") or "auto"),
+        checkpoint_every=run.checkpoint_every,
+        resume=run.resume,
+        **getattr(settings, "TRAINING_PREVIEW", {}),
     )
 
 
@@ -315,23 +360,45 @@ def run_training(
         return _fail(run, f"{type(exc).__name__}: {exc}", losses=progress.losses, step=len(progress.losses))
 
     fields = {
-        "step": result.step, "total_steps": result.total_steps, "losses": result.losses,
-        "optimizer_used": result.optimizer_used, "optimizer_note": result.optimizer_note[:400],
-        "mixed_precision_used": result.mixed_precision_used, "device": result.device, "notes": result.notes,
+        "step": result.step,
+        "total_steps": result.total_steps,
+        "losses": result.losses,
+        "optimizer_used": result.optimizer_used,
+        "optimizer_note": result.optimizer_note[:400],
+        "mixed_precision_used": result.mixed_precision_used,
+        "device": result.device,
+        "notes": result.notes,
     }
     if result.stopped:
-        return _fail(run, f"Stopped on request at step {result.step} of {result.total_steps}. "
-                          "Resuming continues from the checkpoint.", cancel_requested=False, **fields)
+        return _fail(
+            run,
+            f"Stopped on request at step {result.step} of {result.total_steps}. "
+            "Resuming continues from the checkpoint.",
+            cancel_requested=False,
+            **fields,
+        )
     try:
         style = publish_style(run, result.lora_file, result.previews[0] if result.previews else None)
     except Exception as exc:
         log.exception("training run %s: the style could not be saved", run.pk)
-        return _fail(run, f"The LoRA was trained but the style could not be saved: {type(exc).__name__}: {exc}",
-                     lora_path=result.lora_file or "", preview_paths=result.previews, **fields)
+        return _fail(
+            run,
+            f"The LoRA was trained but the style could not be saved: {type(exc).__name__}: {exc}",
+            lora_path=result.lora_file or "",
+            preview_paths=result.previews,
+            **fields,
+        )
     now = timezone.now()
     TrainingRun.objects.filter(pk=run.pk).update(
-        status=TrainingStatus.SUCCEEDED, style=style, lora_path=result.lora_file, preview_paths=result.previews,
-        finished_at=now, updated_at=now, seconds=(now - run.started_at).total_seconds(), error="", **fields,
+        status=TrainingStatus.SUCCEEDED,
+        style=style,
+        lora_path=result.lora_file,
+        preview_paths=result.previews,
+        finished_at=now,
+        updated_at=now,
+        seconds=(now - run.started_at).total_seconds(),
+        error="",
+        **fields,
     )
     run.refresh_from_db()
     return run

@@ -223,7 +223,7 @@ class _Order:
             self._perm = torch.randperm(plan.dataset_size, generator=generator).tolist()
             self._epoch = epoch
         start = position * plan.batch_size
-        return self._perm[start:start + plan.batch_size]
+        return self._perm[start : start + plan.batch_size]
 
 
 # --- devices, precision, optimizer ---------------------------------------------------------
@@ -262,8 +262,12 @@ def make_optimizer(name: str, params: list, config: TrainingConfig, device: str)
     a scratch tensor big enough to take 8-bit state) before it is trusted."""
     import torch
 
-    kwargs = {"lr": config.learning_rate, "betas": (config.adam_beta1, config.adam_beta2),
-              "weight_decay": config.weight_decay, "eps": config.adam_epsilon}
+    kwargs = {
+        "lr": config.learning_rate,
+        "betas": (config.adam_beta1, config.adam_beta2),
+        "weight_decay": config.weight_decay,
+        "eps": config.adam_epsilon,
+    }
     note = ""
     if name == "adamw8bit":
         try:
@@ -277,8 +281,10 @@ def make_optimizer(name: str, params: list, config: TrainingConfig, device: str)
                 raise RuntimeError("a trial step gave non-finite values")
             return bnb.optim.AdamW8bit(params, **kwargs), "adamw8bit", ""
         except Exception as exc:  # noqa: BLE001 - not installed, or no kernel for this device
-            note = (f"8-bit AdamW (bitsandbytes) cannot run on {device} here "
-                    f"({type(exc).__name__}: {str(exc)[:200]}); torch AdamW used instead")
+            note = (
+                f"8-bit AdamW (bitsandbytes) cannot run on {device} here "
+                f"({type(exc).__name__}: {str(exc)[:200]}); torch AdamW used instead"
+            )
             log.warning(note)
     return torch.optim.AdamW(params, **kwargs), "adamw", note
 
@@ -299,10 +305,17 @@ def optimizer_state_step(optimizer) -> int:
 def _signature(config: TrainingConfig, plan: Plan) -> dict:
     """What must match for a checkpoint to be continued."""
     return {
-        "rank": config.rank, "alpha": config.lora_alpha, "learning_rate": config.learning_rate,
-        "batch_size": config.batch_size, "grad_accum": config.grad_accum, "optimizer": config.optimizer,
-        "resolution": config.resolution, "seed": config.seed, "snr_gamma": config.snr_gamma,
-        "random_flip": config.random_flip, "dataset_size": plan.dataset_size,
+        "rank": config.rank,
+        "alpha": config.lora_alpha,
+        "learning_rate": config.learning_rate,
+        "batch_size": config.batch_size,
+        "grad_accum": config.grad_accum,
+        "optimizer": config.optimizer,
+        "resolution": config.resolution,
+        "seed": config.seed,
+        "snr_gamma": config.snr_gamma,
+        "random_flip": config.random_flip,
+        "dataset_size": plan.dataset_size,
     }
 
 
@@ -336,13 +349,19 @@ def _save_checkpoint(output_dir, step, unet, optimizer, scaler, generator, losse
     work = folder / f"step-{step}.partial"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir()
-    save_file({k: v.detach().to("cpu").contiguous() for k, v in _lora_parameters(unet).items()},
-              str(work / "lora.safetensors"))
+    save_file(
+        {k: v.detach().to("cpu").contiguous() for k, v in _lora_parameters(unet).items()},
+        str(work / "lora.safetensors"),
+    )
     torch.save(optimizer.state_dict(), work / "optimizer.pt")
     if scaler is not None:
         torch.save(scaler.state_dict(), work / "scaler.pt")
-    rng = {"generator": generator.get_state(), "torch": torch.get_rng_state(),
-           "python": random.getstate(), "numpy": np.random.get_state()}
+    rng = {
+        "generator": generator.get_state(),
+        "torch": torch.get_rng_state(),
+        "python": random.getstate(),
+        "numpy": np.random.get_state(),
+    }
     if torch.cuda.is_available():
         rng["cuda"] = torch.cuda.get_rng_state_all()
     torch.save(rng, work / "rng.pt")
@@ -421,8 +440,9 @@ def load_base(base: str, dtype=None) -> BaseParts:
 def lora_config(config: TrainingConfig):
     from peft import LoraConfig
 
-    return LoraConfig(r=config.rank, lora_alpha=config.lora_alpha, init_lora_weights="gaussian",
-                      target_modules=list(TARGET_MODULES))
+    return LoraConfig(
+        r=config.rank, lora_alpha=config.lora_alpha, init_lora_weights="gaussian", target_modules=list(TARGET_MODULES)
+    )
 
 
 def encode_prompts(tokenizer, text_encoder, prompts: list[str], device: str, dtype, chunk: int = 32):
@@ -432,8 +452,13 @@ def encode_prompts(tokenizer, text_encoder, prompts: list[str], device: str, dty
     out = []
     with torch.no_grad():
         for start in range(0, len(prompts), chunk):
-            ids = tokenizer(prompts[start:start + chunk], max_length=tokenizer.model_max_length,
-                            padding="max_length", truncation=True, return_tensors="pt").input_ids
+            ids = tokenizer(
+                prompts[start : start + chunk],
+                max_length=tokenizer.model_max_length,
+                padding="max_length",
+                truncation=True,
+                return_tensors="pt",
+            ).input_ids
             out.append(text_encoder(ids.to(device), return_dict=False)[0].to(dtype))
     return torch.cat(out)
 
@@ -527,8 +552,14 @@ def train(
         step_loss = 0.0
         for k in range(plan.grad_accum):
             indices = order.indices(step * plan.grad_accum + k)
-            flips = (torch.rand(len(indices), generator=generator) < 0.5).tolist() if config.random_flip else [False] * len(indices)
-            pixels = torch.from_numpy(np.stack([dataset.pixels(i, flip=f) for i, f in zip(indices, flips)]))
+            flips = (
+                (torch.rand(len(indices), generator=generator) < 0.5).tolist()
+                if config.random_flip
+                else [False] * len(indices)
+            )
+            pixels = torch.from_numpy(
+                np.stack([dataset.pixels(i, flip=f) for i, f in zip(indices, flips, strict=False)])
+            )
             pixels = pixels.to(device, dtype=weight_dtype)
             with torch.no_grad():
                 latents = vae.encode(pixels).latent_dist.sample(generator=generator) * scaling
@@ -576,12 +607,23 @@ def train(
         lora_file = save_lora(unet, output)
         previews = render_previews(config, parts, output, device, weight_dtype, precision)
     result = TrainingResult(
-        output_dir=str(output), lora_file=lora_file, previews=previews, step=step,
-        total_steps=plan.total_steps, losses=losses, optimizer_used=optimizer_used,
-        optimizer_note=optimizer_note, optimizer_state_step=optimizer_state_step(optimizer),
-        mixed_precision_used=precision, device=device, resumed_from=resumed_from, stopped=stopped,
-        seconds=round(time.perf_counter() - started, 3), train_seconds=round(train_seconds, 3),
-        dataset_size=len(dataset), notes=notes,
+        output_dir=str(output),
+        lora_file=lora_file,
+        previews=previews,
+        step=step,
+        total_steps=plan.total_steps,
+        losses=losses,
+        optimizer_used=optimizer_used,
+        optimizer_note=optimizer_note,
+        optimizer_state_step=optimizer_state_step(optimizer),
+        mixed_precision_used=precision,
+        device=device,
+        resumed_from=resumed_from,
+        stopped=stopped,
+        seconds=round(time.perf_counter() - started, 3),
+        train_seconds=round(train_seconds, 3),
+        dataset_size=len(dataset),
+        notes=notes,
     )
     summary = {"config": _jsonable(asdict(config)), "result": asdict(result)}
     (output / "training.json").write_text(json.dumps(summary, indent=1, ensure_ascii=False))
@@ -610,7 +652,9 @@ def save_lora(unet, output: Path) -> str:
     return str(output / LORA_FILE)
 
 
-def render_previews(config: TrainingConfig, parts: BaseParts, output: Path, device, weight_dtype, precision) -> list[str]:
+def render_previews(
+    config: TrainingConfig, parts: BaseParts, output: Path, device, weight_dtype, precision
+) -> list[str]:
     """Fixed prompts (trigger word in front) and seeds, text-to-image with the trained LoRA."""
     import torch
     from diffusers import StableDiffusionPipeline
@@ -618,9 +662,16 @@ def render_previews(config: TrainingConfig, parts: BaseParts, output: Path, devi
     if not config.preview_prompts:
         return []
     pipe = _from_pretrained(
-        StableDiffusionPipeline, "base model", config.base,
-        unet=parts.unet, vae=parts.vae, text_encoder=parts.text_encoder, tokenizer=parts.tokenizer,
-        safety_checker=None, feature_extractor=None, requires_safety_checker=False,
+        StableDiffusionPipeline,
+        "base model",
+        config.base,
+        unet=parts.unet,
+        vae=parts.vae,
+        text_encoder=parts.text_encoder,
+        tokenizer=parts.tokenizer,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
     )
     pipe.set_progress_bar_config(disable=True)
     folder = output / "previews"
@@ -631,8 +682,11 @@ def render_previews(config: TrainingConfig, parts: BaseParts, output: Path, devi
     for i, prompt in enumerate(config.preview_prompts):
         with torch.no_grad(), autocast:
             image = pipe(
-                with_trigger(prompt, config.trigger), height=config.resolution, width=config.resolution,
-                num_inference_steps=config.preview_steps, guidance_scale=config.preview_guidance,
+                with_trigger(prompt, config.trigger),
+                height=config.resolution,
+                width=config.resolution,
+                num_inference_steps=config.preview_steps,
+                guidance_scale=config.preview_guidance,
                 generator=torch.Generator(device="cpu").manual_seed(config.preview_seed + i),
             ).images[0]
         path = folder / f"preview-{i + 1}.png"
@@ -642,6 +696,12 @@ def render_previews(config: TrainingConfig, parts: BaseParts, output: Path, devi
 
 
 __all__ = [
-    "LORA_FILE", "ModelLoadError", "TrainingConfig", "TrainingError", "TrainingResult",
-    "list_checkpoints", "make_plan", "train",
+    "LORA_FILE",
+    "ModelLoadError",
+    "TrainingConfig",
+    "TrainingError",
+    "TrainingResult",
+    "list_checkpoints",
+    "make_plan",
+    "train",
 ]

@@ -10,7 +10,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -19,196 +18,447 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Memorial',
+            name="Memorial",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('full_name', models.CharField(max_length=200, verbose_name='full name')),
-                ('name_other_script', models.CharField(blank=True, max_length=200, verbose_name='name in another script')),
-                ('slug', models.CharField(editable=False, max_length=240, unique=True)),
-                ('born_on', models.DateField(blank=True, null=True, verbose_name='born')),
-                ('born_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5)),
-                ('died_on', models.DateField(blank=True, null=True, verbose_name='died')),
-                ('died_precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5)),
-                ('place', models.CharField(blank=True, max_length=200, verbose_name='place')),
-                ('life_story', models.TextField(blank=True, help_text='Markdown: *italic*, **bold**, lists and links.', verbose_name='life story')),
-                ('language', models.CharField(choices=[('ko', 'Korean'), ('en', 'English')], default='en', max_length=8, verbose_name='language')),
-                ('visibility', models.CharField(choices=[('public', 'Public: listed, and anyone can find it'), ('unlisted', 'Unlisted: anyone with the link'), ('private', 'Private: members only')], default='private', max_length=10, verbose_name='visibility')),
-                ('condolence_policy', models.CharField(choices=[('open', 'Publish messages at once'), ('approval', 'Hold messages until a manager approves them')], default='open', max_length=10, verbose_name='condolences')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("full_name", models.CharField(max_length=200, verbose_name="full name")),
+                (
+                    "name_other_script",
+                    models.CharField(blank=True, max_length=200, verbose_name="name in another script"),
+                ),
+                ("slug", models.CharField(editable=False, max_length=240, unique=True)),
+                ("born_on", models.DateField(blank=True, null=True, verbose_name="born")),
+                (
+                    "born_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")], default="day", max_length=5
+                    ),
+                ),
+                ("died_on", models.DateField(blank=True, null=True, verbose_name="died")),
+                (
+                    "died_precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")], default="day", max_length=5
+                    ),
+                ),
+                ("place", models.CharField(blank=True, max_length=200, verbose_name="place")),
+                (
+                    "life_story",
+                    models.TextField(
+                        blank=True,
+                        help_text="Markdown: *italic*, **bold**, lists and links.",
+                        verbose_name="life story",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("ko", "Korean"), ("en", "English")],
+                        default="en",
+                        max_length=8,
+                        verbose_name="language",
+                    ),
+                ),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[
+                            ("public", "Public: listed, and anyone can find it"),
+                            ("unlisted", "Unlisted: anyone with the link"),
+                            ("private", "Private: members only"),
+                        ],
+                        default="private",
+                        max_length=10,
+                        verbose_name="visibility",
+                    ),
+                ),
+                (
+                    "condolence_policy",
+                    models.CharField(
+                        choices=[
+                            ("open", "Publish messages at once"),
+                            ("approval", "Hold messages until a manager approves them"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="condolences",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'memorial',
-                'verbose_name_plural': 'memorials',
-                'ordering': ['-created_at'],
+                "verbose_name": "memorial",
+                "verbose_name_plural": "memorials",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('manager', 'Manager'), ('contributor', 'Contributor'), ('viewer', 'Viewer')], max_length=12, verbose_name='role')),
-                ('nonce', models.CharField(default=secrets.token_hex, editable=False, max_length=32)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField(verbose_name='expires')),
-                ('max_uses', models.PositiveIntegerField(default=5, verbose_name='how many people may use it')),
-                ('use_count', models.PositiveIntegerField(default=0)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('memorial', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='memorial.memorial')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("manager", "Manager"), ("contributor", "Contributor"), ("viewer", "Viewer")],
+                        max_length=12,
+                        verbose_name="role",
+                    ),
+                ),
+                ("nonce", models.CharField(default=secrets.token_hex, editable=False, max_length=32)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField(verbose_name="expires")),
+                ("max_uses", models.PositiveIntegerField(default=5, verbose_name="how many people may use it")),
+                ("use_count", models.PositiveIntegerField(default=0)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "memorial",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="invitations", to="memorial.memorial"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Condolence',
+            name="Condolence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('guest_name', models.CharField(blank=True, max_length=100, verbose_name='name')),
-                ('message', models.TextField(max_length=3000, verbose_name='message')),
-                ('status', models.CharField(choices=[('published', 'Published'), ('pending', 'Waiting for approval'), ('rejected', 'Rejected'), ('hidden', 'Hidden after reports')], default='published', max_length=10)),
-                ('held_reason', models.CharField(blank=True, max_length=200)),
-                ('report_count', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('memorial', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='condolences', to='memorial.memorial')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("guest_name", models.CharField(blank=True, max_length=100, verbose_name="name")),
+                ("message", models.TextField(max_length=3000, verbose_name="message")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("published", "Published"),
+                            ("pending", "Waiting for approval"),
+                            ("rejected", "Rejected"),
+                            ("hidden", "Hidden after reports"),
+                        ],
+                        default="published",
+                        max_length=10,
+                    ),
+                ),
+                ("held_reason", models.CharField(blank=True, max_length=200)),
+                ("report_count", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "memorial",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="condolences", to="memorial.memorial"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Album',
+            name="Album",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('description', models.TextField(blank=True, max_length=2000, verbose_name='description')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('memorial', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='albums', to='memorial.memorial')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("description", models.TextField(blank=True, max_length=2000, verbose_name="description")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "memorial",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="albums", to="memorial.memorial"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='ModerationAction',
+            name="ModerationAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=40)),
-                ('target_type', models.CharField(max_length=40)),
-                ('target_id', models.PositiveBigIntegerField()),
-                ('target_repr', models.CharField(max_length=200)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('memorial', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='memorial.memorial')),
-                ('moderator', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("action", models.CharField(max_length=40)),
+                ("target_type", models.CharField(max_length=40)),
+                ("target_id", models.PositiveBigIntegerField()),
+                ("target_repr", models.CharField(max_length=200)),
+                ("note", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "memorial",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="memorial.memorial",
+                    ),
+                ),
+                (
+                    "moderator",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Offering',
+            name="Offering",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('candle', 'Light a candle'), ('flower', 'Lay a flower')], max_length=10)),
-                ('visitor_key', models.CharField(max_length=64)),
-                ('day', models.DateField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('memorial', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='offerings', to='memorial.memorial')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(choices=[("candle", "Light a candle"), ("flower", "Lay a flower")], max_length=10),
+                ),
+                ("visitor_key", models.CharField(max_length=64)),
+                ("day", models.DateField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "memorial",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="offerings", to="memorial.memorial"
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Photo',
+            name="Photo",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('caption', models.CharField(blank=True, max_length=500, verbose_name='caption')),
-                ('taken_at', models.DateTimeField(blank=True, null=True, verbose_name='taken')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sha256', models.CharField(max_length=64)),
-                ('original', models.FileField(max_length=300, storage=memorial.storage.originals_storage, upload_to=memorial.models.original_path)),
-                ('original_format', models.CharField(max_length=10)),
-                ('original_size', models.PositiveBigIntegerField()),
-                ('original_name', models.CharField(blank=True, max_length=255)),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('screen', models.FileField(max_length=300, upload_to=memorial.models.screen_path)),
-                ('screen_width', models.PositiveIntegerField()),
-                ('screen_height', models.PositiveIntegerField()),
-                ('thumbnail', models.FileField(max_length=300, upload_to=memorial.models.thumbnail_path)),
-                ('thumbnail_width', models.PositiveIntegerField()),
-                ('thumbnail_height', models.PositiveIntegerField()),
-                ('hidden', models.BooleanField(default=False, verbose_name='hidden by a moderator')),
-                ('album', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='memorial.album')),
-                ('uploaded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("caption", models.CharField(blank=True, max_length=500, verbose_name="caption")),
+                ("taken_at", models.DateTimeField(blank=True, null=True, verbose_name="taken")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sha256", models.CharField(max_length=64)),
+                (
+                    "original",
+                    models.FileField(
+                        max_length=300,
+                        storage=memorial.storage.originals_storage,
+                        upload_to=memorial.models.original_path,
+                    ),
+                ),
+                ("original_format", models.CharField(max_length=10)),
+                ("original_size", models.PositiveBigIntegerField()),
+                ("original_name", models.CharField(blank=True, max_length=255)),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("screen", models.FileField(max_length=300, upload_to=memorial.models.screen_path)),
+                ("screen_width", models.PositiveIntegerField()),
+                ("screen_height", models.PositiveIntegerField()),
+                ("thumbnail", models.FileField(max_length=300, upload_to=memorial.models.thumbnail_path)),
+                ("thumbnail_width", models.PositiveIntegerField()),
+                ("thumbnail_height", models.PositiveIntegerField()),
+                ("hidden", models.BooleanField(default=False, verbose_name="hidden by a moderator")),
+                (
+                    "album",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="photos", to="memorial.album"
+                    ),
+                ),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'pk'],
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.AddField(
-            model_name='memorial',
-            name='cover_photo',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='memorial.photo', verbose_name='cover photo'),
+            model_name="memorial",
+            name="cover_photo",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="memorial.photo",
+                verbose_name="cover photo",
+            ),
         ),
         migrations.CreateModel(
-            name='TimelineEvent',
+            name="TimelineEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('born', 'Born'), ('married', 'Married'), ('moved', 'Moved'), ('retired', 'Retired'), ('died', 'Died'), ('other', 'Other')], default='other', max_length=10, verbose_name='kind')),
-                ('happened_on', models.DateField(verbose_name='date')),
-                ('precision', models.CharField(choices=[('day', 'day'), ('month', 'month'), ('year', 'year')], default='day', max_length=5)),
-                ('title', models.CharField(blank=True, max_length=200, verbose_name='title')),
-                ('description', models.TextField(blank=True, max_length=2000, verbose_name='description')),
-                ('memorial', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='memorial.memorial')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("born", "Born"),
+                            ("married", "Married"),
+                            ("moved", "Moved"),
+                            ("retired", "Retired"),
+                            ("died", "Died"),
+                            ("other", "Other"),
+                        ],
+                        default="other",
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("happened_on", models.DateField(verbose_name="date")),
+                (
+                    "precision",
+                    models.CharField(
+                        choices=[("day", "day"), ("month", "month"), ("year", "year")], default="day", max_length=5
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=200, verbose_name="title")),
+                ("description", models.TextField(blank=True, max_length=2000, verbose_name="description")),
+                (
+                    "memorial",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="events", to="memorial.memorial"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['happened_on', 'pk'],
+                "ordering": ["happened_on", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CondolenceReport',
+            name="CondolenceReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reporter_key', models.CharField(max_length=64)),
-                ('reason', models.CharField(blank=True, max_length=300, verbose_name='reason')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('resolved', models.BooleanField(default=False)),
-                ('condolence', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reports', to='memorial.condolence')),
-                ('reporter', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reporter_key", models.CharField(max_length=64)),
+                ("reason", models.CharField(blank=True, max_length=300, verbose_name="reason")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("resolved", models.BooleanField(default=False)),
+                (
+                    "condolence",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="reports", to="memorial.condolence"
+                    ),
+                ),
+                (
+                    "reporter",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('condolence', 'reporter_key'), name='one_report_per_visitor')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("condolence", "reporter_key"), name="one_report_per_visitor")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('owner', 'Owner'), ('manager', 'Manager'), ('contributor', 'Contributor'), ('viewer', 'Viewer')], max_length=12, verbose_name='role')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('memorial', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='memorial.memorial')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("owner", "Owner"),
+                            ("manager", "Manager"),
+                            ("contributor", "Contributor"),
+                            ("viewer", "Viewer"),
+                        ],
+                        max_length=12,
+                        verbose_name="role",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "memorial",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="memberships", to="memorial.memorial"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('memorial', 'user'), name='one_membership_per_person'), models.UniqueConstraint(condition=models.Q(('role', 'owner')), fields=('memorial',), name='one_owner_per_memorial')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("memorial", "user"), name="one_membership_per_person"),
+                    models.UniqueConstraint(
+                        condition=models.Q(("role", "owner")), fields=("memorial",), name="one_owner_per_memorial"
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='condolence',
-            index=models.Index(fields=['memorial', 'status', '-created_at'], name='memorial_co_memoria_c56b2e_idx'),
+            model_name="condolence",
+            index=models.Index(fields=["memorial", "status", "-created_at"], name="memorial_co_memoria_c56b2e_idx"),
         ),
         migrations.AddConstraint(
-            model_name='offering',
-            constraint=models.UniqueConstraint(fields=('memorial', 'kind', 'visitor_key', 'day'), name='one_offering_per_visitor_per_day'),
+            model_name="offering",
+            constraint=models.UniqueConstraint(
+                fields=("memorial", "kind", "visitor_key", "day"), name="one_offering_per_visitor_per_day"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='photo',
-            constraint=models.UniqueConstraint(fields=('album', 'sha256'), name='one_copy_per_album'),
+            model_name="photo",
+            constraint=models.UniqueConstraint(fields=("album", "sha256"), name="one_copy_per_album"),
         ),
     ]

@@ -20,35 +20,60 @@ def remove_schedule(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('memorial', '0001_initial'),
+        ("memorial", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
-        ('django_q', '0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more'),
+        ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MemorialExport',
+            name="MemorialExport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Waiting'), ('running', 'Packing'), ('succeeded', 'Ready'), ('failed', 'Failed')], db_index=True, default='queued', max_length=10)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('file', models.FileField(blank=True, max_length=300, upload_to=memorial.models.export_path)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.TextField(blank=True)),
-                ('memorial', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exports', to='memorial.memorial')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Waiting"),
+                            ("running", "Packing"),
+                            ("succeeded", "Ready"),
+                            ("failed", "Failed"),
+                        ],
+                        db_index=True,
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("file", models.FileField(blank=True, max_length=300, upload_to=memorial.models.export_path)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.TextField(blank=True)),
+                (
+                    "memorial",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="exports", to="memorial.memorial"
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'download of all memories',
-                'verbose_name_plural': 'downloads of all memories',
-                'ordering': ['-created_at', '-pk'],
+                "verbose_name": "download of all memories",
+                "verbose_name_plural": "downloads of all memories",
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.RunPython(create_schedule, remove_schedule),

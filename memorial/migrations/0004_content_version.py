@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('memorial', '0003_held_reason_codes'),
+        ("memorial", "0003_held_reason_codes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='memorial',
-            name='content_version',
+            model_name="memorial",
+            name="content_version",
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
     ]

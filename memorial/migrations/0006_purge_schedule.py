@@ -13,5 +13,8 @@ def remove_schedule(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("memorial", "0005_soft_delete"), ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more")]
+    dependencies = [
+        ("memorial", "0005_soft_delete"),
+        ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
+    ]
     operations = [migrations.RunPython(create_schedule, remove_schedule)]

@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('memorial', '0006_purge_schedule'),
+        ("memorial", "0006_purge_schedule"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='condolence',
-            name='held_reason',
-            field=models.CharField(blank=True, choices=[('link', 'contains a link'), ('livestream', 'mentions a livestream'), ('money', 'asks for money or payment details'), ('card', 'contains what looks like a card number'), ('long_number', 'contains a long number, such as an account number'), ('bank_account', 'contains what looks like a bank account')], max_length=20, verbose_name='reason held'),
+            model_name="condolence",
+            name="held_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("link", "contains a link"),
+                    ("livestream", "mentions a livestream"),
+                    ("money", "asks for money or payment details"),
+                    ("card", "contains what looks like a card number"),
+                    ("long_number", "contains a long number, such as an account number"),
+                    ("bank_account", "contains what looks like a bank account"),
+                ],
+                max_length=20,
+                verbose_name="reason held",
+            ),
         ),
     ]

@@ -5,15 +5,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('memorial', '0007_labels'),
+        ("memorial", "0007_labels"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='invitation',
-            name='nonce',
+            model_name="invitation",
+            name="nonce",
             field=models.CharField(default=memorial.models.new_invitation_nonce, editable=False, max_length=32),
         ),
     ]

@@ -86,7 +86,13 @@ def sign_in(base):
 def ask_for_painting(session, base, photo_id):
     url = f"{base}/photos/{photo_id}/artwork/"
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', session.get(url, timeout=30).text).group(1)
-    response = session.post(url, data={"csrfmiddlewaretoken": token, "style": "watercolor"}, headers={"Referer": url}, allow_redirects=False, timeout=30)
+    response = session.post(
+        url,
+        data={"csrfmiddlewaretoken": token, "style": "watercolor"},
+        headers={"Referer": url},
+        allow_redirects=False,
+        timeout=30,
+    )
     assert response.status_code == 302, response.text[:500]
     return int(re.search(r"/jobs/(\d+)/", response.headers["Location"]).group(1))
 
@@ -107,8 +113,13 @@ def site_with_a_photo(tmp_path, tiny_models, *, broker="orm", steps, strength, *
     member, and a photo with a watercolor style. Yields (session, base url, photo id, worker);
     `worker.restart()` starts a new qcluster after the old one was killed."""
     with separate_database(tmp_path) as database_url:
-        env = process_env(database_url, redis=broker == "redis", media_root=tmp_path / "media",
-                          PRIVATE_MEDIA_ROOT=str(tmp_path / "private"), **{**model_env(tiny_models), **extra})
+        env = process_env(
+            database_url,
+            redis=broker == "redis",
+            media_root=tmp_path / "media",
+            PRIVATE_MEDIA_ROOT=str(tmp_path / "private"),
+            **{**model_env(tiny_models), **extra},
+        )
         manage(env, "migrate", "--noinput")
         setup = SETUP % {"steps": steps, "strength": strength, "lora": tiny_models.loras["watercolor"]}
         photo_id = json.loads(manage(env, "shell", "-c", setup).stdout.strip().splitlines()[-1])["photo"]
@@ -141,7 +152,12 @@ class Worker:
 
 @pytest.mark.parametrize("broker", ["orm", "redis"])
 def test_a_painting_requested_on_the_site_is_made_by_the_worker(tmp_path, tiny_models, broker):
-    with site_with_a_photo(tmp_path, tiny_models, broker=broker, steps=4, strength=0.5) as (session, base, photo_id, worker):
+    with site_with_a_photo(tmp_path, tiny_models, broker=broker, steps=4, strength=0.5) as (
+        session,
+        base,
+        photo_id,
+        worker,
+    ):
         first = ask_for_painting(session, base, photo_id)
         assert wait_for_job(session, base, first, log=worker.log)["status"] == "succeeded"
         second = ask_for_painting(session, base, photo_id)
@@ -163,7 +179,12 @@ def test_a_worker_killed_mid_painting_takes_its_job_back_when_restarted_and_leav
     # The silence after which any sweep takes a job back is longer than the test may wait: the
     # job comes back only because the restarted worker sees its dead predecessor's pid is gone.
     settings = {"JOB_HEARTBEAT_SECONDS": "1", "JOB_STALE_AFTER_SECONDS": "3600", "ARTWORK_LONG_SIDE": "128"}
-    with site_with_a_photo(tmp_path, tiny_models, steps=150, strength=1.0, **settings) as (session, base, photo_id, worker):
+    with site_with_a_photo(tmp_path, tiny_models, steps=150, strength=1.0, **settings) as (
+        session,
+        base,
+        photo_id,
+        worker,
+    ):
         job_id = ask_for_painting(session, base, photo_id)
         deadline = time.monotonic() + 180
         while True:

@@ -69,9 +69,15 @@ def pixels(image):
 
 @pytest.mark.parametrize(
     "size, long_side, expected",
-    [((96, 64), 64, (64, 40)), ((64, 96), 64, (40, 64)), ((4000, 3000), 768, (768, 576)),
-     ((3024, 4032), 768, (576, 768)), ((100, 100), 64, (64, 64)), ((1000, 10), 64, (64, 8)),
-     ((96, 64), 70, (64, 40))],
+    [
+        ((96, 64), 64, (64, 40)),
+        ((64, 96), 64, (40, 64)),
+        ((4000, 3000), 768, (768, 576)),
+        ((3024, 4032), 768, (576, 768)),
+        ((100, 100), 64, (64, 64)),
+        ((1000, 10), 64, (64, 8)),
+        ((96, 64), 70, (64, 40)),
+    ],
 )
 def test_output_keeps_the_aspect_in_multiples_of_8(size, long_side, expected):
     assert output_size(*size, long_side) == expected
@@ -79,10 +85,18 @@ def test_output_keeps_the_aspect_in_multiples_of_8(size, long_side, expected):
 
 @pytest.mark.parametrize(
     "changes, named",
-    [({"strength": 0.0}, "strength"), ({"steps": 0}, "steps"), ({"steps": 3, "strength": 0.2}, "steps * strength"),
-     ({"control_scales": (1.0, 1.0)}, "control_scales"), ({"control_scales": (1.0, float("nan"), 1.0)}, "depth"),
-     ({"seed": -1}, "seed"), ({"long_side": 4}, "long_side"), ({"lora_path": "/x.safetensors"}, "lora_name"),
-     ({"image": "photo.jpg"}, "image"), ({"guidance_scale": 99}, "guidance_scale")],
+    [
+        ({"strength": 0.0}, "strength"),
+        ({"steps": 0}, "steps"),
+        ({"steps": 3, "strength": 0.2}, "steps * strength"),
+        ({"control_scales": (1.0, 1.0)}, "control_scales"),
+        ({"control_scales": (1.0, float("nan"), 1.0)}, "depth"),
+        ({"seed": -1}, "seed"),
+        ({"long_side": 4}, "long_side"),
+        ({"lora_path": "/x.safetensors"}, "lora_name"),
+        ({"image": "photo.jpg"}, "image"),
+        ({"guidance_scale": 99}, "guidance_scale"),
+    ],
 )
 def test_a_bad_request_names_the_bad_value(photo, changes, named):
     with pytest.raises(ValueError, match=named.replace("*", r"\*").replace("[", r"\[")):
@@ -133,9 +147,11 @@ def test_a_control_at_scale_0_does_not_run_its_annotator(models, photo):
 def _count_controlnet_calls(models):
     calls = {name: 0 for name in ("openpose", "depth", "mlsd")}
     hooks = []
-    for name, net in zip(calls, models.pipe.controlnet.nets):
+    for name, net in zip(calls, models.pipe.controlnet.nets, strict=False):
+
         def hook(module, args, output, name=name):
             calls[name] += 1
+
         hooks.append(net.register_forward_hook(hook))
     return calls, hooks
 
@@ -150,15 +166,23 @@ def test_a_control_switched_off_costs_nothing_and_changes_nothing(models, photo,
         full = models.pipe
         controls = prepare_controls(models, photo.resize(result.image.size), (1.0, 1.0, 1.0))
         reference = full(
-            prompt="a watercolor portrait", negative_prompt="blurry", image=photo.resize(result.image.size),
-            control_image=controls, height=result.image.height, width=result.image.width, strength=1.0,
-            num_inference_steps=2, guidance_scale=5.0, controlnet_conditioning_scale=list(scales),
-            generator=torch.Generator(device="cpu").manual_seed(7), output_type="pil",
+            prompt="a watercolor portrait",
+            negative_prompt="blurry",
+            image=photo.resize(result.image.size),
+            control_image=controls,
+            height=result.image.height,
+            width=result.image.width,
+            strength=1.0,
+            num_inference_steps=2,
+            guidance_scale=5.0,
+            controlnet_conditioning_scale=list(scales),
+            generator=torch.Generator(device="cpu").manual_seed(7),
+            output_type="pil",
         ).images[0]
     finally:
         for hook in hooks:
             hook.remove()
-    wanted = {name for name, scale in zip(("openpose", "depth", "mlsd"), scales) if scale}
+    wanted = {name for name, scale in zip(("openpose", "depth", "mlsd"), scales, strict=False) if scale}
     assert ran == wanted
     assert result.parameters["controlnets_run"] == [n for n in ("openpose", "depth", "mlsd") if n in wanted]
     assert np.abs(pixels(result.image) - pixels(reference)).max() <= 1
@@ -325,6 +349,8 @@ def test_fetching_without_the_hub_says_there_is_no_internet_access(tiny_models, 
     config = ModelConfig(**(tiny_models.artwork_models | {"annotators": "someone/annotators"}))
     out = io.StringIO()
     # A closed local port stands in for the hub, so this never downloads even where it could.
-    with pytest.raises(FetchError, match="annotators: cannot download 'someone/annotators': this machine has no internet"):
+    with pytest.raises(
+        FetchError, match="annotators: cannot download 'someone/annotators': this machine has no internet"
+    ):
         fetch_models(config, out, cache_dir=str(tmp_path), endpoint="http://127.0.0.1:9")
     assert "non-commercial" in out.getvalue()

@@ -61,9 +61,18 @@ def make_dataset(folder: Path, n: int = 12) -> Path:
 
 def config(tiny_models, dataset, output, **changes) -> TrainingConfig:
     values = {
-        "base": tiny_models.config.base, "dataset": str(dataset), "output_dir": str(output), "trigger": "tnystyl",
-        "resolution": RES, "batch_size": 4, "learning_rate": 1e-2, "max_steps": 30, "seed": 0,
-        "checkpoint_every": None, "preview_prompts": ("a red circle",), "preview_steps": 2,
+        "base": tiny_models.config.base,
+        "dataset": str(dataset),
+        "output_dir": str(output),
+        "trigger": "tnystyl",
+        "resolution": RES,
+        "batch_size": 4,
+        "learning_rate": 1e-2,
+        "max_steps": 30,
+        "seed": 0,
+        "checkpoint_every": None,
+        "preview_prompts": ("a red circle",),
+        "preview_steps": 2,
     }
     values.update(changes)
     return TrainingConfig(**values)
@@ -78,8 +87,10 @@ def dataset_dir(tmp_path_factory):
 def trained(tiny_models, dataset_dir, tmp_path_factory):
     """One real run of 30 steps, shared by the tests that only read its result."""
     seen = []
-    result = train(config(tiny_models, dataset_dir, tmp_path_factory.mktemp("run")),
-                   on_step=lambda step, total, loss: seen.append((step, total, loss)))
+    result = train(
+        config(tiny_models, dataset_dir, tmp_path_factory.mktemp("run")),
+        on_step=lambda step, total, loss: seen.append((step, total, loss)),
+    )
     result.seen = seen
     return result
 
@@ -92,12 +103,25 @@ def test_the_defaults_are_the_recipe():
     assert (c.rank, c.lora_alpha, c.learning_rate, c.batch_size, c.optimizer) == (8, 8.0, 1e-4, 4, "adamw8bit")
     assert (c.weight_decay, c.adam_epsilon, c.max_grad_norm, c.resolution) == (1e-2, 1e-8, 1.0, 512)
     run = TrainingRun(name="x", dataset_path="d")
-    assert (run.rank, run.learning_rate, run.batch_size, run.optimizer, run.status) == (8, 1e-4, 4, "adamw8bit", "queued")
+    assert (run.rank, run.learning_rate, run.batch_size, run.optimizer, run.status) == (
+        8,
+        1e-4,
+        4,
+        "adamw8bit",
+        "queued",
+    )
 
 
-@pytest.mark.parametrize("changes, named", [({"rank": 0}, "rank"), ({"learning_rate": -1}, "learning_rate"),
-                                            ({"optimizer": "sgd"}, "optimizer"), ({"resolution": 20}, "resolution"),
-                                            ({"snr_gamma": float("nan")}, "snr_gamma")])
+@pytest.mark.parametrize(
+    "changes, named",
+    [
+        ({"rank": 0}, "rank"),
+        ({"learning_rate": -1}, "learning_rate"),
+        ({"optimizer": "sgd"}, "optimizer"),
+        ({"resolution": 20}, "resolution"),
+        ({"snr_gamma": float("nan")}, "snr_gamma"),
+    ],
+)
 def test_a_bad_setting_names_itself(changes, named):
     with pytest.raises(ValueError, match=named):
         TrainingConfig(base="b", dataset="d", output_dir="o", **changes)
@@ -134,9 +158,18 @@ def test_the_lora_loads_into_the_painter_and_changes_the_painting(trained, tiny_
 
     def painting(lora_path):
         request = PaintRequest(
-            image=photo, prompt="tnystyl, a portrait", negative_prompt="", lora_name="trained-circles" if lora_path else None,
-            lora_path=lora_path, lora_scale=1.0, strength=1.0, steps=2, guidance_scale=5.0,
-            control_scales=(0.0, 0.0, 0.0), seed=11, long_side=64,
+            image=photo,
+            prompt="tnystyl, a portrait",
+            negative_prompt="",
+            lora_name="trained-circles" if lora_path else None,
+            lora_path=lora_path,
+            lora_scale=1.0,
+            strength=1.0,
+            steps=2,
+            guidance_scale=5.0,
+            control_scales=(0.0, 0.0, 0.0),
+            seed=11,
+            long_side=64,
         )
         return np.asarray(paint(models, request).image).astype(np.int16)
 
@@ -153,16 +186,21 @@ def test_an_interrupted_run_resumes_where_it_stopped(tiny_models, dataset_dir, t
     whole = train(config(tiny_models, dataset_dir, tmp_path / "whole", **quick))
 
     done = []
-    stopped = train(config(tiny_models, dataset_dir, tmp_path / "broken", **quick),
-                    on_step=lambda step, total, loss: done.append(step), should_stop=lambda: len(done) >= 5)
+    stopped = train(
+        config(tiny_models, dataset_dir, tmp_path / "broken", **quick),
+        on_step=lambda step, total, loss: done.append(step),
+        should_stop=lambda: len(done) >= 5,
+    )
     assert stopped.stopped and stopped.step == 5 and stopped.lora_file is None
     assert [step for step, _ in list_checkpoints(tmp_path / "broken")] == [3, 5]
     saved = torch.load(tmp_path / "broken/checkpoints/step-5/optimizer.pt", weights_only=False)
     assert {int(s["step"]) for s in saved["state"].values()} == {5}
     assert not (tmp_path / "broken" / LORA_FILE).exists()
 
-    resumed = train(config(tiny_models, dataset_dir, tmp_path / "broken", resume=True, **quick),
-                    on_step=lambda step, total, loss: done.append(step))
+    resumed = train(
+        config(tiny_models, dataset_dir, tmp_path / "broken", resume=True, **quick),
+        on_step=lambda step, total, loss: done.append(step),
+    )
     assert resumed.resumed_from == 5 and done == [1, 2, 3, 4, 5, 6, 7, 8]
     assert resumed.step == whole.step == 8 and resumed.optimizer_state_step == whole.optimizer_state_step == 8
     assert len(resumed.losses) == 8
@@ -222,8 +260,9 @@ def test_a_bad_dataset_says_what_is_wrong_and_changes_nothing(case, tmp_path, se
     with pytest.raises(DatasetError, match=message):
         check_dataset(folder, RES)
 
-    run = service.create_run(name="Broken", dataset_path=folder, output_dir=str(tmp_path / "out"),
-                             resolution=RES, max_steps=2)
+    run = service.create_run(
+        name="Broken", dataset_path=folder, output_dir=str(tmp_path / "out"), resolution=RES, max_steps=2
+    )
     run = run_training(run)
     assert run.status == TrainingStatus.FAILED and message in run.error and run.step == 0 and run.losses == []
     with pytest.raises(CommandError, match=message):
@@ -257,7 +296,9 @@ def test_a_kohya_folder_is_read_with_the_trigger_in_front(tmp_path):
     assert dataset.items[2].size == (32, 48)  # upright
     pixels = dataset.pixels(2)
     assert pixels.shape == (3, RES, RES) and pixels.dtype == np.float32
-    assert -1.0 <= pixels.min() and pixels.max() <= 1.0 and load_image(dataset.items[2].image, RES).shape == (RES, RES, 3)
+    assert (
+        -1.0 <= pixels.min() and pixels.max() <= 1.0 and load_image(dataset.items[2].image, RES).shape == (RES, RES, 3)
+    )
 
 
 # --- records, the command, the admin's zip ---------------------------------------------------
@@ -270,25 +311,62 @@ def test_the_command_trains_a_style_families_can_pick(tiny_models, dataset_dir, 
     settings.ARTWORK_MODELS = tiny_models.artwork_models
     settings.TRAINING_PREVIEW = {"preview_steps": 2, "preview_prompts": ("a red circle",)}
     out, err = io.StringIO(), io.StringIO()
-    call_command("train_style", str(dataset_dir), "--name", "Red Circles", "--trigger", "rdcrcl", "--max-steps", "3",
-                 "--resolution", str(RES), "--lr", "1e-2", "--checkpoint-every", "2", stdout=out, stderr=err)
+    call_command(
+        "train_style",
+        str(dataset_dir),
+        "--name",
+        "Red Circles",
+        "--trigger",
+        "rdcrcl",
+        "--max-steps",
+        "3",
+        "--resolution",
+        str(RES),
+        "--lr",
+        "1e-2",
+        "--checkpoint-every",
+        "2",
+        stdout=out,
+        stderr=err,
+    )
 
     style = Style.objects.get()
-    assert (style.name, style.slug, style.trigger_words, style.is_active) == ("Red Circles", "red-circles", "rdcrcl", True)
+    assert (style.name, style.slug, style.trigger_words, style.is_active) == (
+        "Red Circles",
+        "red-circles",
+        "rdcrcl",
+        True,
+    )
     assert style.lora_file.name.startswith("styles/red-circles-run") and style.lora_file.name.endswith(".safetensors")
     assert any(key.startswith("unet.") and "lora" in key for key in load_file(style.lora_file.path))
     assert style.sample_image and Image.open(style.sample_image.path).size == (RES, RES)
     run = TrainingRun.objects.get()
     assert (run.status, run.step, run.total_steps, len(run.losses), run.style) == ("succeeded", 3, 3, 3, style)
-    assert (run.rank, run.batch_size, run.learning_rate, run.resolution, run.optimizer) == (8, 4, 1e-2, RES, "adamw8bit")
+    assert (run.rank, run.batch_size, run.learning_rate, run.resolution, run.optimizer) == (
+        8,
+        4,
+        1e-2,
+        RES,
+        "adamw8bit",
+    )
     assert run.optimizer_used == "adamw8bit" and run.mixed_precision_used == "no" and run.dataset_size == 12
     assert run.seconds > 0 and run.finished_at and run.lora_path.endswith(LORA_FILE) and len(run.preview_paths) == 1
     assert Path(run.output_dir).is_relative_to(Path(settings.PRIVATE_MEDIA_ROOT) / "training")
     assert "Red Circles" in out.getvalue() and "3/3" in err.getvalue()
 
     # Training again under the same name updates that Style with the new LoRA.
-    call_command("train_style", str(dataset_dir), "--name", "Red Circles", "--max-steps", "1", "--resolution", str(RES),
-                 stdout=io.StringIO(), stderr=io.StringIO())
+    call_command(
+        "train_style",
+        str(dataset_dir),
+        "--name",
+        "Red Circles",
+        "--max-steps",
+        "1",
+        "--resolution",
+        str(RES),
+        stdout=io.StringIO(),
+        stderr=io.StringIO(),
+    )
     again = Style.objects.get()
     assert again.pk == style.pk and again.lora_file.name != style.lora_file.name and again.trigger_words == ""
 
@@ -297,15 +375,18 @@ def test_the_command_trains_a_style_families_can_pick(tiny_models, dataset_dir, 
 def test_a_stopped_run_is_resumed_by_the_command(tiny_models, dataset_dir, settings):
     settings.ARTWORK_MODELS = tiny_models.artwork_models
     settings.TRAINING_PREVIEW = {"preview_prompts": ()}
-    run = service.create_run(name="Blue", dataset_path=dataset_dir, resolution=RES, max_steps=3, learning_rate=1e-2,
-                             checkpoint_every=0)
+    run = service.create_run(
+        name="Blue", dataset_path=dataset_dir, resolution=RES, max_steps=3, learning_rate=1e-2, checkpoint_every=0
+    )
     done = []
     run = run_training(run, on_step=lambda step, total, loss: done.append(step), should_stop=lambda: len(done) >= 2)
     assert run.status == "failed" and "Stopped on request at step 2 of 3" in run.error
     assert (run.step, len(run.losses), run.style) == (2, 2, None) and not Style.objects.exists()
     first_losses = list(run.losses)
 
-    call_command("train_style", str(dataset_dir), "--name", "Blue", "--resume", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command(
+        "train_style", str(dataset_dir), "--name", "Blue", "--resume", stdout=io.StringIO(), stderr=io.StringIO()
+    )
     run.refresh_from_db()
     assert (run.status, run.step, run.total_steps, len(run.losses), run.resume) == ("succeeded", 3, 3, 3, True)
     assert run.losses[:2] == first_losses and run.style.name == "Blue"
@@ -345,23 +426,33 @@ def dataset_entries(prefix="circles/", n=3) -> dict:
 
 
 @pytest.mark.django_db
-def test_an_uploaded_zip_becomes_a_queued_run_enqueued_on_commit(alice, settings, monkeypatch,
-                                                                 django_capture_on_commit_callbacks):
+def test_an_uploaded_zip_becomes_a_queued_run_enqueued_on_commit(
+    alice, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     import django_q.tasks
 
     queued = []
     monkeypatch.setattr(django_q.tasks, "async_task", lambda *args, **kwargs: queued.append((args, kwargs)))
     with django_capture_on_commit_callbacks(execute=True):
-        run = start_training_from_zip(zip_of(dataset_entries()), "Circles", alice, rank=4, resolution=RES,
-                                      trigger_words="crcl")
+        run = start_training_from_zip(
+            zip_of(dataset_entries()), "Circles", alice, rank=4, resolution=RES, trigger_words="crcl"
+        )
         assert queued == []  # not before the commit
     assert queued[0][0] == ("generation.training_tasks.train_style_task", run.pk)
     assert queued[0][1]["timeout"] >= 3600
     run.refresh_from_db()
-    assert (run.status, run.rank, run.resolution, run.created_by, run.trigger_words) == ("queued", 4, RES, alice, "crcl")
+    assert (run.status, run.rank, run.resolution, run.created_by, run.trigger_words) == (
+        "queued",
+        4,
+        RES,
+        alice,
+        "crcl",
+    )
     folder = Path(run.dataset_path)
     assert folder.parent.parent == Path(settings.PRIVATE_MEDIA_ROOT) / "training" and folder.name == "dataset"
-    assert sorted(p.name for p in (folder / "circles").iterdir()) == sorted(n.split("/")[1] for n in dataset_entries() if n.startswith("circles/"))
+    assert sorted(p.name for p in (folder / "circles").iterdir()) == sorted(
+        n.split("/")[1] for n in dataset_entries() if n.startswith("circles/")
+    )
     assert len(check_dataset(folder, RES)) == 3
 
 
@@ -382,7 +473,7 @@ def test_training_waits_in_its_own_queue_when_one_is_named(settings, named):
         service.enqueue(run.pk)
         where, elsewhere = (training, painting) if named else (painting, training)
         assert (where.queue_size(), elsewhere.queue_size()) == (1, 0)
-        (task_id, message), = where.dequeue()
+        ((task_id, message),) = where.dequeue()
         task = SignedPackage.loads(message)
         assert (task["func"], task["args"]) == ("generation.training_tasks.train_style_task", (run.pk,))
     finally:
@@ -408,7 +499,7 @@ def test_the_task_fails_a_run_whose_zip_holds_a_bad_dataset(alice, settings, tin
 
 def _symlink_entry():
     info = zipfile.ZipInfo("circles/link.png")
-    info.external_attr = (0o120777 << 16)
+    info.external_attr = 0o120777 << 16
     return {"/etc/passwd": info}  # the data is the link's target
 
 
@@ -442,7 +533,7 @@ def test_a_zip_that_lies_about_its_sizes_stops_at_the_limit(tmp_path):
     data = bytearray(buffer.getvalue())
     # Rewrite the declared uncompressed size in the central directory to 10 bytes.
     central = data.rfind(b"PK\x01\x02")
-    data[central + 24:central + 28] = (10).to_bytes(4, "little")
+    data[central + 24 : central + 28] = (10).to_bytes(4, "little")
     with pytest.raises(UnsafeZipError):
         extract_zip(io.BytesIO(bytes(data)), tmp_path / "out", max_bytes=1024 * 1024)
     assert not (tmp_path / "out").exists()

@@ -21,21 +21,35 @@ def staff(client):
 
 
 def form(name="Circles", data=None, **changes):
-    payload = {"name": name, "trigger_words": "crcl", "rank": 4, "learning_rate": 1e-3, "batch_size": 2,
-               "optimizer": "adamw8bit", "max_steps": 4, "resolution": RES, "seed": 0}
+    payload = {
+        "name": name,
+        "trigger_words": "crcl",
+        "rank": 4,
+        "learning_rate": 1e-3,
+        "batch_size": 2,
+        "optimizer": "adamw8bit",
+        "max_steps": 4,
+        "resolution": RES,
+        "seed": 0,
+    }
     payload.update(changes)
-    payload["dataset"] = SimpleUploadedFile("circles.zip", (data or zip_of(dataset_entries(n=4))).getvalue(), "application/zip")
+    payload["dataset"] = SimpleUploadedFile(
+        "circles.zip", (data or zip_of(dataset_entries(n=4))).getvalue(), "application/zip"
+    )
     return payload
 
 
-def test_staff_train_a_style_from_an_uploaded_zip_and_see_its_loss_curve(client, staff, settings, tiny_models,
-                                                                         django_capture_on_commit_callbacks):
+def test_staff_train_a_style_from_an_uploaded_zip_and_see_its_loss_curve(
+    client, staff, settings, tiny_models, django_capture_on_commit_callbacks
+):
     settings.ARTWORK_MODELS = tiny_models.artwork_models
     settings.TRAINING_PREVIEW = {"preview_steps": 2, "preview_prompts": ("a circle",)}
     with django_capture_on_commit_callbacks() as queued:
         response = client.post(reverse("admin:generation_trainingrun_add"), form())
     run = TrainingRun.objects.get()
-    assert response.status_code == 302 and response["Location"] == reverse("admin:generation_trainingrun_change", args=[run.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "admin:generation_trainingrun_change", args=[run.pk]
+    )
     assert len(queued) == 1 and run.status == "queued"
 
     assert train_style_task(run.pk).startswith("succeeded")

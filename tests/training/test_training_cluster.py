@@ -44,18 +44,28 @@ def test_a_training_run_is_taken_by_the_trainer_and_never_by_a_painter(tmp_path,
     redis = bool(os.environ.get("REDIS_URL"))  # the broker of the configuration under test
     dataset = make_dataset(tmp_path / "dataset", n=4)
     with separate_database(tmp_path) as database_url:
-        env = process_env(database_url, redis=redis, media_root=tmp_path / "media",
-                          PRIVATE_MEDIA_ROOT=str(tmp_path / "private"), **artwork_env(tiny_models.paths),
-                          HF_HUB_OFFLINE="1", OMP_NUM_THREADS="1")
+        env = process_env(
+            database_url,
+            redis=redis,
+            media_root=tmp_path / "media",
+            PRIVATE_MEDIA_ROOT=str(tmp_path / "private"),
+            **artwork_env(tiny_models.paths),
+            HF_HUB_OFFLINE="1",
+            OMP_NUM_THREADS="1",
+        )
         env["TRAINING_QUEUE"] = trainer_name = f"{env['Q_CLUSTER_NAME']}-training"
         manage(env, "migrate", "--noinput")
         painter = start([PYTHON, "manage.py", "qcluster"], env, tmp_path / "painter.log")
-        trainer = start([PYTHON, "manage.py", "qcluster"],
-                        {**env, "Q_QUEUE": trainer_name, "Q_SCHEDULER": "0", "Q_TIMEOUT": "600"},
-                        tmp_path / "trainer.log")
+        trainer = start(
+            [PYTHON, "manage.py", "qcluster"],
+            {**env, "Q_QUEUE": trainer_name, "Q_SCHEDULER": "0", "Q_TIMEOUT": "600"},
+            tmp_path / "trainer.log",
+        )
         try:
             time.sleep(2)  # both clusters polling: the painter would take the run if it were in its queue
-            run = json.loads(manage(env, "shell", "-c", ENQUEUE % {"dataset": str(dataset)}).stdout.strip().splitlines()[-1])["run"]
+            run = json.loads(
+                manage(env, "shell", "-c", ENQUEUE % {"dataset": str(dataset)}).stdout.strip().splitlines()[-1]
+            )["run"]
             out = manage(env, "shell", "-c", WAIT % {"run": run, "timeout": 240}, timeout=300).stdout
             result = json.loads(out.strip().splitlines()[-1])
         finally:

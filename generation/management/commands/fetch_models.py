@@ -9,7 +9,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--endpoint", help="A hub mirror, e.g. https://hf-mirror.example.org")
-        parser.add_argument("--cache-dir", help="Another cache folder than the default (then set HF_HUB_CACHE for workers)")
+        parser.add_argument(
+            "--cache-dir", help="Another cache folder than the default (then set HF_HUB_CACHE for workers)"
+        )
 
     def handle(self, *args, **options):
         from generation.pipeline.config import ModelConfig

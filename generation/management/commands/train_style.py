@@ -40,8 +40,9 @@ class Command(BaseCommand):
         parser.add_argument("--name", required=True, help="the style's name (created, or updated when it exists)")
         parser.add_argument("--trigger", default="", help="a trigger word put in front of every caption")
         parser.add_argument("--base", help="base model folder or hub id (default: ARTWORK_MODELS['base'])")
-        parser.add_argument("--output", help="folder for checkpoints, the LoRA and previews "
-                                             "(default: MEDIA_ROOT/training/run-<id>)")
+        parser.add_argument(
+            "--output", help="folder for checkpoints, the LoRA and previews (default: MEDIA_ROOT/training/run-<id>)"
+        )
         parser.add_argument("--rank", type=_positive_int, default=8)
         parser.add_argument("--alpha", type=_positive_float, default=None, help="default: the rank")
         parser.add_argument("--lr", type=_positive_float, default=1e-4, help="learning rate (default 1e-4)")
@@ -56,9 +57,12 @@ class Command(BaseCommand):
         parser.add_argument("--checkpoint-every", type=int, default=100, help="steps between checkpoints (0: none)")
         parser.add_argument("--snr-gamma", type=_positive_float, default=None, help="min-SNR weighting, e.g. 5")
         parser.add_argument("--mixed-precision", choices=("auto", "no", "fp16", "bf16"), default="auto")
-        parser.add_argument("--resume", action="store_true",
-                            help="continue the last stopped, failed or abandoned run of --name from its last checkpoint, "
-                                 "with its own settings")
+        parser.add_argument(
+            "--resume",
+            action="store_true",
+            help="continue the last stopped, failed or abandoned run of --name from its last checkpoint, "
+            "with its own settings",
+        )
 
     def handle(self, *args, **options):
         from generation.training import service
@@ -75,7 +79,9 @@ class Command(BaseCommand):
             if run is None:
                 raise CommandError(f"There is no stopped or failed training of {options['name']!r} to resume.")
             if Path(run.dataset_path).resolve() != Path(dataset_dir):
-                raise CommandError(f"The last run of {options['name']!r} trained on {run.dataset_path}, not {dataset_dir}.")
+                raise CommandError(
+                    f"The last run of {options['name']!r} trained on {run.dataset_path}, not {dataset_dir}."
+                )
             run = service.requeue_for_resume(run)
             self.stdout.write(f"Resuming training run {run.pk} from its last checkpoint in {run.output_dir}")
         else:
@@ -85,12 +91,24 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from None
             try:
                 run = service.create_run(
-                    name=options["name"], dataset_path=dataset_dir, output_dir=options["output"] or "",
-                    trigger_words=options["trigger"], base_model=base, rank=options["rank"], alpha=options["alpha"],
-                    learning_rate=options["lr"], batch_size=options["batch_size"], grad_accum=options["grad_accum"],
-                    optimizer=options["optimizer"], epochs=options["epochs"], max_steps=options["max_steps"],
-                    resolution=options["resolution"], seed=options["seed"], snr_gamma=options["snr_gamma"],
-                    mixed_precision=options["mixed_precision"], checkpoint_every=options["checkpoint_every"],
+                    name=options["name"],
+                    dataset_path=dataset_dir,
+                    output_dir=options["output"] or "",
+                    trigger_words=options["trigger"],
+                    base_model=base,
+                    rank=options["rank"],
+                    alpha=options["alpha"],
+                    learning_rate=options["lr"],
+                    batch_size=options["batch_size"],
+                    grad_accum=options["grad_accum"],
+                    optimizer=options["optimizer"],
+                    epochs=options["epochs"],
+                    max_steps=options["max_steps"],
+                    resolution=options["resolution"],
+                    seed=options["seed"],
+                    snr_gamma=options["snr_gamma"],
+                    mixed_precision=options["mixed_precision"],
+                    checkpoint_every=options["checkpoint_every"],
                 )
             except (TypeError, ValueError) as exc:
                 raise CommandError(str(exc)) from None
@@ -99,11 +117,13 @@ class Command(BaseCommand):
         if run.status != TrainingStatus.SUCCEEDED:
             raise CommandError(f"Training run {run.pk} failed: {run.error}")
         style = run.style
-        self.stdout.write(self.style.SUCCESS(
-            f"Style {style.name!r} ({style.slug}) trained in {run.step} steps, {run.seconds:.0f} s; "
-            f"LoRA {style.lora_file.name}; optimizer {run.optimizer_used}"
-            + (f" ({run.optimizer_note})" if run.optimizer_note else "")
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Style {style.name!r} ({style.slug}) trained in {run.step} steps, {run.seconds:.0f} s; "
+                f"LoRA {style.lora_file.name}; optimizer {run.optimizer_used}"
+                + (f" ({run.optimizer_note})" if run.optimizer_note else "")
+            )
+        )
         for path in run.preview_paths:
             self.stdout.write(f"preview: {path}")
 
@@ -111,8 +131,15 @@ class Command(BaseCommand):
         from tqdm import tqdm
 
         stream = self.stderr._out
-        bar = tqdm(total=run.total_steps or None, initial=run.step if run.resume else 0, unit="step",
-                   desc=f"training {run.name}", disable=quiet, file=stream, dynamic_ncols=True)
+        bar = tqdm(
+            total=run.total_steps or None,
+            initial=run.step if run.resume else 0,
+            unit="step",
+            desc=f"training {run.name}",
+            disable=quiet,
+            file=stream,
+            dynamic_ncols=True,
+        )
         interrupted = {"flag": False}
 
         def on_step(step, total, loss):
@@ -129,8 +156,9 @@ class Command(BaseCommand):
             if interrupted["flag"]:
                 raise KeyboardInterrupt
             interrupted["flag"] = True
-            bar.write("Stopping after this step and keeping a checkpoint (Ctrl-C again to quit at once)...",
-                      file=stream)
+            bar.write(
+                "Stopping after this step and keeping a checkpoint (Ctrl-C again to quit at once)...", file=stream
+            )
 
         try:
             previous = signal.signal(signal.SIGINT, on_interrupt)
