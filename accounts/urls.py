@@ -5,5 +5,4 @@ from accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("profile/", views.profile, name="profile"),
-    path("delete/", views.delete_account_view, name="delete"),
 ]

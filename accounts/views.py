@@ -1,13 +1,11 @@
-from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
 
-from accounts import deletion, services
+from accounts import services
 from accounts.forms import ProfileForm
 from accounts.language import is_supported, remember_language
 
@@ -45,27 +43,3 @@ def set_language(request):
     if request.user.is_authenticated and is_supported(language):
         services.update_profile(user=request.user, preferred_language=language)
     return response
-
-
-@login_required
-def delete_account_view(request):
-    """Ask what happens to each memorial the person owns, and for their password, then delete."""
-    memorials = [
-        (memorial, list(deletion.heirs(memorial, request.user))) for memorial in deletion.owned_memorials(request.user)
-    ]
-    error = ""
-    if request.method == "POST":
-        if not request.user.check_password(request.POST.get("password", "")):
-            error = _("The password is not correct.")
-        else:
-            decisions = {memorial.pk: request.POST.get(f"memorial-{memorial.pk}", "") for memorial, _ in memorials}
-            try:
-                deletion.delete_account(user=request.user, decisions=decisions)
-            except deletion.DeletionRefused as exc:
-                error = str(exc)
-            else:
-                logout(request)
-                messages.success(request, _("Your account was deleted."))
-                return redirect("home")
-    context = {"memorials": memorials, "error": error, "days": settings.MEMORIAL_RESTORE_DAYS}
-    return render(request, "accounts/delete.html", context, status=400 if error else 200)

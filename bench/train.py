@@ -235,7 +235,9 @@ def main() -> None:
     parser.add_argument("--output")
     args = parser.parse_args()
 
-    import generation.pipeline
+    from generation.pipeline import torch_compat
+
+    torch_compat.install()  # the torchvision fix, as the worker does
 
     if args.child:
         # The same modules in both children before the resident size is taken: the peak delta

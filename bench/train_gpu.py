@@ -252,7 +252,9 @@ def main() -> None:
 
     import torch
 
-    import generation.pipeline  # noqa: F401  (the torchvision fix, as the worker does)
+    from generation.pipeline import torch_compat
+
+    torch_compat.install()  # the torchvision fix, as the worker does
     from generation.training.trainer import TrainingConfig, TrainingError, resolve_device, train
 
     device = resolve_device(args.device)

@@ -56,10 +56,11 @@ def main() -> int:
 
     call_command("migrate", verbosity=0)
     from accounts.models import User
-    from generation import rendering, services, tasks
+    from generation import services, tasks
     from generation.models import Artwork, Style
     from generation.pipeline import loader, painter
     from generation.pipeline.config import ModelConfig
+    from generation.worker import rendering
     from memorial import photos
     from memorial import services as memorial_services
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str
+from generation.pipeline.config import DEVICES, DTYPES  # plain values: imports no torch
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "django_q",
+    "core",
     "accounts",
     "memorial",
     "generation",
@@ -74,7 +76,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "csp.middleware.CSPMiddleware",
-    "config.ratelimit.RateLimitMiddleware",
+    "core.ratelimit.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -169,8 +171,8 @@ ARTWORK_MODELS = {
     "controlnet_depth": env_str("ARTWORK_CONTROLNET_DEPTH", "lllyasviel/control_v11f1p_sd15_depth"),
     "controlnet_mlsd": env_str("ARTWORK_CONTROLNET_MLSD", "lllyasviel/control_v11p_sd15_mlsd"),
     "annotators": env_str("ARTWORK_ANNOTATORS", "lllyasviel/Annotators"),
-    "device": env_choice("ARTWORK_DEVICE", "auto", ("auto", "cpu", "cuda", "mps")),
-    "dtype": env_choice("ARTWORK_DTYPE", "auto", ("auto", "float32", "float16", "bfloat16")),
+    "device": env_choice("ARTWORK_DEVICE", "auto", DEVICES),
+    "dtype": env_choice("ARTWORK_DTYPE", "auto", DTYPES),
 }
 ARTWORK_LONG_SIDE = env_int("ARTWORK_LONG_SIDE", 768, minimum=64)
 LORA_ROOT = Path(env_str("LORA_ROOT", str(BASE_DIR / "models" / "loras")))
@@ -346,7 +348,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.ratelimit.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.ratelimit.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": f"{SITE_NAME} API",

@@ -18,7 +18,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import generics, status
 from rest_framework.response import Response
 
-from config import ratelimit
+from core import ratelimit
 from generation import selectors, services
 from generation.models import Artwork, JobStatus, Style, StylizationJob
 from generation.serializers import (

@@ -9,7 +9,11 @@ class GenerationConfig(AppConfig):
     def ready(self):
         from django_q.signals import post_spawn
 
-        from generation import signals  # noqa: F401  (files go with their records)
-        from generation.tasks import take_back_at_start
+        from generation import export_part, selectors, signals  # noqa: F401  (signals: files go with their records)
+        from memorial import extensions
+
+        extensions.register_gallery("artworks", selectors.gallery)
+        extensions.register_export_part("artworks", export_part.add_artworks)
+        from generation.worker.painting import take_back_at_start
 
         post_spawn.connect(take_back_at_start, dispatch_uid="generation-take-back-at-start")

@@ -7,9 +7,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from generation.models import Artwork, Style, StylizationJob
-from memorial import permissions
+from memorial import page_cache, permissions
 
 ARTWORK_RELATED = ("photo__album__memorial", "style", "memorial", "tribute__narration", "job")
+_guest_artworks = page_cache.memory()  # artwork id -> what a guest's gallery needs of it
 
 
 def active_styles():
@@ -20,9 +21,7 @@ def artwork_for(user, artwork_id: int, *, for_files: bool = False) -> Artwork:
     """``for_files``: only its image and thumbnail will be served; a guest's gallery then comes
     from the web process's memory (memorial/page_cache.py), like the page."""
     if for_files and not user.is_authenticated:
-        from memorial import page_cache
-
-        artwork = page_cache.guest_artwork(artwork_id)
+        artwork = guest_artwork(artwork_id)
         if artwork is None:
             raise Http404("No such artwork.")
     else:
@@ -41,11 +40,31 @@ def job_for(user, job_id: int) -> StylizationJob:
     return job
 
 
+def guest_artwork(artwork_id: int) -> Artwork | None:
+    """A painting of a memorial page's gallery, for a guest's phone fetching its image and
+    thumbnail: kept by the web process like the page and forgotten with it (the recording is
+    looked up at every request, as it is made again when the words change). Without the long
+    texts: they would be kept thousands of times over."""
+    query = Artwork.objects.select_related("memorial").defer("parameters", "memorial__life_story")
+    return page_cache.recall(
+        _guest_artworks, artwork_id, lambda: query.filter(pk=artwork_id).first(), lambda a: a.memorial_id
+    )
+
+
 def artworks_of(memorial, user):
     artworks = Artwork.objects.filter(memorial=memorial).select_related("photo__album", "style", "tribute__narration")
     if not permissions.can(user, "see_unpublished_artworks", memorial):
         artworks = artworks.filter(published=True)
     return artworks
+
+
+def gallery(memorial, user, *, photo=None, limit: int | None = None) -> list[Artwork]:
+    """The paintings the memorial page (or a photo's page) shows ``user``: registered with
+    ``memorial.extensions`` in ``GenerationConfig.ready``."""
+    artworks = artworks_of(memorial, user)
+    if photo is not None:
+        artworks = artworks.filter(photo=photo)
+    return list(artworks[:limit] if limit is not None else artworks)
 
 
 def job_status(job: StylizationJob) -> dict:

@@ -1,179 +1,40 @@
-"""Tasks the django-q2 worker runs. Plain functions: a test calls them directly.
+"""The generation app's django-q2 entry points. Plain functions: a test calls them directly.
 
-Only this module reaches generation.pipeline (torch, diffusers, controlnet-aux), and only
-inside the task, through generation.rendering.
+Each loads its record by id and hands it to the worker package; the web process never
+imports this module, it queues these functions by name.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
-
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.db import transaction
-
-from generation import jobs, tribute, webhook
-from generation.jobs import JobCancelled
-from generation.models import (
-    Artwork,
-    JobStage,
-    Narration,
-    StylizationJob,
-    TributeText,
-    artwork_file_name,
-    artwork_thumbnail_file_name,
-    narration_file_name,
-)
-from generation.rendering import render_artwork
-
-log = logging.getLogger(__name__)
+from generation.training.records import TrainingRun
+from generation.training.service import run_training
+from generation.worker import painting, webhook
 
 
 def run_stylization(job_id: int) -> str:
-    job = jobs.claim(job_id)
-    if job is None:
-        return "not claimed: another worker has it, or it has ended"
-    progress = jobs.ProgressWriter(job)
-    with jobs.heartbeat(job), jobs.failure_recorded(job):
-        rendered = render_artwork(job, progress)
-        _stop_if_cancelled(progress, JobStage.WRITING)
-        written = tribute.write(job)
-        _stop_if_cancelled(progress, JobStage.SPEAKING)
-        spoken, speech_error = _speak(written.text, written.language)
-        stored = _store_files(job, rendered, spoken)
-
-        def make_records():
-            artwork = Artwork.objects.create(
-                job=job,
-                photo=job.photo,
-                memorial=job.memorial,
-                style=job.style,
-                image=stored["image"],
-                thumbnail=stored["thumbnail"],
-                width=rendered.image.width,
-                height=rendered.image.height,
-                seed=job.seed,
-                parameters=rendered.parameters,
-                backend=rendered.backend,
-            )
-            text = TributeText.objects.create(
-                artwork=artwork,
-                language=written.language,
-                text=written.text,
-                writer=written.writer[:80],
-                fallback_reason=written.fallback_reason[:300],
-            )
-            if spoken is not None:
-                _create_narration(text, spoken, stored["audio"])
-            StylizationJob.objects.filter(pk=job.pk).update(
-                parameters=rendered.parameters, backend=rendered.backend, error=speech_error
-            )
-
-        if not jobs.finish(job, make_records):
-            _delete_stored(stored)
-            jobs.mark_cancelled_if_requested(job)
-            return "not finished: the job was taken back or cancelled meanwhile"
-    webhook.schedule_delivery(job.pk)
-    return "succeeded"
-
-
-def _stop_if_cancelled(progress: jobs.ProgressWriter, next_stage: str) -> None:
-    progress.stage(next_stage)
-    if progress.should_stop():
-        raise JobCancelled()
-
-
-def _speak(text: str, language: str):
-    """A narration that cannot be recorded must not cost the family their painting."""
-    try:
-        return tribute.speak(text, language), ""
-    except Exception as exc:
-        log.exception("narration failed")
-        return None, f"The narration could not be recorded: {exc}"
-
-
-def _store_files(job, rendered, spoken) -> dict:
-    """Write the files before the records, so the transaction that makes the records is short."""
-    buffer = io.BytesIO()
-    rendered.image.save(buffer, "PNG", optimize=True)
-    image = default_storage.save(artwork_file_name(job.memorial_id), ContentFile(buffer.getvalue()))
-    thumbnail = default_storage.save(
-        artwork_thumbnail_file_name(job.memorial_id), ContentFile(_thumbnail(rendered.image))
-    )
-    audio = _store_audio(job.memorial_id, spoken) if spoken is not None else None
-    return {"image": image, "thumbnail": thumbnail, "audio": audio}
-
-
-def _thumbnail(image) -> bytes:
-    """The gallery's JPEG: PHOTO_THUMB_SIZE on its long side, like the photos' thumbnails."""
-    from django.conf import settings
-    from PIL import Image
-
-    small = image.convert("RGB")
-    small.thumbnail((settings.PHOTO_THUMB_SIZE, settings.PHOTO_THUMB_SIZE), Image.LANCZOS)
-    buffer = io.BytesIO()
-    small.save(buffer, "JPEG", quality=85, optimize=True, progressive=True)
-    return buffer.getvalue()
-
-
-def _store_audio(memorial_id: int, spoken) -> str:
-    return default_storage.save(narration_file_name(memorial_id, spoken.format), ContentFile(spoken.data))
-
-
-def _delete_stored(stored: dict) -> None:
-    for name in stored.values():
-        if name:
-            with contextlib.suppress(Exception):
-                default_storage.delete(name)
-
-
-def _create_narration(text: TributeText, spoken, audio_name: str) -> Narration:
-    return Narration.objects.create(
-        tribute=text,
-        audio=audio_name,
-        content_type=spoken.content_type,
-        duration_s=spoken.duration_s,
-        sample_rate=spoken.sample_rate,
-        engine=spoken.engine[:40],
-        voice=spoken.voice[:60],
-        language=spoken.language,
-        fallback_reason=spoken.fallback_reason[:300],
-    )
+    """Paint a job, write and speak its tribute, store them; a second delivery does nothing."""
+    return painting.run_stylization(job_id)
 
 
 def renarrate(tribute_id: int, edited_at: str) -> str:
     """After a manager edits the words, speak them again (only the newest edit counts)."""
-    text = TributeText.objects.select_related("artwork").filter(pk=tribute_id).first()
-    if text is None or text.edited_at is None or text.edited_at.isoformat() != edited_at:
-        return "skipped: a newer edit will be spoken"
-    spoken = tribute.speak(text.text, text.language)
-    name = _store_audio(text.artwork.memorial_id, spoken)
-    with transaction.atomic():
-        Narration.objects.filter(tribute=text).delete()  # the old file goes after the commit
-        _create_narration(text, spoken, name)
-    return "spoken"
+    return painting.renarrate(tribute_id, edited_at)
 
 
-def take_back_at_start(sender=None, proc_name="", **kwargs) -> None:
-    """A worker process starts (django-q2's post_spawn): the jobs of this machine's workers that
-    died (a crash, a kill, a restart by systemd) are queued again now, not at the next sweep."""
-    try:
-        outcome = requeue_stale_jobs()
-    except Exception:  # the worker must start even if the database is briefly away
-        log.exception("could not take back the jobs of dead workers at start")
-        return
-    if outcome["requeued"] or outcome["failed"]:
-        log.warning("worker %s took back jobs of dead workers at start: %s", proc_name, outcome)
+def deliver_webhook(job_id: int, attempt: int = 1) -> str:
+    """Hand a finished job to ARTWORK_WEBHOOK_URL; schedules its own retries."""
+    return webhook.deliver(job_id, attempt)
 
 
 def requeue_stale_jobs() -> dict:
     """Scheduled every minute: jobs whose worker died are queued again, or failed with a reason."""
-    from generation.services import enqueue
+    return painting.requeue_stale_jobs()
 
-    requeued, failed = jobs.take_back_stale_jobs()
-    resent = jobs.unanswered_queued_jobs()
-    for job_id in requeued + resent:
-        enqueue(job_id)
-    return {"requeued": requeued, "resent": resent, "failed": failed}
+
+def train_style(run_id: int) -> str:
+    """Run the training run ``run_id``; a second delivery of the same task does nothing."""
+    run = TrainingRun.objects.filter(pk=run_id).first()
+    if run is None:
+        return f"no training run {run_id}"
+    run = run_training(run)
+    return run.status if not run.error else f"{run.status}: {run.error.splitlines()[0]}"

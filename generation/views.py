@@ -8,8 +8,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from config import ratelimit
-from config.serving import cache_for_viewers, serve_file
+from core import ratelimit
+from core.serving import cache_for_viewers, serve_file
 from generation import selectors, services
 from generation.forms import ArtworkRequestForm, TributeEditForm
 from memorial import permissions

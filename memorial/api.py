@@ -22,7 +22,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from config import ratelimit
+from core import ratelimit
 from memorial import condolences, offerings, permissions, photos, selectors, services
 from memorial.models import Album, Condolence, Memorial, Photo
 from memorial.serializers import (

@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_q.tasks import async_task
 
+from memorial import extensions
 from memorial.markdown import render_markdown
 from memorial.models import Condolence, Memorial, MemorialExport, Photo, export_path
 from memorial.offerings import offering_counts
@@ -56,13 +57,6 @@ HISTORY_SIZE = 10
 CHUNK = 1024 * 1024
 ACTIVE = (MemorialExport.Status.QUEUED, MemorialExport.Status.RUNNING)
 _EXTENSION = re.compile(r"^[a-z0-9]{1,8}$")
-_AUDIO_EXTENSIONS = {
-    "audio/mpeg": "mp3",
-    "audio/ogg": "ogg",
-    "audio/wav": "wav",
-    "audio/x-wav": "wav",
-    "audio/mp4": "m4a",
-}
 
 
 def time_to_live() -> timedelta:
@@ -73,7 +67,7 @@ def time_to_live() -> timedelta:
 
 
 def enqueue(export_id: int) -> None:
-    async_task("memorial.export_tasks.build_export", export_id, task_name=f"export-{export_id}", group="export")
+    async_task("memorial.tasks.build_export", export_id, task_name=f"export-{export_id}", group="export")
 
 
 def request_export(*, memorial: Memorial, by) -> MemorialExport:
@@ -167,10 +161,19 @@ class _Entry:
 
 
 @dataclass
-class _Contents:
+class Collector:
+    """What goes into the zip. Other apps' parts (``memorial.extensions``) add to it: their data
+    under their own key of ``data``, their files with ``add_file``, what they left out (and
+    why) in ``left_out``. ``screen_of`` maps each photo the zip shows to its screen copy's
+    path in the zip; a hidden photo is not in it, and what belongs to it stays out too."""
+
     data: dict
     files: list[_Entry] = field(default_factory=list)
     left_out: dict = field(default_factory=dict)
+    screen_of: dict[int, str] = field(default_factory=dict)
+
+    def add_file(self, arcname: str, field_file, compression: int = zipfile.ZIP_STORED) -> None:
+        self.files.append(_Entry(arcname, field_file.storage, field_file.name, compression))
 
 
 def build_export(export: MemorialExport, *, clock=time.monotonic) -> MemorialExport | None:
@@ -266,7 +269,9 @@ def _without(value, missing: set):
 # --- What goes in ------------------------------------------------------------------------------
 
 
-def _extension(name: str, default: str) -> str:
+def safe_extension(name: str, default: str) -> str:
+    """The file name's extension when it is short and plain, else ``default`` (paths in the zip
+    are made from ids, never from what people typed)."""
     extension = name.rsplit(".", 1)[-1].lower() if "." in name.rsplit("/", 1)[-1] else ""
     return extension if _EXTENSION.match(extension) else default
 
@@ -279,11 +284,9 @@ def _date(value, precision, display):
     return {"date": _iso(value), "precision": precision, "display": display} if value else None
 
 
-def collect(memorial: Memorial) -> _Contents:
+def collect(memorial: Memorial) -> Collector:
     """Everything to pack, as JSON-ready data and a list of files (read in a fixed number of queries)."""
-    from generation.models import Artwork  # the generation app builds on this one
-
-    contents = _Contents(data={})
+    contents = Collector(data={})
     files = contents.files
 
     photos = list(
@@ -293,10 +296,10 @@ def collect(memorial: Memorial) -> _Contents:
     )
     shown = [photo for photo in photos if not photo.hidden]
     shown_ids = {photo.pk for photo in shown}
-    screen_of = {}
+    screen_of = contents.screen_of
     photos_by_album: dict[int, list] = {}
     for photo in shown:
-        original = f"originals/photo-{photo.pk}.{_extension(photo.original.name, 'bin')}"
+        original = f"originals/photo-{photo.pk}.{safe_extension(photo.original.name, 'bin')}"
         screen = f"photos/photo-{photo.pk}.jpg"
         files.append(_Entry(original, photo.original.storage, photo.original.name))
         files.append(_Entry(screen, photo.screen.storage, photo.screen.name))
@@ -329,55 +332,6 @@ def collect(memorial: Memorial) -> _Contents:
         }
         for album in memorial.albums.all()
     ]
-
-    artworks = []
-    all_artworks = list(
-        Artwork.objects.filter(memorial=memorial)
-        .select_related("style", "tribute", "tribute__narration")
-        .order_by("created_at", "pk")
-    )
-    for artwork in all_artworks:
-        if artwork.photo_id not in shown_ids:
-            continue
-        image = f"artworks/artwork-{artwork.pk}.{_extension(artwork.image.name, 'png')}"
-        files.append(_Entry(image, artwork.image.storage, artwork.image.name))
-        tribute = getattr(artwork, "tribute", None)
-        narration = getattr(tribute, "narration", None) if tribute else None
-        narration_data = None
-        if narration is not None and narration.audio:
-            default = _AUDIO_EXTENSIONS.get(narration.content_type, "mp3")
-            audio = f"narrations/artwork-{artwork.pk}.{_extension(narration.audio.name, default)}"
-            files.append(_Entry(audio, narration.audio.storage, narration.audio.name))
-            narration_data = {
-                "file": audio,
-                "content_type": narration.content_type,
-                "duration_s": round(narration.duration_s, 2),
-                "engine": narration.engine,
-                "voice": narration.voice,
-                "language": narration.language,
-            }
-        artworks.append(
-            {
-                "id": artwork.pk,
-                "photo_id": artwork.photo_id,
-                "photo": screen_of.get(artwork.photo_id),
-                "style": {"name": artwork.style.name, "slug": artwork.style.slug},
-                "backend": artwork.backend,
-                "painterly_filter": artwork.is_filter,
-                "made_by": "the light painterly filter (no diffusion model was configured)"
-                if artwork.is_filter
-                else f"the diffusion pipeline ({artwork.backend})",
-                "published": artwork.published,
-                "created_at": _iso(artwork.created_at),
-                "image": image,
-                "width": artwork.width,
-                "height": artwork.height,
-                "tribute": {"text": tribute.text, "language": tribute.language, "writer": tribute.writer}
-                if tribute
-                else None,
-                "narration": narration_data,
-            }
-        )
 
     condolences = Condolence.objects.filter(memorial=memorial).select_related("author").order_by("created_at", "pk")
     published, held = [], 0
@@ -426,15 +380,17 @@ def collect(memorial: Memorial) -> _Contents:
             for event in memorial.events.all()
         ],
         "albums": albums,
-        "artworks": artworks,
+        "artworks": [],  # the generation app's part fills it in (memorial.extensions)
         "condolences": published,
         "offerings": offering_counts(memorial),
     }
     contents.left_out = {
         "hidden_photos": len(photos) - len(shown),
-        "artworks_of_hidden_photos": len(all_artworks) - len(artworks),
+        "artworks_of_hidden_photos": 0,
         "condolences_not_published": held,
     }
+    for add_part in extensions.export_parts():
+        add_part(memorial, contents)
     contents.data["left_out"] = dict(contents.left_out)
     return contents
 

@@ -32,7 +32,7 @@ def offering_counts(memorial: Memorial) -> dict[str, int]:
 
 
 def visitor_key_for(request) -> str:
-    from config.ratelimit import client_ip, hashed
+    from core.ratelimit import client_ip, hashed
 
     if request.user.is_authenticated:
         return f"u:{request.user.pk}"

@@ -136,10 +136,21 @@ class _Memory:
             self.items.clear()
 
 
-_memorials = _Memory(MAX_MEMORIALS)  # slug -> _Seen
+_kept: list[_Memory] = []  # every memory of records that belong to a memorial
+
+
+def memory(size: int = MAX_PHOTOS) -> _Memory:
+    """A memory of records that belong to a memorial (key -> _Seen), forgotten with it. Other
+    apps keep their guest records here too (generation: the gallery's paintings), through
+    ``recall``."""
+    kept = _Memory(size)
+    _kept.append(kept)
+    return kept
+
+
+_memorials = memory(MAX_MEMORIALS)  # slug -> _Seen
+_photos = memory(MAX_PHOTOS)  # photo id -> _Seen
 _pages = _Memory(MAX_PAGES)  # key() -> HTML
-_photos = _Memory(MAX_PHOTOS)  # photo id -> _Seen
-_artworks = _Memory(MAX_PHOTOS)  # artwork id -> _Seen
 _now = time.monotonic
 
 
@@ -148,21 +159,20 @@ def forget(memorial_id: int) -> None:
     commits (a request on another thread may have read the old state in between)."""
 
     def drop():
-        for memory in (_memorials, _photos, _artworks):
-            memory.drop(lambda key, seen: seen.memorial_id == memorial_id)
+        for kept in _kept:
+            kept.drop(lambda key, seen: seen.memorial_id == memorial_id)
 
     drop()
     transaction.on_commit(drop)
 
 
 def forget_everything() -> None:
-    _memorials.clear()
+    for kept in _kept:
+        kept.clear()
     _pages.clear()
-    _photos.clear()
-    _artworks.clear()
 
 
-def _recall(memory: _Memory, key, load, memorial_id_of):
+def recall(memory: _Memory, key, load, memorial_id_of):
     """``load()``'s record, read from the database at most once per MEMORIAL_PAGE_FRESH_SECONDS
     in this process (None, not found, is not kept)."""
     seen = memory.get(key)
@@ -177,7 +187,7 @@ def _recall(memory: _Memory, key, load, memorial_id_of):
 
 def lookup(slug: str) -> Memorial | None:
     """What a kept page needs of its memorial."""
-    return _recall(_memorials, slug, lambda: Memorial.objects.only(*_FIELDS).filter(slug=slug).first(), lambda m: m.pk)
+    return recall(_memorials, slug, lambda: Memorial.objects.only(*_FIELDS).filter(slug=slug).first(), lambda m: m.pk)
 
 
 def get(request, memorial: Memorial) -> str | None:
@@ -204,16 +214,7 @@ def guest_photo(photo_id: int) -> Photo | None:
     per photo), kept like the memorial and forgotten with it. Without the long texts: a life
     story per photo would be kept thousands of times over."""
     query = Photo.objects.select_related("album__memorial").defer("album__description", "album__memorial__life_story")
-    return _recall(_photos, photo_id, lambda: query.filter(pk=photo_id).first(), lambda p: p.album.memorial_id)
-
-
-def guest_artwork(artwork_id: int):
-    """The same for the paintings of the page's gallery (their image and thumbnail; the
-    recording is looked up at every request, as it is made again when the words change)."""
-    from generation.models import Artwork
-
-    query = Artwork.objects.select_related("memorial").defer("parameters", "memorial__life_story")
-    return _recall(_artworks, artwork_id, lambda: query.filter(pk=artwork_id).first(), lambda a: a.memorial_id)
+    return recall(_photos, photo_id, lambda: query.filter(pk=photo_id).first(), lambda p: p.album.memorial_id)
 
 
 # --- candles and flowers --------------------------------------------------------------------

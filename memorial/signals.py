@@ -1,7 +1,7 @@
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
-from config.files import delete_files_on_commit
+from core.files import delete_files_on_commit
 from memorial.models import (
     Album,
     Condolence,

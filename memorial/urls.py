@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from memorial import views
+from memorial import account_views, views
 from memorial.converters import UnicodeSlugConverter
 
 register_converter(UnicodeSlugConverter, "uslug")
@@ -8,6 +8,7 @@ register_converter(UnicodeSlugConverter, "uslug")
 app_name = "memorial"
 urlpatterns = [
     path("my/", views.dashboard, name="dashboard"),
+    path("accounts/delete/", account_views.delete_account_view, name="delete_account"),
     path("memorials/new/", views.memorial_create, name="create"),
     path("m/<uslug:slug>/", views.memorial_detail, name="detail"),
     path("m/<uslug:slug>/edit/", views.memorial_edit, name="edit"),

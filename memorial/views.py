@@ -13,10 +13,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from config import ratelimit
-from config.serving import cache_for_viewers, serve_file
-from generation import selectors as artwork_selectors
-from memorial import condolences, membership, offerings, page_cache, permissions, photos, qr, selectors, services
+from core import ratelimit
+from core.serving import cache_for_viewers, serve_file
+from memorial import (
+    condolences,
+    extensions,
+    membership,
+    offerings,
+    page_cache,
+    permissions,
+    photos,
+    qr,
+    selectors,
+    services,
+)
 from memorial import export as exporting
 from memorial.forms import (
     AlbumForm,
@@ -85,7 +95,7 @@ def memorial_detail(request, slug):
 def _render_memorial(request, memorial, **extra):
     context = selectors.memorial_page(memorial, request.user, condolence_page=request.GET.get("page", 1))
     context.update(
-        artworks=list(artwork_selectors.artworks_of(memorial, request.user)[: selectors.GALLERY_SIZE]),
+        artworks=extensions.gallery("artworks", memorial, request.user, limit=selectors.GALLERY_SIZE),
         condolence_form=CondolenceForm(guest=not request.user.is_authenticated),
         indexable=permissions.is_indexable(memorial),
         share_preview=memorial.visibility != Visibility.PRIVATE,
@@ -319,7 +329,7 @@ def photo_detail(request, slug, photo_id):
         "photo": photo,
         "perms": perms,
         "caption_form": CaptionForm(initial={"caption": photo.caption}),
-        "artworks": artwork_selectors.artworks_of(memorial, request.user).filter(photo=photo),
+        "artworks": extensions.gallery("artworks", memorial, request.user, photo=photo),
     }
     return render(request, "memorial/photo_detail.html", context)
 

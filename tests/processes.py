@@ -113,7 +113,7 @@ def wait_for_http(url: str, *, timeout: float = 120, proc: subprocess.Popen | No
 PING_SCRIPT = """
 import json
 from django_q.tasks import async_task, result
-task_id = async_task("config.tasks.ping", "hello from the test")
+task_id = async_task("core.tasks.ping", "hello from the test")
 print(json.dumps({"id": task_id, "result": result(task_id, wait=%d)}))
 """
 

@@ -15,8 +15,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from generation import jobs, services, tasks, webhook
+from generation import jobs, services, tasks
 from generation.models import Artwork, Narration, Style, StylizationJob
+from generation.worker import webhook
 from memorial import photos as photo_service
 from tests.conftest import jpeg_upload
 
@@ -352,7 +353,7 @@ def test_a_failing_webhook_is_retried_later_and_never_holds_up_the_job(family, p
     job = services.request_artwork(photo=photo, style=style, by=family.contributor)
     assert tasks.run_stylization(job.pk) == "succeeded"
     assert "next in" in webhook.deliver(job.pk)
-    assert Schedule.objects.filter(func="generation.webhook.deliver", args=f"({job.pk}, 2)").exists()
+    assert Schedule.objects.filter(func="generation.tasks.deliver_webhook", args=f"({job.pk}, 2)").exists()
 
 
 def test_a_webhook_pointing_at_a_private_address_is_refused(settings):
@@ -382,7 +383,7 @@ def test_a_queued_job_whose_message_was_lost_is_sent_again(
 
 
 def test_a_cancel_that_arrives_while_the_words_are_spoken_stores_nothing(family, photo, style, monkeypatch):
-    from generation import tribute
+    from generation.worker import tribute
 
     job = services.request_artwork(photo=photo, style=style, by=family.contributor)
     real_speak = tribute.speak

@@ -5,7 +5,7 @@ import zipfile
 import pytest
 
 from memorial import export as exporting
-from memorial import export_tasks
+from memorial import tasks as export_tasks
 from tests.test_export import make_large_memorial
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]

@@ -20,7 +20,7 @@ def test_deleting_an_account_hands_over_or_deletes_each_owned_memorial(client, f
     dropped = family.memorial(full_name="Dropped")
     condolences.leave_condolence(memorial=kept, message="Always with us", author=family.owner)
     client.force_login(family.owner)
-    url = reverse("accounts:delete")
+    url = reverse("memorial:delete_account")
     page = client.get(url).content.decode()
     assert "Kept" in page and "Hand over to Manager" in page
 
@@ -49,7 +49,7 @@ def test_deleting_an_account_hands_over_or_deletes_each_owned_memorial(client, f
 def test_the_members_who_could_take_over_are_offered_managers_first(client, family):
     memorial = family.memorial()
     client.force_login(family.owner)
-    html = client.get(reverse("accounts:delete")).content.decode()
+    html = client.get(reverse("memorial:delete_account")).content.decode()
     offered = re.findall(r"Hand over to ([^(<]+) \(", html)
     assert offered == ["Manager", "Contributor", "Viewer"], offered
     assert memorial.full_name in html

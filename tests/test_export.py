@@ -1,6 +1,6 @@
 """A manager downloads all the memories of a memorial as one zip, made in the background.
 
-The page records the export; the worker's function (memorial.export_tasks.build_export) is
+The page records the export; the worker's function (memorial.tasks.build_export) is
 called directly, as django-q2 would call it. The painting is made for real by the painterly
 filter and its words are spoken for real by espeak-ng.
 """
@@ -26,8 +26,9 @@ from generation import services as artwork_services
 from generation import tasks
 from generation.models import Artwork, Narration, Style, StylizationJob, TributeText
 from memorial import export as exporting
-from memorial import export_tasks, services
 from memorial import photos as photo_service
+from memorial import services
+from memorial import tasks as export_tasks
 from memorial.models import Condolence, MemorialExport, Offering
 from tests.conftest import jpeg_upload
 
@@ -366,7 +367,7 @@ def make_large_memorial(family, *, photos=50, artworks=10):
     (with one real recording, copied) so the test stays fast."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from generation import tribute
+    from generation.worker import tribute
 
     memorial = family.memorial("private", full_name="이순자", life_story="많은 사진을 남기셨습니다.")
     album = memorial.albums.get()

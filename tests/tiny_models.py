@@ -30,7 +30,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import generation.pipeline  # noqa: F401  (installs the torchvision fix before transformers)
+from generation.pipeline import torch_compat
+
+torch_compat.install()  # before transformers imports torchvision
 
 MARKER = "BUILT.json"
 LORA_FILE = "pytorch_lora_weights.safetensors"

@@ -1,5 +1,6 @@
-"""Loading and running diffusers + controlnet-aux. Imported by the worker only (it imports torch)."""
+"""Loading and running diffusers + controlnet-aux. Reached by the worker only.
 
-from generation.pipeline import torch_compat
-
-torch_compat.install()  # before anything can import torchvision: see torch_compat's docstring
+Importing this package (or its `config`) has no side effects and imports no torch: the
+torchvision fix (`torch_compat.install()`) is made by the loader and the trainer just
+before they import diffusers, transformers, peft or controlnet-aux.
+"""

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generation.pipeline import torch_compat
 from generation.pipeline.config import ModelConfig
 
 # controlnet-aux 0.0.10 reads these names from an annotators folder (or the hub repo
@@ -165,6 +166,7 @@ def _is_missing_from_cache(exc: BaseException) -> bool:
 
 
 def _load(config: ModelConfig) -> LoadedModels:
+    torch_compat.install()  # before diffusers imports transformers (and so torchvision)
     import torch
     from diffusers import ControlNetModel, StableDiffusionControlNetImg2ImgPipeline
     from diffusers.models.controlnets.multicontrolnet import MultiControlNetModel
@@ -203,6 +205,7 @@ def _load(config: ModelConfig) -> LoadedModels:
 
 def load_annotators(value: str, device: str) -> dict[str, Any]:
     """The three controlnet-aux detectors from a folder or a cached hub repo, on ``device``."""
+    torch_compat.install()
     from controlnet_aux import LeresDetector, MLSDdetector, OpenposeDetector
 
     location, local = resolve_location(value, "annotators")

@@ -1,6 +1,6 @@
 """Training runs as records: start one (from a folder or an uploaded zip), run it, publish the Style.
 
-``run_training(run)`` is what the worker (``generation.training_tasks``) and the
+``run_training(run)`` is what the worker (``generation.tasks.train_style``) and the
 ``train_style`` command call. It claims the run (queued -> running in one conditional
 UPDATE), checks the dataset before anything is loaded or written (a bad dataset fails the
 run with the full list of problems, touches no Style and writes no file), trains, writes
@@ -108,7 +108,7 @@ def enqueue(run_id: int) -> None:
     # django-q2 calls a queue a cluster: TRAINING_QUEUE's own, when one is named.
     cluster = {"cluster": settings.TRAINING_QUEUE} if getattr(settings, "TRAINING_QUEUE", "") else {}
     async_task(
-        "generation.training_tasks.train_style_task",
+        "generation.tasks.train_style",
         run_id,
         task_name=f"training-{run_id}",
         group="training",

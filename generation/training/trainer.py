@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import generation.pipeline  # noqa: F401  (installs the torchvision fix before transformers)
+from generation.pipeline import torch_compat
 from generation.pipeline.loader import ModelLoadError, _from_pretrained
 from generation.training.dataset import Dataset, check_dataset, with_trigger
 
@@ -423,6 +423,7 @@ def load_base(base: str, dtype=None) -> BaseParts:
     """The parts of the base pipeline, through the loader production uses (a local folder, or
     a hub id read from the local cache only; ``ModelLoadError`` names what is missing).
     ``dtype``: the weights' dtype (None: as saved, normally fp32)."""
+    torch_compat.install()
     from diffusers import AutoencoderKL, DDPMScheduler, UNet2DConditionModel
     from transformers import CLIPTextModel, CLIPTokenizer
 
@@ -438,6 +439,7 @@ def load_base(base: str, dtype=None) -> BaseParts:
 
 
 def lora_config(config: TrainingConfig):
+    torch_compat.install()
     from peft import LoraConfig
 
     return LoraConfig(
@@ -483,6 +485,7 @@ def train(
     started = time.perf_counter()
     if dataset is None:
         dataset = check_dataset(config.dataset, config.resolution, config.trigger)
+    torch_compat.install()
     import numpy as np
     import torch
     import torch.nn.functional as F
@@ -643,6 +646,7 @@ def _jsonable(value):
 
 def save_lora(unet, output: Path) -> str:
     """The LoRA in the layout ``pipe.load_lora_weights(output)`` reads."""
+    torch_compat.install()
     from diffusers import StableDiffusionPipeline
     from diffusers.utils import convert_state_dict_to_diffusers
     from peft.utils import get_peft_model_state_dict
@@ -656,6 +660,7 @@ def render_previews(
     config: TrainingConfig, parts: BaseParts, output: Path, device, weight_dtype, precision
 ) -> list[str]:
     """Fixed prompts (trigger word in front) and seeds, text-to-image with the trained LoRA."""
+    torch_compat.install()
     import torch
     from diffusers import StableDiffusionPipeline
 

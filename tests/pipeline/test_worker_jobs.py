@@ -8,7 +8,7 @@ from generation import jobs, services, tasks
 from generation.jobs import ProgressWriter
 from generation.models import Artwork, Style, StylizationJob
 from generation.pipeline import loader, styles
-from generation.rendering import PIPELINE_BACKEND, render_artwork
+from generation.worker.rendering import PIPELINE_BACKEND, render_artwork
 from memorial import photos as photo_service
 from tests.conftest import jpeg_upload
 

@@ -22,6 +22,7 @@ from generation.models import Style
 from generation.pipeline.loader import get_models
 from generation.pipeline.painter import PaintRequest, paint
 from generation.pipeline.styles import adapter_name
+from generation.tasks import train_style as train_style_task
 from generation.training import service
 from generation.training.dataset import DatasetError, check_dataset, load_image
 from generation.training.records import TrainingRun, TrainingStatus
@@ -37,7 +38,6 @@ from generation.training.trainer import (
     list_checkpoints,
     train,
 )
-from generation.training_tasks import train_style_task
 
 RES = 16
 COLORS = [(200, 60, 40), (40, 90, 200), (230, 200, 60), (60, 160, 90)]
@@ -438,7 +438,7 @@ def test_an_uploaded_zip_becomes_a_queued_run_enqueued_on_commit(
             zip_of(dataset_entries()), "Circles", alice, rank=4, resolution=RES, trigger_words="crcl"
         )
         assert queued == []  # not before the commit
-    assert queued[0][0] == ("generation.training_tasks.train_style_task", run.pk)
+    assert queued[0][0] == ("generation.tasks.train_style", run.pk)
     assert queued[0][1]["timeout"] >= 3600
     run.refresh_from_db()
     assert (run.status, run.rank, run.resolution, run.created_by, run.trigger_words) == (
@@ -475,7 +475,7 @@ def test_training_waits_in_its_own_queue_when_one_is_named(settings, named):
         assert (where.queue_size(), elsewhere.queue_size()) == (1, 0)
         ((task_id, message),) = where.dequeue()
         task = SignedPackage.loads(message)
-        assert (task["func"], task["args"]) == ("generation.training_tasks.train_style_task", (run.pk,))
+        assert (task["func"], task["args"]) == ("generation.tasks.train_style", (run.pk,))
     finally:
         training.purge_queue()
         painting.purge_queue()

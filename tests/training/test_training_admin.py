@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from accounts.models import User
 from generation.models import Style
+from generation.tasks import train_style as train_style_task
 from generation.training.records import TrainingRun
-from generation.training_tasks import train_style_task
 from tests.training.test_trainer import RES, dataset_entries, zip_of
 
 pytestmark = pytest.mark.django_db

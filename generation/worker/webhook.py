@@ -90,7 +90,7 @@ def schedule_delivery(job_id: int) -> None:
         return
     from django_q.tasks import async_task
 
-    async_task("generation.webhook.deliver", job_id, 1, group="webhook")
+    async_task("generation.tasks.deliver_webhook", job_id, 1, group="webhook")
 
 
 def deliver(job_id: int, attempt: int = 1) -> str:
@@ -122,7 +122,7 @@ def deliver(job_id: int, attempt: int = 1) -> str:
     from django_q.tasks import schedule
 
     schedule(
-        "generation.webhook.deliver",
+        "generation.tasks.deliver_webhook",
         job_id,
         attempt + 1,
         name=f"webhook-{job_id}-{attempt + 1}",

@@ -10,9 +10,10 @@ from pathlib import Path
 from django.conf import settings
 from PIL import Image
 
-from generation import painterly
 from generation.jobs import JobCancelled, ProgressWriter
 from generation.models import JobStage, Style, StylizationJob
+from generation.pipeline.config import ModelConfig
+from generation.worker import painterly
 
 PIPELINE_BACKEND = "diffusers:sd15-img2img-controlnet"
 
@@ -25,7 +26,7 @@ class Rendered:
 
 
 def diffusion_enabled() -> bool:
-    return settings.ARTWORK_MODELS.get("base") is not None
+    return ModelConfig.from_settings().enabled
 
 
 def open_photo(job: StylizationJob) -> Image.Image:
@@ -71,8 +72,7 @@ def render_artwork(job: StylizationJob, progress: ProgressWriter) -> Rendered:
         parameters = {"filter": "painterly", "strength": style.strength, "size": list(image.size)}
         return Rendered(image=image, parameters=parameters, backend=painterly.BACKEND)
 
-    from generation.pipeline import loader, painter
-    from generation.pipeline.config import ModelConfig
+    from generation.pipeline import loader, painter  # torch: only when weights are configured
 
     progress.stage(JobStage.CONTROLS)
     models = loader.get_models(ModelConfig.from_settings())

@@ -1,4 +1,4 @@
-"""Tasks the django-q2 worker runs for "Download all memories". Plain functions: a test calls them directly."""
+"""The memorial app's django-q2 entry points. Plain functions: a test calls them directly."""
 
 from __future__ import annotations
 

@@ -1,0 +1,37 @@
+"""What other apps add to a memorial, registered by them: memorial imports none of them.
+
+The generation app registers its paintings here from its ``AppConfig.ready()``:
+
+- **a gallery**: ``(memorial, user, *, photo=None, limit=None) -> list`` of the items the
+  memorial page (and a photo's page, with ``photo``) shows beside the photos, already
+  filtered for what ``user`` may see;
+- **export parts**: ``(memorial, collector) -> None``, adding their data and files to
+  "Download all memories" through ``memorial.export.Collector``.
+
+Without a registration the memorial shows and exports its own things only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+_galleries: dict[str, Callable] = {}
+_export_parts: dict[str, Callable] = {}
+
+
+def register_gallery(name: str, items: Callable) -> None:
+    _galleries[name] = items
+
+
+def register_export_part(name: str, part: Callable) -> None:
+    _export_parts[name] = part
+
+
+def gallery(name: str, memorial, user, *, photo=None, limit: int | None = None) -> list:
+    """The items of the gallery ``name`` (an empty list when no app provides it)."""
+    items = _galleries.get(name)
+    return list(items(memorial, user, photo=photo, limit=limit)) if items else []
+
+
+def export_parts() -> list[Callable]:
+    return list(_export_parts.values())
