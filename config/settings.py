@@ -184,6 +184,16 @@ JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3, minimum=1)
 # A queued job whose message has waited this long is sent again (Redis loses the messages a
 # killed worker had taken; a duplicate is harmless).
 JOB_RESEND_AFTER_SECONDS = env_int("JOB_RESEND_AFTER_SECONDS", 900, minimum=2)
+
+# Every schedule of the worker, declared here and nowhere else: `manage.py sync_schedules` (run by
+# bin/setup and before each worker starts) makes django-q2's Schedule table say the same. Each
+# entry: name, the task's dotted path, django-q2's schedule type (I: every `minutes`, H: hourly,
+# D: daily), and `minutes` for type I.
+SCHEDULES = [
+    {"name": "take-back-stale-work", "func": "core.tasks.take_back_stale_work", "schedule_type": "I", "minutes": 1},
+    {"name": "clean-up-memorial-exports", "func": "memorial.tasks.clean_up_exports", "schedule_type": "H"},
+    {"name": "purge-deleted-memorials", "func": "memorial.tasks.purge_deleted_memorials", "schedule_type": "D"},
+]
 # Where finished jobs are announced (the hand-back to a service server), signed with HMAC-SHA256.
 ARTWORK_WEBHOOK_URL = env_str("ARTWORK_WEBHOOK_URL")
 ARTWORK_WEBHOOK_SECRET = env_str("ARTWORK_WEBHOOK_SECRET", "")

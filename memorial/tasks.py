@@ -19,6 +19,13 @@ def build_export(export_id: int) -> str:
     return "succeeded"
 
 
+def purge_deleted_memorials() -> list[int]:
+    """Scheduled daily: destroy the memorials deleted more than MEMORIAL_RESTORE_DAYS ago."""
+    from memorial.services import purge_deleted_memorials as purge
+
+    return purge()
+
+
 def clean_up_exports() -> dict:
-    """Scheduled every hour (memorial/migrations/0002_export.py)."""
+    """Scheduled every hour (SCHEDULES in config/settings.py)."""
     return {"failed": export.fail_stale_exports(), "deleted": export.delete_expired_exports()}
