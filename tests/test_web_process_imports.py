@@ -1,4 +1,4 @@
-"""The web process never loads torch, diffusers or controlnet-aux."""
+"""The web process never loads torch, diffusers, controlnet-aux, dlib or spandrel, nor the worker's code."""
 
 import json
 import subprocess
@@ -12,15 +12,19 @@ django.setup()
 import config.urls
 from django.urls import get_resolver
 get_resolver().url_patterns  # resolves every include
-for app in ("accounts", "memorial", "generation"):
-    for module in ("views", "api", "urls", "admin", "services", "selectors"):
+for app in ("core", "accounts", "memorial", "generation"):
+    for module in ("views", "api", "urls", "admin", "services", "selectors", "forms", "serializers", "signals"):
         try:
             importlib.import_module(f"{app}.{module}")
         except ModuleNotFoundError as exc:
             if exc.name != f"{app}.{module}":
                 raise
-heavy = sorted(m for m in ("torch", "diffusers", "transformers", "controlnet_aux", "peft") if m in sys.modules)
-print(json.dumps(heavy))
+from generation.pipeline.config import ModelConfig  # the pipeline's plain values import anywhere
+ModelConfig.from_settings()
+models = ("torch", "torchvision", "diffusers", "transformers", "controlnet_aux", "peft", "dlib", "spandrel")
+heavy = sorted(m for m in models if m in sys.modules)
+worker = sorted(m for m in sys.modules if m.startswith(("generation.worker", "generation.tasks", "generation.training.trainer")))
+print(json.dumps(heavy + worker))
 """
 
 
