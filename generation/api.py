@@ -1,17 +1,16 @@
 """The REST API for styles, stylization jobs and artworks (under /api/v1/).
 
-Thin, like the pages in `generation/views.py`: parse, ask `memorial.permissions` (directly or
-through `generation.selectors`), call one `generation.services` function, render. The rules
-are the memorial API's: a private memorial is a 404 to anyone who is not a member, a guest
-who must sign in gets 401, a signed-in person whose role does not allow it 403. Jobs and
-unpublished artworks are the family's: a 404 to everyone else.
+Thin, like the pages in `generation/views.py`: each handler gets its object from
+`memorial.permissions` (through `generation.selectors`) already checked for its action, calls
+one `generation.services` function, and renders. The answers are the pages' and the memorial
+API's: a private memorial is a 404 to anyone who is not a member, a guest who must sign in gets
+401, a signed-in person whose role does not allow it 403. Jobs and unpublished artworks are the
+family's: a 404 to everyone else.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -20,7 +19,7 @@ from rest_framework.response import Response
 
 from core import ratelimit
 from generation import selectors, services
-from generation.models import Artwork, JobStatus, Style, StylizationJob
+from generation.models import Artwork, Style, StylizationJob
 from generation.serializers import (
     ArtworkRequestSerializer,
     ArtworkSerializer,
@@ -28,16 +27,8 @@ from generation.serializers import (
     JobSerializer,
     StyleSerializer,
 )
-from memorial import moderation, permissions
-from memorial.api import (
-    FORBIDDEN,
-    NOT_FOUND,
-    SIGN_IN,
-    SLUG_PARAMETER,
-    MemorialAPIMixin,
-    _memorial,
-    _require,
-)
+from memorial import permissions
+from memorial.api import FORBIDDEN, NOT_FOUND, SIGN_IN, SLUG_PARAMETER, MemorialAPIMixin
 from memorial.models import Photo
 
 REFUSED = OpenApiResponse(description="The request was refused; `detail` (or the field) says why.")
@@ -84,12 +75,7 @@ class PhotoArtworksView(MemorialAPIMixin, generics.GenericAPIView):
     serializer_class = ArtworkRequestSerializer
 
     def post(self, request, *args, **kwargs):
-        photo = get_object_or_404(Photo.objects.select_related("album__memorial"), pk=kwargs["pk"])
-        memorial = photo.album.memorial
-        _require(request, "view", memorial)
-        if photo.hidden and not permissions.can(request.user, "moderate", memorial):
-            raise Http404("No such photo.")
-        _require(request, "create_artwork", memorial)
+        photo = permissions.photo_for(request.user, kwargs["pk"], "create_artwork")
         ratelimit.enforce(request, "artwork")
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -105,8 +91,8 @@ class _JobAPIView(MemorialAPIMixin, generics.GenericAPIView):
     queryset = StylizationJob.objects.none()
     serializer_class = JobSerializer
 
-    def get_object(self) -> StylizationJob:
-        return selectors.job_for(self.request.user, self.kwargs["pk"])
+    def get_object(self, action: str = "view") -> StylizationJob:
+        return selectors.job_for(self.request.user, self.kwargs["pk"], action)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -136,23 +122,11 @@ class JobView(_JobAPIView):
 )
 class JobCancelView(_JobAPIView):
     def post(self, request, *args, **kwargs):
-        job = self.get_object()
-        mine = job.requested_by_id is not None and job.requested_by_id == request.user.pk
-        if not mine:
-            _require(request, "moderate", job.memorial)
-        if job.status in {JobStatus.SUCCEEDED, JobStatus.FAILED}:
-            detail = (
-                _("This painting has already finished.")
-                if job.status == JobStatus.SUCCEEDED
-                else _("This painting has already failed; it can be tried again instead.")
-            )
-            return Response({"detail": detail}, status=status.HTTP_409_CONFLICT)
-        was = job.status
-        job = services.cancel_job(job=job)
-        if not mine and was != JobStatus.CANCELLED:
-            moderation.record(
-                moderator=request.user, action="cancel_job", target=job, memorial=job.memorial, note="api"
-            )
+        job = self.get_object("cancel")
+        try:
+            job = services.cancel_job(job=job, by=request.user, note="api")
+        except services.JobAlreadyEnded as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         return Response(self.get_serializer(job).data)
 
 
@@ -172,7 +146,7 @@ class MemorialArtworksView(MemorialAPIMixin, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Artwork.objects.none()
-        memorial = _memorial(self.request, self.kwargs["slug"], "view")
+        memorial = permissions.memorial_for(self.request.user, self.kwargs["slug"], "view")
         return selectors.artworks_of(memorial, self.request.user).select_related("memorial")
 
 
@@ -200,15 +174,14 @@ class ArtworkView(MemorialAPIMixin, generics.GenericAPIView):
     serializer_class = ArtworkSerializer
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
-    def get_object(self) -> Artwork:
-        return selectors.artwork_for(self.request.user, self.kwargs["pk"])
+    def get_object(self, action: str = "view") -> Artwork:
+        return selectors.artwork_for(self.request.user, self.kwargs["pk"], action)
 
     def get(self, request, *args, **kwargs):
-        return Response(self.get_serializer(self.get_object()).data)
+        return Response(self.get_serializer(self.get_object("view")).data)
 
     def patch(self, request, *args, **kwargs):
-        artwork = self.get_object()
-        _require(request, "publish_artwork", artwork.memorial)
+        artwork = self.get_object("publish_artwork")
         form = ArtworkUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         changes = form.validated_data
@@ -226,7 +199,6 @@ class ArtworkView(MemorialAPIMixin, generics.GenericAPIView):
         return Response(self.get_serializer(artwork).data)
 
     def delete(self, request, *args, **kwargs):
-        artwork = self.get_object()
-        _require(request, "publish_artwork", artwork.memorial)
+        artwork = self.get_object("publish_artwork")
         services.delete_artwork(artwork=artwork, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

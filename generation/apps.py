@@ -7,13 +7,42 @@ class GenerationConfig(AppConfig):
     verbose_name = _("Artworks")
 
     def ready(self):
-        from django_q.signals import post_spawn
-
+        from core import work
         from generation import export_part, selectors, signals  # noqa: F401  (signals: files go with their records)
+        from generation.models import JobStage, StylizationJob
+        from generation.training.records import TrainingRun
         from memorial import extensions
 
         extensions.register_gallery("artworks", selectors.gallery)
         extensions.register_export_part("artworks", export_part.add_artworks)
-        from generation.worker.painting import take_back_at_start
-
-        post_spawn.connect(take_back_at_start, dispatch_uid="generation-take-back-at-start")
+        # Its kinds of background work, for core.work's claim, heartbeat and take-back.
+        work.register(
+            work.Kind(
+                name="painting",
+                model=StylizationJob,
+                task="generation.tasks.run_stylization",
+                group="stylization",
+                gave_up=(
+                    "The painter stopped while working on this photo {attempts} times "
+                    "(last on {worker}); it was not tried again."
+                ),
+                select_related=("photo__album__memorial", "style", "memorial"),
+                on_claim={"stage": JobStage.CONTROLS},
+                on_requeue={"stage": JobStage.WAITING},
+            )
+        )
+        work.register(
+            work.Kind(
+                name="training",
+                model=TrainingRun,
+                task="generation.tasks.train_style",
+                group="training",
+                timeout_setting="TRAINING_TIMEOUT",
+                cluster_setting="TRAINING_QUEUE",
+                gave_up=(
+                    "The training stopped {attempts} times before its end (last on {worker}); it was not "
+                    "tried again. Its checkpoints are kept: `manage.py train_style --resume` continues it."
+                ),
+                on_requeue={"resume": True},  # the next attempt continues from the last checkpoint
+            )
+        )

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.models import BackgroundWork
+
 
 class Style(models.Model):
     """A painting style families can pick: a LoRA and the settings it paints best with."""
@@ -71,7 +73,9 @@ class JobStage(models.TextChoices):
     DONE = "done", _("Done")
 
 
-class StylizationJob(models.Model):
+class StylizationJob(BackgroundWork):
+    """A painting asked for: its lifecycle (claim, heartbeat, progress, take-back) is core.work's."""
+
     photo = models.ForeignKey("memorial.Photo", on_delete=models.CASCADE, related_name="jobs")
     memorial = models.ForeignKey("memorial.Memorial", on_delete=models.CASCADE, related_name="jobs")
     style = models.ForeignKey(Style, on_delete=models.PROTECT, related_name="jobs")
@@ -79,21 +83,9 @@ class StylizationJob(models.Model):
     language = models.CharField(max_length=8, default=settings.LANGUAGE_CODE)
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
     stage = models.CharField(max_length=10, choices=JobStage.choices, default=JobStage.WAITING)
-    progress = models.PositiveSmallIntegerField(default=0)
-    attempts = models.PositiveSmallIntegerField(default=0)
     seed = models.BigIntegerField()
     parameters = models.JSONField(default=dict, blank=True)
     backend = models.CharField(max_length=60, blank=True)
-    error = models.TextField(blank=True)
-    cancel_requested = models.BooleanField(default=False)
-    worker = models.CharField(max_length=120, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    # When the queue message was last sent: a broker without acknowledgements (Redis) loses the
-    # messages a killed worker had already taken, so the sweep sends them again.
-    enqueued_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -104,10 +96,6 @@ class StylizationJob(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("generation:job", args=[self.pk])
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED}
 
 
 def artwork_file_name(memorial_id: int) -> str:

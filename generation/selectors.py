@@ -1,10 +1,8 @@
-"""Reads of artworks and jobs, with the permission rules of the family's choice: a new artwork
-is seen by the memorial's members only, until a manager publishes it."""
+"""Reads of artworks and jobs. Loading only: who sees them (a new artwork is seen by the
+memorial's members only, until a manager publishes it; a job by the family only) and who may
+do what with them is decided by `memorial.permissions`, which every read here asks."""
 
 from __future__ import annotations
-
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 
 from generation.models import Artwork, Style, StylizationJob
 from memorial import page_cache, permissions
@@ -17,27 +15,21 @@ def active_styles():
     return Style.objects.filter(is_active=True)
 
 
-def artwork_for(user, artwork_id: int, *, for_files: bool = False) -> Artwork:
-    """``for_files``: only its image and thumbnail will be served; a guest's gallery then comes
+def artwork_for(user, artwork_id: int, action: str = "view", *, for_files: bool = False) -> Artwork:
+    """The artwork, if ``user`` may see it and do ``action`` (`permissions.artwork_for`: 404 or 403).
+
+    ``for_files``: only its image and thumbnail will be served; a guest's gallery then comes
     from the web process's memory (memorial/page_cache.py), like the page."""
-    if for_files and not user.is_authenticated:
-        artwork = guest_artwork(artwork_id)
-        if artwork is None:
-            raise Http404("No such artwork.")
-    else:
-        artwork = get_object_or_404(Artwork.objects.select_related(*ARTWORK_RELATED), pk=artwork_id)
-    permissions.require(user, "view", artwork.memorial)
-    if not artwork.published and not permissions.can(user, "see_unpublished_artworks", artwork.memorial):
-        raise Http404("No such artwork.")
-    return artwork
+    loader = guest_artwork if for_files and not user.is_authenticated else None
+    return permissions.artwork_for(
+        user, artwork_id, action, artworks=Artwork.objects.select_related(*ARTWORK_RELATED), loader=loader
+    )
 
 
-def job_for(user, job_id: int) -> StylizationJob:
-    job = get_object_or_404(StylizationJob.objects.select_related("memorial", "photo__album", "style"), pk=job_id)
-    permissions.require(user, "view", job.memorial)
-    if not permissions.can(user, "see_unpublished_artworks", job.memorial):
-        raise Http404("No such job.")
-    return job
+def job_for(user, job_id: int, action: str = "view") -> StylizationJob:
+    """The job, if ``user`` may see it and do ``action`` ("view" or "cancel"; `permissions.job_for`)."""
+    jobs = StylizationJob.objects.select_related("memorial", "photo__album", "style")
+    return permissions.job_for(user, job_id, action, jobs=jobs)
 
 
 def guest_artwork(artwork_id: int) -> Artwork | None:
@@ -53,9 +45,7 @@ def guest_artwork(artwork_id: int) -> Artwork | None:
 
 def artworks_of(memorial, user):
     artworks = Artwork.objects.filter(memorial=memorial).select_related("photo__album", "style", "tribute__narration")
-    if not permissions.can(user, "see_unpublished_artworks", memorial):
-        artworks = artworks.filter(published=True)
-    return artworks
+    return permissions.artworks_visible_to(user, memorial, artworks)
 
 
 def gallery(memorial, user, *, photo=None, limit: int | None = None) -> list[Artwork]:

@@ -9,8 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
+from core import work
 from generation.models import Artwork, JobStage, JobStatus, Style, StylizationJob, TributeText
-from memorial import moderation
+from memorial import moderation, permissions
 
 MAX_ACTIVE_JOBS_PER_PERSON = 5
 MAX_TRIBUTE_CHARS = 2000
@@ -20,9 +21,12 @@ class ArtworkRefused(ValueError):
     pass
 
 
+class JobAlreadyEnded(ValueError):
+    """The job has succeeded or failed: there is nothing to cancel. The message says so."""
+
+
 def enqueue(job_id: int) -> None:
-    StylizationJob.objects.filter(pk=job_id).update(enqueued_at=timezone.now())
-    async_task("generation.tasks.run_stylization", job_id, task_name=f"stylization-{job_id}", group="stylization")
+    work.enqueue("painting", job_id)
 
 
 def request_artwork(*, photo, style: Style, by, language: str | None = None, seed: int | None = None) -> StylizationJob:
@@ -50,14 +54,19 @@ def request_artwork(*, photo, style: Style, by, language: str | None = None, see
     return job
 
 
-def cancel_job(*, job: StylizationJob) -> StylizationJob:
-    """A queued job ends at once; a running one stops at the painter's next step."""
-    ended_at_once = StylizationJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-        status=JobStatus.CANCELLED, cancel_requested=True, finished_at=timezone.now()
-    )
-    if not ended_at_once:
-        StylizationJob.objects.filter(pk=job.pk, status=JobStatus.RUNNING).update(cancel_requested=True)
+def cancel_job(*, job: StylizationJob, by=None, note: str = "") -> StylizationJob:
+    """A queued job ends at once; a running one stops at the painter's next step. Cancelling a
+    cancelled job changes nothing; a job that succeeded or failed raises ``JobAlreadyEnded``.
+    A manager cancelling someone else's painting leaves a moderation record."""
+    job.refresh_from_db(fields=["status"])
+    if job.status == JobStatus.SUCCEEDED:
+        raise JobAlreadyEnded(_("This painting has already finished."))
+    if job.status == JobStatus.FAILED:
+        raise JobAlreadyEnded(_("This painting has already failed; it can be tried again instead."))
+    changed = work.cancel("painting", job.pk)
     job.refresh_from_db()
+    if changed and by is not None and not permissions.cancels_own_job(by, job):
+        moderation.record(moderator=by, action="cancel_job", target=job, memorial=job.memorial, note=note)
     return job
 
 

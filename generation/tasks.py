@@ -1,14 +1,16 @@
 """The generation app's django-q2 entry points. Plain functions: a test calls them directly.
 
 Each loads its record by id and hands it to the worker package; the web process never
-imports this module, it queues these functions by name.
+imports this module, it queues these functions by name. The lifecycle of the records (claim,
+heartbeat, take-back of a dead worker's work) is core.work's; its sweep is
+``core.tasks.take_back_stale_work``.
 """
 
 from __future__ import annotations
 
 from generation.training.records import TrainingRun
-from generation.training.service import run_training
 from generation.worker import painting, webhook
+from generation.worker.training import run_training
 
 
 def run_stylization(job_id: int) -> str:
@@ -24,11 +26,6 @@ def renarrate(tribute_id: int, edited_at: str) -> str:
 def deliver_webhook(job_id: int, attempt: int = 1) -> str:
     """Hand a finished job to ARTWORK_WEBHOOK_URL; schedules its own retries."""
     return webhook.deliver(job_id, attempt)
-
-
-def requeue_stale_jobs() -> dict:
-    """Scheduled every minute: jobs whose worker died are queued again, or failed with a reason."""
-    return painting.requeue_stale_jobs()
 
 
 def train_style(run_id: int) -> str:

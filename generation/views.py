@@ -1,25 +1,27 @@
-"""Pages to ask for an artwork, follow its job, and see it beside the photo. Thin views."""
+"""Pages to ask for an artwork, follow its job, and see it beside the photo. Thin views: the
+object comes from `memorial.permissions` (through `generation.selectors`) already checked for
+the action, and each action the artwork page offers has its own address."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core import ratelimit
 from core.serving import cache_for_viewers, serve_file
 from generation import selectors, services
 from generation.forms import ArtworkRequestForm, TributeEditForm
 from memorial import permissions
-from memorial.models import Photo, Visibility
+from memorial.models import Visibility
+
+sign_in_to_act = permissions.sign_in_to_act
 
 
-@login_required
+@sign_in_to_act
 def request_artwork_view(request, photo_id):
-    photo = get_object_or_404(Photo.objects.select_related("album__memorial"), pk=photo_id, hidden=False)
-    permissions.require(request.user, "create_artwork", photo.album.memorial)
+    photo = permissions.photo_for(request.user, photo_id, "create_artwork")
     form = ArtworkRequestForm(request.POST or None)
     context = {"form": form, "photo": photo, "memorial": photo.album.memorial, "styles": selectors.active_styles()}
     if request.method == "POST":
@@ -35,91 +37,95 @@ def request_artwork_view(request, photo_id):
     return render(request, "generation/request.html", context)
 
 
-@login_required
 def job_detail(request, job_id):
     job = selectors.job_for(request.user, job_id)
-    can_cancel = job.requested_by_id == request.user.pk or permissions.can(request.user, "moderate", job.memorial)
+    can_cancel = permissions.can_cancel_job(request.user, job)
     return render(
         request, "generation/job.html", {"job": job, "status": selectors.job_status(job), "can_cancel": can_cancel}
     )
 
 
-@login_required
 @never_cache
 def job_status(request, job_id):
     return JsonResponse(selectors.job_status(selectors.job_for(request.user, job_id)))
 
 
-@login_required
 @require_POST
 def job_cancel(request, job_id):
-    job = selectors.job_for(request.user, job_id)
-    if job.requested_by_id != request.user.pk:
-        permissions.require(request.user, "moderate", job.memorial)
-    services.cancel_job(job=job)
-    messages.info(request, _("The painting was cancelled."))
+    job = selectors.job_for(request.user, job_id, "cancel")
+    try:
+        services.cancel_job(job=job, by=request.user)
+    except services.JobAlreadyEnded as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.info(request, _("The painting was cancelled."))
     return redirect(job)
 
 
-def artwork_detail(request, artwork_id):
-    artwork = selectors.artwork_for(request.user, artwork_id)
-    if request.method == "POST":
-        return _artwork_post(request, artwork)
+def _artwork_page(request, artwork, *, edit_form=None, status=200):
     tribute = getattr(artwork, "tribute", None)
+    if edit_form is None and tribute is not None:
+        edit_form = TributeEditForm(initial={"text": tribute.text})
     context = {
         "artwork": artwork,
         "memorial": artwork.memorial,
         "tribute": tribute,
         "narration": getattr(tribute, "narration", None) if tribute else None,
         "can_manage": permissions.can(request.user, "publish_artwork", artwork.memorial),
-        "edit_form": TributeEditForm(initial={"text": tribute.text}) if tribute else None,
+        "edit_form": edit_form,
     }
-    return render(request, "generation/artwork.html", context)
+    return render(request, "generation/artwork.html", context, status=status)
 
 
-def _artwork_post(request, artwork):
-    permissions.require(request.user, "publish_artwork", artwork.memorial)
-    action = request.POST.get("do")
-    if action in {"publish", "unpublish"}:
-        services.publish_artwork(artwork=artwork, by=request.user, published=action == "publish")
-        messages.success(
-            request,
-            _("The painting is now on the memorial page.")
-            if action == "publish"
-            else _("The painting is now seen by the family only."),
-        )
-    elif action == "delete":
-        memorial = artwork.memorial
-        services.delete_artwork(artwork=artwork, by=request.user)
-        messages.success(request, _("The painting was deleted."))
-        return redirect(memorial)
-    elif action == "edit_text":
-        tribute = getattr(artwork, "tribute", None)
-        form = TributeEditForm(request.POST)
-        if tribute is None:
-            raise Http404("No text.")
-        if not form.is_valid():
-            return render(
-                request,
-                "generation/artwork.html",
-                {
-                    "artwork": artwork,
-                    "memorial": artwork.memorial,
-                    "tribute": tribute,
-                    "narration": getattr(tribute, "narration", None),
-                    "can_manage": True,
-                    "edit_form": form,
-                },
-                status=400,
-            )
-        try:
-            services.edit_tribute(tribute=tribute, text=form.cleaned_data["text"], by=request.user)
-        except services.ArtworkRefused as exc:
-            messages.error(request, str(exc))
-            return redirect(artwork)
-        messages.success(request, _("The words were saved; the recording is being made again."))
-    else:
-        return HttpResponse(_("Unknown action."), status=400)
+@require_safe
+def artwork_detail(request, artwork_id):
+    return _artwork_page(request, selectors.artwork_for(request.user, artwork_id))
+
+
+@sign_in_to_act
+@require_POST
+def artwork_publish(request, artwork_id):
+    artwork = selectors.artwork_for(request.user, artwork_id, "publish_artwork")
+    services.publish_artwork(artwork=artwork, by=request.user, published=True)
+    messages.success(request, _("The painting is now on the memorial page."))
+    return redirect(artwork)
+
+
+@sign_in_to_act
+@require_POST
+def artwork_unpublish(request, artwork_id):
+    artwork = selectors.artwork_for(request.user, artwork_id, "publish_artwork")
+    services.publish_artwork(artwork=artwork, by=request.user, published=False)
+    messages.success(request, _("The painting is now seen by the family only."))
+    return redirect(artwork)
+
+
+@sign_in_to_act
+@require_POST
+def artwork_delete(request, artwork_id):
+    artwork = selectors.artwork_for(request.user, artwork_id, "publish_artwork")
+    memorial = artwork.memorial
+    services.delete_artwork(artwork=artwork, by=request.user)
+    messages.success(request, _("The painting was deleted."))
+    return redirect(memorial)
+
+
+@sign_in_to_act
+@require_POST
+def artwork_words(request, artwork_id):
+    artwork = selectors.artwork_for(request.user, artwork_id, "publish_artwork")
+    tribute = getattr(artwork, "tribute", None)
+    if tribute is None:
+        raise Http404("No text.")
+    form = TributeEditForm(request.POST)
+    if not form.is_valid():
+        return _artwork_page(request, artwork, edit_form=form, status=400)
+    try:
+        services.edit_tribute(tribute=tribute, text=form.cleaned_data["text"], by=request.user)
+    except services.ArtworkRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(artwork)
+    messages.success(request, _("The words were saved; the recording is being made again."))
     return redirect(artwork)
 
 

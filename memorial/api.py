@@ -1,18 +1,15 @@
 """The REST API for memorials, albums, photos, condolences and offerings (under /api/v1/).
 
-Thin, like the pages: parse, ask `memorial.permissions`, call one domain function, render.
-Every endpoint asks `permissions` itself (DRF's permission classes only say "signed in"
-where no memorial is involved yet), so a private memorial is a 404 to anyone who is not
-a member, whatever they try. A guest who may see a memorial but not do something gets
-401 (sign in), a signed-in person 403.
+Thin, like the pages: each handler gets its object from a `memorial.permissions` helper that
+loads it and checks the action in one call (DRF's permission classes only say "signed in"
+where no memorial is involved yet), then calls one domain function and renders. The answers
+are the pages': a private memorial is a 404 to anyone who is not a member, whatever they try;
+a guest who may see a memorial but not do something gets 401 (sign in), a signed-in person 403.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -60,33 +57,16 @@ UPLOAD_BODY = {
 }
 
 
-def _require(request, action: str, memorial: Memorial) -> None:
-    """`permissions.require`, with "sign in first" (401) for guests instead of 403."""
-    try:
-        permissions.require(request.user, action, memorial)
-    except DjangoPermissionDenied:
-        if not request.user.is_authenticated:
-            raise exceptions.NotAuthenticated() from None
-        raise
-
-
-def _memorial(request, slug: str, action: str) -> Memorial:
-    memorial = selectors.memorial_by_slug(slug)
-    _require(request, action, memorial)
-    return memorial
-
-
-def _album(request, pk: int, action: str) -> Album:
-    album = get_object_or_404(Album.objects.select_related("memorial"), pk=pk)
-    _require(request, action, album.memorial)
-    return album
-
-
 class MemorialAPIMixin:
     # Token first, so a guest who must sign in gets 401 with `WWW-Authenticate: Token`.
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     # Each handler asks `memorial.permissions`: 404 for a hidden memorial comes before any 401.
     permission_classes = [AllowAny]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, permissions.SignInRequired):
+            exc = exceptions.NotAuthenticated()  # 401, where a page sends the visitor to sign in
+        return super().handle_exception(exc)
 
 
 # --- Memorials -----------------------------------------------------------------------------
@@ -112,7 +92,6 @@ class MemorialViewSet(MemorialAPIMixin, mixins.ListModelMixin, mixins.RetrieveMo
     queryset = Memorial.objects.all()
     lookup_field = "slug"
     lookup_value_regex = r"[-\w]+"
-    needs = {"retrieve": "view", "partial_update": "edit", "destroy": "delete"}
 
     def get_permissions(self):
         return [IsAuthenticated()] if self.action == "create" else super().get_permissions()
@@ -120,8 +99,8 @@ class MemorialViewSet(MemorialAPIMixin, mixins.ListModelMixin, mixins.RetrieveMo
     def get_queryset(self):
         return permissions.listed_memorials(self.request.user, Memorial.objects.all())
 
-    def get_object(self) -> Memorial:
-        return _memorial(self.request, self.kwargs["slug"], self.needs[self.action])
+    def get_object(self, action: str = "view") -> Memorial:
+        return permissions.memorial_for(self.request.user, self.kwargs["slug"], action)
 
     def get_serializer_class(self):
         return MemorialSerializer if self.action == "list" else MemorialDetailSerializer
@@ -133,15 +112,18 @@ class MemorialViewSet(MemorialAPIMixin, mixins.ListModelMixin, mixins.RetrieveMo
         memorial = services.create_memorial(by=request.user, **fields)
         return Response(self.get_serializer(memorial).data, status=status.HTTP_201_CREATED)
 
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self.get_serializer(self.get_object("view")).data)
+
     def partial_update(self, request, *args, **kwargs):
-        memorial = self.get_object()
+        memorial = self.get_object("edit")
         serializer = self.get_serializer(memorial, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         services.update_memorial(memorial=memorial, **serializer.validated_data)
         return Response(self.get_serializer(memorial).data)
 
     def destroy(self, request, *args, **kwargs):
-        services.delete_memorial(memorial=self.get_object(), by=request.user)
+        services.delete_memorial(memorial=self.get_object("delete"), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -167,11 +149,11 @@ class MemorialAlbumsView(MemorialAPIMixin, generics.ListCreateAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Album.objects.none()
-        memorial = _memorial(self.request, self.kwargs["slug"], "view")
+        memorial = permissions.memorial_for(self.request.user, self.kwargs["slug"], "view")
         return memorial.albums.select_related("memorial")
 
     def create(self, request, *args, **kwargs):
-        memorial = _memorial(request, kwargs["slug"], "create_album")
+        memorial = permissions.memorial_for(request.user, kwargs["slug"], "create_album")
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         album = services.create_album(memorial=memorial, by=request.user, **serializer.validated_data)
@@ -189,20 +171,27 @@ class MemorialAlbumsView(MemorialAPIMixin, generics.ListCreateAPIView):
         responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
     ),
 )
-class AlbumView(MemorialAPIMixin, generics.RetrieveUpdateDestroyAPIView):
+class AlbumView(MemorialAPIMixin, generics.GenericAPIView):
     queryset = Album.objects.all()
     serializer_class = AlbumSerializer
     http_method_names = ["get", "patch", "delete", "head", "options"]
-    needs = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "PATCH": "edit", "DELETE": "edit"}
 
-    def get_object(self) -> Album:
-        return _album(self.request, self.kwargs["pk"], self.needs[self.request.method])
+    def get_object(self, action: str = "view") -> Album:
+        return permissions.album_for(self.request.user, self.kwargs["pk"], action)
 
-    def perform_update(self, serializer):
-        services.update_album(album=serializer.instance, **serializer.validated_data)
+    def get(self, request, *args, **kwargs):
+        return Response(self.get_serializer(self.get_object("view")).data)
 
-    def perform_destroy(self, instance):
-        services.delete_album(album=instance)
+    def patch(self, request, *args, **kwargs):
+        album = self.get_object("edit")
+        serializer = self.get_serializer(album, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.update_album(album=album, **serializer.validated_data)
+        return Response(self.get_serializer(album).data)
+
+    def delete(self, request, *args, **kwargs):
+        services.delete_album(album=self.get_object("edit"))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Photos --------------------------------------------------------------------------------
@@ -235,7 +224,7 @@ class AlbumPhotosView(MemorialAPIMixin, generics.ListCreateAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Photo.objects.none()
-        album = _album(self.request, self.kwargs["pk"], "view")
+        album = permissions.album_for(self.request.user, self.kwargs["pk"], "view")
         return (
             selectors.visible_photos(album.memorial, self.request.user)
             .filter(album=album)
@@ -243,7 +232,7 @@ class AlbumPhotosView(MemorialAPIMixin, generics.ListCreateAPIView):
         )
 
     def create(self, request, *args, **kwargs):
-        album = _album(request, kwargs["pk"], "upload")
+        album = permissions.album_for(request.user, kwargs["pk"], "upload")
         ratelimit.enforce(request, "upload")
         uploads = request.FILES.getlist("files") + request.FILES.getlist("file")
         if not uploads:
@@ -278,28 +267,29 @@ class AlbumPhotosView(MemorialAPIMixin, generics.ListCreateAPIView):
         summary="Delete a photo (managers)", responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND}
     ),
 )
-class PhotoView(MemorialAPIMixin, generics.RetrieveUpdateDestroyAPIView):
+class PhotoView(MemorialAPIMixin, generics.GenericAPIView):
     queryset = Photo.objects.all()
     serializer_class = PhotoSerializer
     parser_classes = [JSONParser, FormParser, MultiPartParser]
     http_method_names = ["get", "patch", "delete", "head", "options"]
-    needs = {"GET": "view", "HEAD": "view", "OPTIONS": "view", "PATCH": "edit", "DELETE": "edit"}
 
-    def get_object(self) -> Photo:
-        photo = get_object_or_404(Photo.objects.select_related("album__memorial", "uploaded_by"), pk=self.kwargs["pk"])
-        memorial = photo.album.memorial
-        _require(self.request, "view", memorial)
-        if photo.hidden and not permissions.can(self.request.user, "moderate", memorial):
-            raise Http404("No such photo.")
-        _require(self.request, self.needs[self.request.method], memorial)
-        return photo
+    def get_object(self, action: str = "view") -> Photo:
+        return permissions.photo_for(self.request.user, self.kwargs["pk"], action)
 
-    def perform_update(self, serializer):
+    def get(self, request, *args, **kwargs):
+        return Response(self.get_serializer(self.get_object("view")).data)
+
+    def patch(self, request, *args, **kwargs):
+        photo = self.get_object("edit")
+        serializer = self.get_serializer(photo, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
         if "caption" in serializer.validated_data:
-            photos.update_caption(photo=serializer.instance, caption=serializer.validated_data["caption"])
+            photo = photos.update_caption(photo=photo, caption=serializer.validated_data["caption"])
+        return Response(self.get_serializer(photo).data)
 
-    def perform_destroy(self, instance):
-        photos.delete_photo(photo=instance)
+    def delete(self, request, *args, **kwargs):
+        photos.delete_photo(photo=self.get_object("edit"))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- Condolences ---------------------------------------------------------------------------
@@ -337,7 +327,7 @@ class MemorialCondolencesView(MemorialAPIMixin, generics.ListCreateAPIView):
     serializer_class = CondolenceSerializer
 
     def list(self, request, *args, **kwargs):
-        memorial = _memorial(request, kwargs["slug"], "view")
+        memorial = permissions.memorial_for(request.user, kwargs["slug"], "view")
         shown = selectors.visible_condolences(memorial, request.user)
         moderator = permissions.can(request.user, "moderate", memorial)
         serializer_class = ModeratedCondolenceSerializer if moderator else CondolenceSerializer
@@ -347,7 +337,7 @@ class MemorialCondolencesView(MemorialAPIMixin, generics.ListCreateAPIView):
         )
 
     def create(self, request, *args, **kwargs):
-        memorial = _memorial(request, kwargs["slug"], "condole")
+        memorial = permissions.memorial_for(request.user, kwargs["slug"], "condole")
         form = CondolenceCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         if form.validated_data.get("website"):  # the honeypot: only robots fill it in
@@ -368,13 +358,9 @@ class MemorialCondolencesView(MemorialAPIMixin, generics.ListCreateAPIView):
 
 class CondolenceActionView(MemorialAPIMixin, generics.GenericAPIView):
     queryset = Condolence.objects.all()
-    needs = "moderate"
 
-    def get_object(self) -> Condolence:
-        condolence = get_object_or_404(Condolence.objects.select_related("memorial"), pk=self.kwargs["pk"])
-        memorial = condolence.memorial
-        _require(self.request, self.needs, memorial)
-        return get_object_or_404(selectors.visible_condolences(memorial, self.request.user), pk=condolence.pk)
+    def get_object(self, action: str) -> Condolence:
+        return permissions.condolence_for(self.request.user, self.kwargs["pk"], action)
 
 
 @extend_schema(
@@ -385,10 +371,9 @@ class CondolenceActionView(MemorialAPIMixin, generics.GenericAPIView):
 )
 class CondolenceReportView(CondolenceActionView):
     serializer_class = CondolenceReportSerializer
-    needs = "report"
 
     def post(self, request, *args, **kwargs):
-        condolence = self.get_object()
+        condolence = self.get_object("report")
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
         counted = condolences.report(
@@ -405,7 +390,7 @@ class _CondolenceDecisionView(CondolenceActionView):
     decide = None
 
     def post(self, request, *args, **kwargs):
-        condolence = self.get_object()
+        condolence = self.get_object("moderate")
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
         self.decide(condolence=condolence, by=request.user, note=form.validated_data.get("note", ""))
@@ -451,11 +436,11 @@ class MemorialOfferingsView(MemorialAPIMixin, generics.GenericAPIView):
     serializer_class = OfferingRequestSerializer
 
     def get(self, request, *args, **kwargs):
-        memorial = _memorial(request, kwargs["slug"], "view")
+        memorial = permissions.memorial_for(request.user, kwargs["slug"], "view")
         return Response(offerings.offering_counts(memorial))
 
     def post(self, request, *args, **kwargs):
-        memorial = _memorial(request, kwargs["slug"], "offer")
+        memorial = permissions.memorial_for(request.user, kwargs["slug"], "offer")
         ratelimit.enforce(request, "offering")
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)

@@ -7,4 +7,21 @@ class MemorialConfig(AppConfig):
     verbose_name = _("Memorials")
 
     def ready(self):
+        from core import work
         from memorial import signals  # noqa: F401  (files go with their records)
+        from memorial.models import MemorialExport
+
+        # The download of all memories, for core.work's claim, heartbeat and take-back.
+        work.register(
+            work.Kind(
+                name="export",
+                model=MemorialExport,
+                task="memorial.tasks.build_export",
+                group="export",
+                gave_up=(
+                    "The download stopped before it was ready {attempts} times (the worker was interrupted). "
+                    "Please ask for a new one."
+                ),
+                select_related=("memorial",),
+            )
+        )

@@ -4,7 +4,9 @@ A manager asks (`request_export`): the export is recorded, then queued once the 
 committed. The worker claims it (queued -> running in one conditional UPDATE) and packs the
 zip file by file from storage into a temporary file, so memory stays small however large the
 memorial is (`build_export`). The zip lives in the default storage until `expires_at`; the
-hourly clean-up deletes it then, and fails exports whose worker stopped.
+hourly clean-up deletes it then. Its lifecycle is core.work's: claimed once, beating while it is
+packed, taken back when its worker dies (packed again by another, or failed with a reason
+after the last attempt).
 
 Layout of the zip (every path inside is made from ids, never from what people typed):
 
@@ -40,8 +42,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django_q.tasks import async_task
 
+from core import work
 from memorial import extensions
 from memorial.markdown import render_markdown
 from memorial.models import Condolence, Memorial, MemorialExport, Photo, export_path
@@ -50,9 +52,6 @@ from memorial.offerings import offering_counts
 log = logging.getLogger(__name__)
 
 FORMAT = "memoria-export/1"
-PROGRESS_WRITES_PER_SECOND = 4
-# A running export whose worker has not written for this long has stopped (killed, or the machine went away).
-STALE_AFTER = timedelta(minutes=15)
 HISTORY_SIZE = 10
 CHUNK = 1024 * 1024
 ACTIVE = (MemorialExport.Status.QUEUED, MemorialExport.Status.RUNNING)
@@ -67,13 +66,13 @@ def time_to_live() -> timedelta:
 
 
 def enqueue(export_id: int) -> None:
-    async_task("memorial.tasks.build_export", export_id, task_name=f"export-{export_id}", group="export")
+    """Queue ``memorial.tasks.build_export`` (the "export" kind of core.work, registered in memorial/apps.py)."""
+    work.enqueue("export", export_id)
 
 
 def request_export(*, memorial: Memorial, by) -> MemorialExport:
     """Record an export and queue it after the commit. One at a time per memorial: while one is
     being packed, asking again returns that one."""
-    fail_stale_exports(memorial=memorial)
     with transaction.atomic():
         active = MemorialExport.objects.filter(memorial=memorial, status__in=ACTIVE).first()
         if active is not None:
@@ -116,40 +115,20 @@ def export_status(export: MemorialExport) -> dict:
 # --- The worker's side -------------------------------------------------------------------------
 
 
-def claim(export_id: int) -> MemorialExport | None:
-    """queued -> running, in one conditional UPDATE. None when another worker has it, or it ended."""
-    now = timezone.now()
-    claimed = MemorialExport.objects.filter(pk=export_id, status=MemorialExport.Status.QUEUED).update(
-        status=MemorialExport.Status.RUNNING, started_at=now, heartbeat_at=now, progress=0, error=""
-    )
-    if claimed != 1:
-        return None
-    return MemorialExport.objects.select_related("memorial").get(pk=export_id)
-
-
-class ProgressWriter:
-    """Writes the progress (and so the heartbeat) at most a few times a second."""
+class ProgressWriter(work.Progress):
+    """Counts the files packed; writes the progress (and so the heartbeat) when it moves, at most
+    a few times a second."""
 
     def __init__(self, export: MemorialExport, total: int, *, clock=time.monotonic):
-        self.export, self.total, self.clock = export, max(total, 1), clock
-        self.done = 0
-        self.writes = 0
-        self._last_write = None
+        super().__init__(export, clock=clock)
+        self.total, self.done = max(total, 1), 0
         self._last_value = export.progress
 
     def advance(self, steps: int = 1) -> None:
         self.done += steps
         value = min(99, self.done * 100 // self.total)
-        now = self.clock()
-        if value == self._last_value:
-            return
-        if self._last_write is not None and now - self._last_write < 1 / PROGRESS_WRITES_PER_SECOND:
-            return
-        MemorialExport.objects.filter(pk=self.export.pk, status=MemorialExport.Status.RUNNING).update(
-            progress=value, heartbeat_at=timezone.now()
-        )
-        self._last_write, self._last_value = now, value
-        self.writes += 1
+        if value != self._last_value and self.write(value):
+            self._last_value = value
 
 
 @dataclass
@@ -188,6 +167,8 @@ def build_export(export: MemorialExport, *, clock=time.monotonic) -> MemorialExp
             with zipfile.ZipFile(spool, "w", allowZip64=True) as archive:
                 missing = []
                 for entry in contents.files:
+                    if progress.should_stop():
+                        raise work.Stopped()
                     if not _copy_into(archive, entry, stamp):
                         missing.append(entry.arcname)
                     progress.advance()
@@ -203,16 +184,7 @@ def build_export(export: MemorialExport, *, clock=time.monotonic) -> MemorialExp
             spool.seek(0)
             name = default_storage.save(export_path(export, "export.zip"), File(spool, name="export.zip"))
     now = timezone.now()
-    finished = MemorialExport.objects.filter(pk=export.pk, status=MemorialExport.Status.RUNNING).update(
-        status=MemorialExport.Status.SUCCEEDED,
-        progress=100,
-        file=name,
-        size=size,
-        finished_at=now,
-        heartbeat_at=now,
-        expires_at=now + time_to_live(),
-        error="",
-    )
+    finished = work.finish(export, file=name, size=size, finished_at=now, expires_at=now + time_to_live(), error="")
     if not finished:
         with contextlib.suppress(Exception):
             default_storage.delete(name)
@@ -221,14 +193,10 @@ def build_export(export: MemorialExport, *, clock=time.monotonic) -> MemorialExp
     return export
 
 
-def record_failure(export: MemorialExport, error: BaseException) -> None:
-    log.exception("export %s failed", export.pk, exc_info=error)
-    message = (
-        _("The download could not be prepared: %(reason)s") % {"reason": f"{error.__class__.__name__}: {error}"}
-    )[:2000]
-    MemorialExport.objects.filter(pk=export.pk, status=MemorialExport.Status.RUNNING).update(
-        status=MemorialExport.Status.FAILED, error=message, finished_at=timezone.now()
-    )
+def failure_reason(error: BaseException) -> str:
+    """What the managers read when the download could not be made."""
+    log.error("export failed", exc_info=error)
+    return _("The download could not be prepared: %(reason)s") % {"reason": f"{error.__class__.__name__}: {error}"}
 
 
 def _copy_into(archive: zipfile.ZipFile, entry: _Entry, stamp) -> bool:
@@ -470,20 +438,3 @@ def delete_expired_exports() -> int:
             log.exception("could not delete export %s (%s)", export.pk, name)
         count += 1
     return count
-
-
-def fail_stale_exports(*, memorial: Memorial | None = None) -> list[int]:
-    """Running exports whose worker stopped writing are failed with a reason (never stuck 'running')."""
-    stale = MemorialExport.objects.filter(
-        status=MemorialExport.Status.RUNNING, heartbeat_at__lt=timezone.now() - STALE_AFTER
-    )
-    if memorial is not None:
-        stale = stale.filter(memorial=memorial)
-    ids = list(stale.values_list("pk", flat=True))
-    if ids:
-        MemorialExport.objects.filter(pk__in=ids, status=MemorialExport.Status.RUNNING).update(
-            status=MemorialExport.Status.FAILED,
-            finished_at=timezone.now(),
-            error="The download stopped before it was ready (the worker was interrupted). Please ask for a new one.",
-        )
-    return ids

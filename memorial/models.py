@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from core.models import BackgroundWork
 from memorial.condolence_rules import HeldReason
 from memorial.dates import Precision, format_partial_date
 from memorial.storage import originals_storage
@@ -341,27 +342,23 @@ def export_path(instance, filename):
     return f"exports/{instance.memorial_id}/{uuid.uuid4().hex}.zip"
 
 
-class MemorialExport(models.Model):
-    """One zip of everything a memorial holds, made in the background for a manager (memorial/export.py)."""
+class MemorialExport(BackgroundWork):
+    """One zip of everything a memorial holds, made in the background for a manager (memorial/export.py);
+    its lifecycle (claim, heartbeat, progress, take-back) is core.work's."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting")
         RUNNING = "running", _("Packing")
         SUCCEEDED = "succeeded", _("Ready")
         FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
     memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="exports")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED, db_index=True)
-    progress = models.PositiveSmallIntegerField(default=0)
     file = models.FileField(upload_to=export_path, blank=True, max_length=300)
     size = models.PositiveBigIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -370,10 +367,6 @@ class MemorialExport(models.Model):
 
     def __str__(self) -> str:
         return f"Export {self.pk} of {self.memorial} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
 
     @property
     def is_expired(self) -> bool:

@@ -1,20 +1,46 @@
-"""Who may do what with a memorial. Every page and API endpoint asks here, and nowhere else.
+"""Who may do what with a memorial and what it holds. Every page and API endpoint asks here, and
+nowhere else.
 
-A private memorial does not exist for anyone who is not a member: `require` answers 404
-there, never 403, so a stranger cannot even learn that it exists.
+Each page and endpoint gets its object through one of the ``*_for`` helpers below, which load
+it and check the action in one call (as healthchecks' ``_get_check_for_user``):
+
+* **404** for what the person may not know exists: a private memorial they are not a member
+  of, a deleted one, a hidden photo, an unpublished artwork, a painting job of another family,
+  a condolence they cannot see. Never a 403 there, so a stranger cannot even learn it exists;
+  and never a "sign in first" either: a signed-out visitor of a private memorial gets the same
+  404 as everyone else outside it.
+* **SignInRequired** (a ``PermissionDenied``) for a signed-out visitor who may see the thing
+  but must sign in to do this: pages send them to sign in (``sign_in_to_act``), the API
+  answers 401.
+* **PermissionDenied** (403) for a signed-in person who may see it but whose role does not
+  allow this.
+
+The rules on the things a memorial holds are written once each: who sees hidden photos
+(``sees_hidden_photos``), who sees the family's work in progress, unpublished artworks and
+painting jobs (``sees_unpublished_artworks``), who may cancel a painting job
+(``can_cancel_job``), who sees which condolences (``condolences_visible_to``) and who may
+moderate or report them (the ``moderate`` and ``report`` actions).
+
+memorial knows nothing of generation: the helpers for artworks and jobs take the queryset
+generation passes in, and read only the fields they name (``memorial``, ``published``,
+``requested_by_id``).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from memorial.models import Membership, Memorial, Role, Visibility
+from memorial.models import Album, Condolence, Membership, Memorial, MemorialExport, Photo, Role, Visibility
 
 RANK = {Role.VIEWER: 1, Role.CONTRIBUTOR: 2, Role.MANAGER: 3, Role.OWNER: 4}
 
-# The lowest role an action needs. "view" and "condole" are open to guests where visibility allows.
+# The lowest role an action needs. "view", "condole", "offer" and "report" are open to guests
+# where visibility allows.
 MINIMUM_ROLE = {
     "view": None,
     "condole": None,
@@ -28,12 +54,24 @@ MINIMUM_ROLE = {
     "invite": Role.MANAGER,
     "moderate": Role.MANAGER,
     "download_original": Role.MANAGER,
+    "export": Role.MANAGER,
     "publish_artwork": Role.MANAGER,
     "delete": Role.OWNER,
     "restore": Role.OWNER,
     "transfer": Role.OWNER,
 }
 ACTIONS = tuple(MINIMUM_ROLE)
+
+# What the site's own moderators (staff working in the admin) may do on any memorial.
+SITE_MODERATOR_ACTIONS = {"view", "see_unpublished_artworks", "moderate"}
+
+
+class SignInRequired(PermissionDenied):
+    """A signed-out visitor may see this, but must sign in to do it: 401 in the API, the
+    sign-in page for pages."""
+
+
+# --- The rules -----------------------------------------------------------------------------------
 
 
 def role_of(user, memorial: Memorial) -> str | None:
@@ -44,10 +82,6 @@ def role_of(user, memorial: Memorial) -> str | None:
     if user.pk not in cache:
         cache[user.pk] = Membership.objects.filter(memorial=memorial, user=user).values_list("role", flat=True).first()
     return cache[user.pk]
-
-
-# What the site's own moderators (staff working in the admin) may do on any memorial.
-SITE_MODERATOR_ACTIONS = {"view", "see_unpublished_artworks", "moderate"}
 
 
 def is_site_moderator(user) -> bool:
@@ -72,13 +106,79 @@ def can(user, action: str, memorial: Memorial) -> bool:
 
 
 def require(user, action: str, memorial: Memorial) -> None:
-    """Raise 404 when the memorial is hidden from this person, 403 when they may see it but not do this."""
+    """Raise 404 when the memorial is hidden from this person, SignInRequired when a signed-out
+    visitor may see it but not do this, 403 when a signed-in person may see it but not do this."""
     if action == "restore" and can(user, "restore", memorial):
         return
     if not can(user, "view", memorial):
         raise Http404("No such memorial.")
     if not can(user, action, memorial):
-        raise PermissionDenied("You do not have permission to do this on this memorial.")
+        _deny(user, "You do not have permission to do this on this memorial.")
+
+
+def _deny(user, message: str):
+    if user is None or not user.is_authenticated:
+        raise SignInRequired("Sign in first.")
+    raise PermissionDenied(message)
+
+
+def sees_hidden_photos(user, memorial: Memorial) -> bool:
+    """A photo hidden by a moderator is seen by those who may moderate the memorial (its
+    managers and owner, and the site's moderators), and by no one else: not in galleries, not
+    in albums, not by its address, not through the API."""
+    return can(user, "moderate", memorial)
+
+
+def can_see_photo(user, photo: Photo, memorial: Memorial | None = None) -> bool:
+    memorial = memorial or photo.album.memorial
+    return can(user, "view", memorial) and (not photo.hidden or sees_hidden_photos(user, memorial))
+
+
+def photos_visible_to(user, memorial: Memorial, photos):
+    """``photos`` (a queryset of the memorial's photos) without those hidden from ``user``."""
+    return photos if sees_hidden_photos(user, memorial) else photos.filter(hidden=False)
+
+
+def sees_unpublished_artworks(user, memorial: Memorial) -> bool:
+    """The family's work in progress (artworks not yet published, and the painting jobs) is
+    seen by the memorial's members and the site's moderators only."""
+    return can(user, "see_unpublished_artworks", memorial)
+
+
+def can_see_artwork(user, artwork) -> bool:
+    return can(user, "view", artwork.memorial) and (
+        artwork.published or sees_unpublished_artworks(user, artwork.memorial)
+    )
+
+
+def artworks_visible_to(user, memorial: Memorial, artworks):
+    """``artworks`` (a queryset of the memorial's) without the unpublished ones, unless ``user`` sees those."""
+    return artworks if sees_unpublished_artworks(user, memorial) else artworks.filter(published=True)
+
+
+def can_see_job(user, job) -> bool:
+    return sees_unpublished_artworks(user, job.memorial)
+
+
+def cancels_own_job(user, job) -> bool:
+    return bool(user is not None and user.is_authenticated and job.requested_by_id == user.pk)
+
+
+def can_cancel_job(user, job) -> bool:
+    """A painting job is cancelled by the person who asked for it, or by those who may moderate
+    the memorial (cancelling someone else's job is then recorded as moderation)."""
+    return can_see_job(user, job) and (cancels_own_job(user, job) or can(user, "moderate", job.memorial))
+
+
+def condolences_visible_to(user, memorial: Memorial, condolences=None):
+    """Published messages, and one's own waiting ones; those who may moderate also see the
+    waiting and the hidden ones (not the rejected)."""
+    if condolences is None:
+        condolences = Condolence.objects.filter(memorial=memorial)
+    if can(user, "moderate", memorial):
+        return condolences.exclude(status=Condolence.Status.REJECTED)
+    mine = Q(author=user) if user is not None and user.is_authenticated else Q(pk__in=[])
+    return condolences.filter(Q(status=Condolence.Status.PUBLISHED) | (mine & Q(status=Condolence.Status.PENDING)))
 
 
 def is_indexable(memorial: Memorial) -> bool:
@@ -96,3 +196,141 @@ def listed_memorials(user, queryset=None):
         return queryset.filter(public)
     member_of = Membership.objects.filter(user=user).values("memorial_id")
     return queryset.filter(public | Q(pk__in=member_of))
+
+
+# --- Load and check in one call ------------------------------------------------------------------
+
+
+def _first(queryset, **lookup):
+    return queryset.filter(**lookup).first()
+
+
+def memorial_for(user, slug: str, action: str = "view", *, loader: Callable | None = None) -> Memorial:
+    """The memorial at ``slug``, if ``user`` may do ``action`` on it. ``loader(slug)`` reads it
+    another way (the guest page's memory); None from it is a 404."""
+    if loader is not None:
+        memorial = loader(slug)
+    else:
+        memorial = _first(Memorial.objects.select_related("cover_photo"), slug=slug)
+    if memorial is None:
+        raise Http404("No such memorial.")
+    require(user, action, memorial)
+    return memorial
+
+
+def album_for(user, album_id, action: str = "view", *, memorial: Memorial | None = None) -> Album:
+    """An album, if ``user`` may do ``action`` on its memorial; with ``memorial``, only one of its albums."""
+    if memorial is None:
+        album = _first(Album.objects.select_related("memorial"), pk=album_id)
+    else:
+        album = _first(memorial.albums.all(), pk=album_id)
+    if album is None:
+        raise Http404("No such album.")
+    if memorial is not None:
+        album.memorial = memorial
+    require(user, action, album.memorial)
+    return album
+
+
+def photo_for(
+    user, photo_id, action: str = "view", *, memorial: Memorial | None = None, loader: Callable | None = None
+) -> Photo:
+    """A photo, if ``user`` may see it (a hidden one is a 404 to those who do not see hidden
+    photos) and do ``action`` on its memorial. With ``memorial``, only one of its photos;
+    ``loader(photo_id)`` reads it another way (the guest page's memory)."""
+    if loader is not None:
+        photo = loader(photo_id)
+    elif memorial is not None:
+        photo = _first(Photo.objects.select_related("album", "uploaded_by"), pk=photo_id, album__memorial=memorial)
+    else:
+        photo = _first(Photo.objects.select_related("album__memorial", "uploaded_by"), pk=photo_id)
+    if photo is None or (memorial is not None and photo.album.memorial_id != memorial.pk):
+        raise Http404("No such photo.")
+    if memorial is not None:
+        photo.album.memorial = memorial
+    memorial = photo.album.memorial
+    require(user, "view", memorial)
+    if not can_see_photo(user, photo, memorial):
+        raise Http404("No such photo.")
+    require(user, action, memorial)
+    return photo
+
+
+def condolence_for(user, condolence_id, action: str, *, memorial: Memorial | None = None) -> Condolence:
+    """A condolence ``user`` can see (``condolences_visible_to``; a 404 otherwise), if they may do
+    ``action`` ("report" or "moderate") on its memorial. The action is checked before the
+    message's visibility. With ``memorial``, only one of its condolences."""
+    condolences = Condolence.objects.select_related("memorial", "author")
+    if memorial is not None:
+        condolences = condolences.filter(memorial=memorial)
+    condolence = _first(condolences, pk=condolence_id)
+    if condolence is None:
+        raise Http404("No such message.")
+    if memorial is not None:
+        condolence.memorial = memorial
+    memorial = condolence.memorial
+    require(user, action, memorial)  # first, as ever: a viewer asking to approve is told no (403)
+    if not condolences_visible_to(user, memorial, Condolence.objects.filter(pk=condolence.pk)).exists():
+        raise Http404("No such message.")
+    return condolence
+
+
+def export_for(user, export_id, action: str = "export") -> MemorialExport:
+    """A "Download all memories" file: its status and its download are for those who may export the memorial."""
+    export = _first(MemorialExport.objects.select_related("memorial"), pk=export_id)
+    if export is None:
+        raise Http404("No such download.")
+    require(user, action, export.memorial)
+    return export
+
+
+def artwork_for(user, artwork_id, action: str = "view", *, artworks, loader: Callable | None = None):
+    """A painting from ``artworks`` (generation's queryset; memorial knows nothing of its model),
+    if ``user`` may see it (an unpublished one is the family's: a 404 to everyone else) and do
+    ``action`` on its memorial. ``loader(artwork_id)`` reads it another way (the guest page's memory)."""
+    artwork = loader(artwork_id) if loader is not None else _first(artworks, pk=artwork_id)
+    if artwork is None:
+        raise Http404("No such artwork.")
+    require(user, "view", artwork.memorial)
+    if not can_see_artwork(user, artwork):
+        raise Http404("No such artwork.")
+    require(user, action, artwork.memorial)
+    return artwork
+
+
+def job_for(user, job_id, action: str = "view", *, jobs):
+    """A painting job from ``jobs`` (generation's queryset), seen by the memorial's family only
+    (a 404 to everyone else). ``action`` is "view", or "cancel" (``can_cancel_job``)."""
+    job = _first(jobs, pk=job_id)
+    if job is None:
+        raise Http404("No such job.")
+    require(user, "view", job.memorial)
+    if not can_see_job(user, job):
+        raise Http404("No such job.")
+    if action == "cancel":
+        if not can_cancel_job(user, job):
+            _deny(user, "Only the person who asked for this painting, or the memorial's managers, may cancel it.")
+    elif action != "view":
+        require(user, action, job.memorial)
+    return job
+
+
+# --- For pages -----------------------------------------------------------------------------------
+
+
+def sign_in_to_act(view):
+    """A page's answer to ``SignInRequired``: the sign-in page, coming back here afterwards.
+
+    It replaces ``login_required`` on the pages of a memorial, so that what a signed-out visitor
+    may not know exists is a 404 to them too, not an invitation to sign in."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except SignInRequired:
+            from django.contrib.auth.views import redirect_to_login  # (auth's forms need the apps loaded)
+
+            return redirect_to_login(request.get_full_path())
+
+    return wrapper

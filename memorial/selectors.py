@@ -1,4 +1,6 @@
-"""Reads for pages: each runs a fixed number of queries, however much a memorial holds."""
+"""Reads for pages: each runs a fixed number of queries, however much a memorial holds.
+
+Loading only: who sees what is decided by `memorial.permissions`, which these reads ask."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ CONDOLENCES_PER_PAGE = 30
 
 
 def memorial_by_slug(slug: str) -> Memorial:
+    """Loading only, with no check: pages and the API use `permissions.memorial_for`."""
     return get_object_or_404(Memorial.objects.select_related("cover_photo"), slug=slug)
 
 
@@ -22,23 +25,21 @@ def visible_photos(memorial: Memorial, user, *, with_memorial: bool = True):
     photos = Photo.objects.filter(album__memorial=memorial).select_related(
         "album__memorial" if with_memorial else "album"
     )
-    if not permissions.can(user, "moderate", memorial):
-        photos = photos.filter(hidden=False)
-    return photos
+    return permissions.photos_visible_to(user, memorial, photos)
 
 
 def visible_condolences(memorial: Memorial, user):
     condolences = Condolence.objects.filter(memorial=memorial).select_related("author")
-    if permissions.can(user, "moderate", memorial):
-        return condolences.exclude(status=Condolence.Status.REJECTED)
-    mine = Q(author=user) if user.is_authenticated else Q(pk__in=[])
-    return condolences.filter(Q(status=Condolence.Status.PUBLISHED) | (mine & Q(status=Condolence.Status.PENDING)))
+    return permissions.condolences_visible_to(user, memorial, condolences)
 
 
 def memorial_page(memorial: Memorial, user, *, condolence_page: int | str = 1) -> dict:
-    albums = list(
-        Album.objects.filter(memorial=memorial).annotate(photo_count=Count("photos", filter=Q(photos__hidden=False)))
-    )
+    # Counted as the album shows them to this person: hidden photos for those who see them only.
+    if permissions.sees_hidden_photos(user, memorial):
+        photo_count = Count("photos")
+    else:
+        photo_count = Count("photos", filter=Q(photos__hidden=False))
+    albums = list(Album.objects.filter(memorial=memorial).annotate(photo_count=photo_count))
     gallery = list(visible_photos(memorial, user, with_memorial=False)[:GALLERY_SIZE])
     for item in [*albums, *(photo.album for photo in gallery)]:
         item.memorial = memorial  # links are built from it: no query per row, no life story per row

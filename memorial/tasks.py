@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from core import work
 from memorial import export
+from memorial.models import MemorialExport
 
 
 def build_export(export_id: int) -> str:
-    claimed = export.claim(export_id)
+    """Pack the zip of an export; a second delivery does nothing (core.work claims it once)."""
+    claimed = work.claim(MemorialExport, export_id)
     if claimed is None:
         return "not claimed: another worker has it, or it has ended"
-    try:
+    finished = None
+    with work.heartbeat(claimed), work.failure_recorded(claimed, describe=export.failure_reason):
         finished = export.build_export(claimed)
-    except Exception as exc:
-        export.record_failure(claimed, exc)
-        raise
     if finished is None:
-        return "not finished: the export was taken back meanwhile"
+        return "not finished: the export was cancelled or taken back meanwhile"
     return "succeeded"
 
 
@@ -27,5 +28,6 @@ def purge_deleted_memorials() -> list[int]:
 
 
 def clean_up_exports() -> dict:
-    """Scheduled every hour (SCHEDULES in config/settings.py)."""
-    return {"failed": export.fail_stale_exports(), "deleted": export.delete_expired_exports()}
+    """Scheduled every hour (SCHEDULES in config/settings.py): the zips of expired exports go. (An
+    export whose worker died is taken back by core.tasks.take_back_stale_work, as all work is.)"""
+    return {"deleted": export.delete_expired_exports()}

@@ -1,5 +1,10 @@
-"""Pages of memorials, albums, photos, the guestbook and offerings. Thin: parse, ask
-`permissions`, call one domain function, render."""
+"""Pages of memorials, albums, photos, the guestbook and offerings. Thin: load the object and
+check the action through `permissions` (one call), call one domain function, render.
+
+Each action a page offers has its own address and view. The pages of a memorial are wrapped in
+`permissions.sign_in_to_act` rather than `login_required`: what a signed-out visitor may not know
+exists (a private memorial and everything in it) is a 404 to them, as to everyone outside it;
+where they may see it but must sign in to act, they are sent to sign in."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -11,7 +16,7 @@ from django.utils import formats
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core import ratelimit
 from core.serving import cache_for_viewers, serve_file
@@ -38,20 +43,14 @@ from memorial.forms import (
     RoleForm,
     TimelineEventForm,
 )
-from memorial.models import Condolence, Membership, MemorialExport, Photo, Role, TimelineEvent, Visibility
+from memorial.models import Condolence, Membership, MemorialExport, Role, TimelineEvent, Visibility
+
+sign_in_to_act = permissions.sign_in_to_act
 
 
-def _memorial(request, slug, action="view"):
-    memorial = selectors.memorial_by_slug(slug)
-    permissions.require(request.user, action, memorial)
-    return memorial
-
-
-def _photo(request, memorial, photo_id):
-    photo = get_object_or_404(Photo.objects.select_related("album"), pk=photo_id, album__memorial=memorial)
-    if photo.hidden and not permissions.can(request.user, "moderate", memorial):
-        raise Http404("No such photo.")
-    return photo
+def _perms(request, memorial) -> dict:
+    """What the person may do here, for the template to offer."""
+    return {action: permissions.can(request.user, action, memorial) for action in permissions.ACTIONS}
 
 
 @login_required
@@ -77,14 +76,11 @@ def memorial_create(request):
 
 def memorial_detail(request, slug):
     if not page_cache.cacheable(request):
-        return _render_memorial(request, _memorial(request, slug))
-    light = page_cache.lookup(slug)
-    if light is None:
-        raise Http404("No such memorial.")
-    permissions.require(request.user, "view", light)
+        return _render_memorial(request, permissions.memorial_for(request.user, slug))
+    light = permissions.memorial_for(request.user, slug, loader=page_cache.lookup)
     html = page_cache.get(request, light)
     if html is None:
-        memorial = _memorial(request, slug)
+        memorial = permissions.memorial_for(request.user, slug)
         html = _render_memorial(
             request, memorial, **page_cache.render_context_for_cache(request, light)
         ).content.decode()
@@ -101,21 +97,16 @@ def _render_memorial(request, memorial, **extra):
         share_preview=memorial.visibility != Visibility.PRIVATE,
         page_url=settings.SITE_URL + memorial.get_absolute_url(),
     )
-    context["perms"] = {action: permissions.can(request.user, action, memorial) for action in permissions.ACTIONS}
+    context["perms"] = _perms(request, memorial)
     context.update(extra)
     return render(request, "memorial/memorial_detail.html", context)
 
 
-@login_required
+@sign_in_to_act
 def memorial_edit(request, slug):
-    memorial = _memorial(request, slug, "edit")
+    memorial = permissions.memorial_for(request.user, slug, "edit")
     form = MemorialForm(request.POST or None, instance=memorial)
     if request.method == "POST":
-        if request.POST.get("cover_photo"):
-            photo = _photo(request, memorial, request.POST["cover_photo"])
-            services.update_memorial(memorial=memorial, cover_photo=photo)
-            messages.success(request, _("The cover photo was changed."))
-            return redirect(memorial)
         if form.is_valid():
             services.update_memorial(memorial=memorial, **form.service_fields())
             messages.success(request, _("Your changes were saved."))
@@ -132,9 +123,9 @@ def memorial_edit(request, slug):
     )
 
 
-@login_required
+@sign_in_to_act
 def memorial_delete(request, slug):
-    memorial = _memorial(request, slug, "delete")
+    memorial = permissions.memorial_for(request.user, slug, "delete")
     if request.method == "POST":
         if request.POST.get("confirm_name", "").strip() != memorial.full_name:
             messages.error(request, _("Type the name exactly as it is written to confirm."))
@@ -151,19 +142,18 @@ def memorial_delete(request, slug):
     )
 
 
-@login_required
+@sign_in_to_act
 @require_POST
 def memorial_restore(request, slug):
-    memorial = selectors.memorial_by_slug(slug)
-    permissions.require(request.user, "restore", memorial)
+    memorial = permissions.memorial_for(request.user, slug, "restore")
     services.restore_memorial(memorial=memorial)
     messages.success(request, _("The memorial is back, as it was."))
     return redirect(memorial)
 
 
-@login_required
+@sign_in_to_act
 def timeline_add(request, slug):
-    memorial = _memorial(request, slug, "edit")
+    memorial = permissions.memorial_for(request.user, slug, "edit")
     form = TimelineEventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         happened_on, precision = form.cleaned_data["when"]
@@ -186,23 +176,19 @@ def timeline_add(request, slug):
     )
 
 
-@login_required
+@sign_in_to_act
 @require_POST
 def timeline_delete(request, slug, event_id):
-    memorial = _memorial(request, slug, "edit")
+    memorial = permissions.memorial_for(request.user, slug, "edit")
     get_object_or_404(TimelineEvent, pk=event_id, memorial=memorial).delete()
     messages.success(request, _("The event was removed from the timeline."))
     return redirect(memorial.get_absolute_url() + "#timeline")
 
 
-@login_required
-def members(request, slug):
-    memorial = _memorial(request, slug, "invite")
-    invitation_form = InvitationForm(request.POST if request.POST.get("do") == "invite" else None)
-    if request.method == "POST":
-        response = _members_post(request, memorial, invitation_form)
-        if response is not None:
-            return response
+@sign_in_to_act
+def members(request, slug, *, invitation_form=None):
+    memorial = permissions.memorial_for(request.user, slug, "invite")
+    invitation_form = invitation_form or InvitationForm()
     context = {
         "memorial": memorial,
         "memberships": Membership.objects.filter(memorial=memorial).select_related("user").order_by("created_at"),
@@ -217,35 +203,72 @@ def members(request, slug):
     return render(request, "memorial/members.html", context, status=400 if invitation_form.errors else 200)
 
 
-def _members_post(request, memorial, invitation_form):
-    action = request.POST.get("do")
-    if action == "invite":
-        if not invitation_form.is_valid():
-            return None
-        membership.create_invitation(memorial=memorial, by=request.user, **invitation_form.cleaned_data)
-        messages.success(request, _("A new invitation link is ready: copy it below and send it to your family."))
-    elif action == "revoke":
-        invitation = get_object_or_404(memorial.invitations, pk=request.POST.get("invitation"))
-        membership.revoke_invitation(invitation=invitation)
-        messages.success(request, _("The invitation was withdrawn."))
-    elif action in {"role", "remove", "transfer"}:
-        member = get_object_or_404(Membership, pk=request.POST.get("membership"), memorial=memorial)
-        try:
-            if action == "role":
-                form = RoleForm(request.POST)
-                if not form.is_valid():
-                    raise ValueError(_("Choose manager, contributor or viewer."))
-                membership.change_role(membership=member, role=form.cleaned_data["role"])
-            elif action == "remove":
-                membership.remove_member(membership=member)
-            else:
-                permissions.require(request.user, "transfer", memorial)
-                membership.transfer_ownership(memorial=memorial, to_user=member.user)
-        except ValueError as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("The members were updated."))
+@sign_in_to_act
+@require_POST
+def invitation_create(request, slug):
+    memorial = permissions.memorial_for(request.user, slug, "invite")
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        return members(request, slug, invitation_form=form)
+    membership.create_invitation(memorial=memorial, by=request.user, **form.cleaned_data)
+    messages.success(request, _("A new invitation link is ready: copy it below and send it to your family."))
     return redirect("memorial:members", memorial.slug)
+
+
+@sign_in_to_act
+@require_POST
+def invitation_revoke(request, slug, invitation_id):
+    memorial = permissions.memorial_for(request.user, slug, "invite")
+    invitation = get_object_or_404(memorial.invitations, pk=invitation_id)
+    membership.revoke_invitation(invitation=invitation)
+    messages.success(request, _("The invitation was withdrawn."))
+    return redirect("memorial:members", memorial.slug)
+
+
+def _change_members(request, slug, membership_id, action, change):
+    """Load the memorial for ``action`` and one of its memberships, apply ``change`` to it, and
+    say how it went on the members page."""
+    memorial = permissions.memorial_for(request.user, slug, action)
+    member = get_object_or_404(Membership.objects.select_related("user"), pk=membership_id, memorial=memorial)
+    try:
+        change(memorial, member)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The members were updated."))
+    return redirect("memorial:members", memorial.slug)
+
+
+@sign_in_to_act
+@require_POST
+def member_role(request, slug, membership_id):
+    def change(memorial, member):
+        form = RoleForm(request.POST)
+        if not form.is_valid():
+            raise ValueError(_("Choose manager, contributor or viewer."))
+        membership.change_role(membership=member, role=form.cleaned_data["role"])
+
+    return _change_members(request, slug, membership_id, "invite", change)
+
+
+@sign_in_to_act
+@require_POST
+def member_remove(request, slug, membership_id):
+    return _change_members(
+        request, slug, membership_id, "invite", lambda memorial, member: membership.remove_member(membership=member)
+    )
+
+
+@sign_in_to_act
+@require_POST
+def member_make_owner(request, slug, membership_id):
+    return _change_members(
+        request,
+        slug,
+        membership_id,
+        "transfer",
+        lambda memorial, member: membership.transfer_ownership(memorial=memorial, to_user=member.user),
+    )
 
 
 def invitation_accept(request, token):
@@ -265,9 +288,9 @@ def invitation_accept(request, token):
     return render(request, "memorial/invitation.html", {"invitation": invitation})
 
 
-@login_required
+@sign_in_to_act
 def album_create(request, slug):
-    memorial = _memorial(request, slug, "create_album")
+    memorial = permissions.memorial_for(request.user, slug, "create_album")
     form = AlbumForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         album = services.create_album(memorial=memorial, by=request.user, **form.cleaned_data)
@@ -282,8 +305,8 @@ def album_create(request, slug):
 
 
 def album_detail(request, slug, album_id, *, upload_form=None, status=200):
-    memorial = _memorial(request, slug)
-    album = get_object_or_404(memorial.albums, pk=album_id)
+    memorial = permissions.memorial_for(request.user, slug)
+    album = permissions.album_for(request.user, album_id, memorial=memorial)
     context = selectors.album_page(album, request.user)
     context.update(
         memorial=memorial,
@@ -293,12 +316,12 @@ def album_detail(request, slug, album_id, *, upload_form=None, status=200):
     return render(request, "memorial/album_detail.html", context, status=status)
 
 
-@login_required
+@sign_in_to_act
 @require_POST
 def photo_upload(request, slug, album_id):
-    memorial = _memorial(request, slug, "upload")
+    memorial = permissions.memorial_for(request.user, slug, "upload")
     ratelimit.enforce(request, "upload")
-    album = get_object_or_404(memorial.albums, pk=album_id)
+    album = permissions.album_for(request.user, album_id, "upload", memorial=memorial)
     form = PhotoUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return album_detail(request, slug, album_id, upload_form=form, status=400)
@@ -318,65 +341,88 @@ def photo_upload(request, slug, album_id):
     return redirect(album)
 
 
+def _photo(request, slug, photo_id, action="view"):
+    """The photo at this memorial's address, if the person may see it and do ``action``."""
+    memorial = permissions.memorial_for(request.user, slug)
+    return permissions.photo_for(request.user, photo_id, action, memorial=memorial)
+
+
+@require_safe
 def photo_detail(request, slug, photo_id):
-    memorial = _memorial(request, slug)
-    photo = _photo(request, memorial, photo_id)
-    if request.method == "POST":
-        return _photo_post(request, memorial, photo)
-    perms = {action: permissions.can(request.user, action, memorial) for action in permissions.ACTIONS}
+    photo = _photo(request, slug, photo_id)
+    memorial = photo.album.memorial
     context = {
         "memorial": memorial,
         "photo": photo,
-        "perms": perms,
+        "perms": _perms(request, memorial),
         "caption_form": CaptionForm(initial={"caption": photo.caption}),
         "artworks": extensions.gallery("artworks", memorial, request.user, photo=photo),
     }
     return render(request, "memorial/photo_detail.html", context)
 
 
-def _photo_post(request, memorial, photo):
-    action = request.POST.get("do")
-    needed = {"caption": "edit", "delete": "edit", "hide": "moderate", "restore": "moderate"}.get(action)
-    if needed is None:
-        return HttpResponse(_("Unknown action."), status=400)
-    permissions.require(request.user, needed, memorial)
-    if action == "caption":
-        form = CaptionForm(request.POST)
-        if not form.is_valid():
-            return HttpResponse(_("A caption can be at most 500 characters."), status=400)
-        photos.update_caption(photo=photo, caption=form.cleaned_data["caption"])
-    elif action == "delete":
-        photos.delete_photo(photo=photo)
-        messages.success(request, _("The photo was deleted."))
-        return redirect(photo.album)
-    else:
-        photos.set_hidden(photo=photo, hidden=action == "hide", by=request.user)
+@sign_in_to_act
+@require_POST
+def photo_caption(request, slug, photo_id):
+    photo = _photo(request, slug, photo_id, "edit")
+    form = CaptionForm(request.POST)
+    if not form.is_valid():
+        return HttpResponse(_("A caption can be at most 500 characters."), status=400)
+    photos.update_caption(photo=photo, caption=form.cleaned_data["caption"])
     return redirect(photo.get_absolute_url())
+
+
+@sign_in_to_act
+@require_POST
+def photo_make_cover(request, slug, photo_id):
+    photo = _photo(request, slug, photo_id, "edit")
+    memorial = photo.album.memorial
+    services.update_memorial(memorial=memorial, cover_photo=photo)
+    messages.success(request, _("The cover photo was changed."))
+    return redirect(memorial)
+
+
+@sign_in_to_act
+@require_POST
+def photo_hide(request, slug, photo_id):
+    photo = _photo(request, slug, photo_id, "moderate")
+    photos.set_hidden(photo=photo, hidden=True, by=request.user)
+    return redirect(photo.get_absolute_url())
+
+
+@sign_in_to_act
+@require_POST
+def photo_show(request, slug, photo_id):
+    photo = _photo(request, slug, photo_id, "moderate")
+    photos.set_hidden(photo=photo, hidden=False, by=request.user)
+    return redirect(photo.get_absolute_url())
+
+
+@sign_in_to_act
+@require_POST
+def photo_delete(request, slug, photo_id):
+    photo = _photo(request, slug, photo_id, "edit")
+    photos.delete_photo(photo=photo)
+    messages.success(request, _("The photo was deleted."))
+    return redirect(photo.album)
 
 
 def photo_file(request, photo_id, size):
     field = {"thumb": "thumbnail", "screen": "screen"}.get(size)
     if field is None:
         raise Http404("No such size.")
-    if request.user.is_authenticated:
-        photo = get_object_or_404(Photo.objects.select_related("album__memorial"), pk=photo_id)
-    else:  # a guest's phone asks once per photo of the page: from memory, like the page
-        photo = page_cache.guest_photo(photo_id)
-        if photo is None:
-            raise Http404("No such photo.")
+    # A guest's phone asks once per photo of the page: from memory, like the page.
+    loader = None if request.user.is_authenticated else page_cache.guest_photo
+    photo = permissions.photo_for(request.user, photo_id, loader=loader)
     memorial = photo.album.memorial
-    permissions.require(request.user, "view", memorial)
-    if photo.hidden and not permissions.can(request.user, "moderate", memorial):
-        raise Http404("No such photo.")
     response = serve_file(request, getattr(photo, field), content_type="image/jpeg")
     public = memorial.visibility != Visibility.PRIVATE and not photo.hidden
     return cache_for_viewers(response, public=public)
 
 
-@login_required
+@sign_in_to_act
 def photo_original(request, photo_id):
-    photo = get_object_or_404(Photo.objects.select_related("album__memorial"), pk=photo_id)
-    permissions.require(request.user, "download_original", photo.album.memorial)
+    photo = permissions.photo_for(request.user, photo_id, "download_original")
     # Served as a download with a type no browser runs, whatever the file holds.
     return serve_file(
         request,
@@ -388,7 +434,7 @@ def photo_original(request, photo_id):
 
 @require_POST
 def condolence_create(request, slug):
-    memorial = _memorial(request, slug, "condole")
+    memorial = permissions.memorial_for(request.user, slug, "condole")
     guest = not request.user.is_authenticated
     form = CondolenceForm(request.POST, guest=guest)
     anchor = memorial.get_absolute_url() + "#condolences"
@@ -415,31 +461,54 @@ def condolence_create(request, slug):
     return redirect(anchor)
 
 
-@require_POST
-def condolence_decide(request, slug, condolence_id, decision):
-    memorial = selectors.memorial_by_slug(slug)
-    needed = {"report": "report", "approve": "moderate", "reject": "moderate", "hide": "moderate"}.get(decision)
-    if needed is None:
-        raise Http404("No such decision.")
-    permissions.require(request.user, needed, memorial)
-    condolence = get_object_or_404(selectors.visible_condolences(memorial, request.user), pk=condolence_id)
-    if decision == "report":
-        condolences.report(
-            condolence=condolence,
-            reporter_key=offerings.visitor_key_for(request),
-            reporter=request.user,
-            reason=request.POST.get("reason", ""),
-        )
-        messages.success(request, _("Thank you. A moderator will look at this message."))
-    else:
-        getattr(condolences, decision)(condolence=condolence, by=request.user)
-        messages.success(request, _("Done."))
+def _after_decision(request, memorial):
     return redirect(request.POST.get("next") or memorial.get_absolute_url() + "#condolences")
+
+
+@sign_in_to_act
+@require_POST
+def condolence_report(request, slug, condolence_id):
+    memorial = permissions.memorial_for(request.user, slug)
+    condolence = permissions.condolence_for(request.user, condolence_id, "report", memorial=memorial)
+    condolences.report(
+        condolence=condolence,
+        reporter_key=offerings.visitor_key_for(request),
+        reporter=request.user,
+        reason=request.POST.get("reason", ""),
+    )
+    messages.success(request, _("Thank you. A moderator will look at this message."))
+    return _after_decision(request, memorial)
+
+
+def _decide(request, slug, condolence_id, decide):
+    memorial = permissions.memorial_for(request.user, slug)
+    condolence = permissions.condolence_for(request.user, condolence_id, "moderate", memorial=memorial)
+    decide(condolence=condolence, by=request.user)
+    messages.success(request, _("Done."))
+    return _after_decision(request, memorial)
+
+
+@sign_in_to_act
+@require_POST
+def condolence_approve(request, slug, condolence_id):
+    return _decide(request, slug, condolence_id, condolences.approve)
+
+
+@sign_in_to_act
+@require_POST
+def condolence_reject(request, slug, condolence_id):
+    return _decide(request, slug, condolence_id, condolences.reject)
+
+
+@sign_in_to_act
+@require_POST
+def condolence_hide(request, slug, condolence_id):
+    return _decide(request, slug, condolence_id, condolences.hide)
 
 
 @require_POST
 def offering_create(request, slug):
-    memorial = _memorial(request, slug, "offer")
+    memorial = permissions.memorial_for(request.user, slug, "offer")
     ratelimit.enforce(request, "offering")
     kind = request.POST.get("kind")
     try:
@@ -453,9 +522,9 @@ def offering_create(request, slug):
     return redirect(memorial.get_absolute_url() + "#offerings")
 
 
-@login_required
+@sign_in_to_act
 def moderation_queue(request, slug):
-    memorial = _memorial(request, slug, "moderate")
+    memorial = permissions.memorial_for(request.user, slug, "moderate")
     return render(
         request,
         "memorial/moderation.html",
@@ -464,7 +533,7 @@ def moderation_queue(request, slug):
 
 
 def qr_code(request, slug, fmt):
-    memorial = _memorial(request, slug)
+    memorial = permissions.memorial_for(request.user, slug)
     if fmt not in qr.FORMATS:
         raise Http404("No such format.")
     # The configured public address, not whatever host this request came through.
@@ -477,15 +546,9 @@ def qr_code(request, slug, fmt):
 # --- Download all memories ---------------------------------------------------------------------
 
 
-def _export(request, export_id):
-    export = get_object_or_404(MemorialExport.objects.select_related("memorial"), pk=export_id)
-    permissions.require(request.user, "download_original", export.memorial)
-    return export
-
-
-@login_required
+@sign_in_to_act
 def export_page(request, slug, *, gone=None):
-    memorial = _memorial(request, slug, "download_original")
+    memorial = permissions.memorial_for(request.user, slug, "export")
     if request.method == "POST" and gone is None:
         exporting.request_export(memorial=memorial, by=request.user)
         messages.success(
@@ -502,15 +565,16 @@ def export_page(request, slug, *, gone=None):
     return render(request, "memorial/export.html", context, status=410 if gone else 200)
 
 
+@sign_in_to_act
 def export_status(request, export_id):
-    response = JsonResponse(exporting.export_status(_export(request, export_id)))
+    response = JsonResponse(exporting.export_status(permissions.export_for(request.user, export_id)))
     response["Cache-Control"] = "no-store"
     return response
 
 
-@login_required
+@sign_in_to_act
 def export_download(request, export_id):
-    export = _export(request, export_id)
+    export = permissions.export_for(request.user, export_id)
     if export.status != MemorialExport.Status.SUCCEEDED:
         raise Http404("This download is not ready.")
     if not exporting.is_available(export):

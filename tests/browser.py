@@ -50,3 +50,20 @@ def page(browser):
     page.set_default_timeout(15000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """``new_page(**context_options)``: a page in a fresh context of the session's browser, one per
+    person a test plays; every context is closed when the test ends, so nothing (cookies, storage,
+    open pages) reaches the next test."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**options)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

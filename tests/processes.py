@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -122,3 +123,28 @@ def ping_worker(env: dict[str, str], *, wait_ms: int = 60000) -> dict:
     """Submit a trivial task through the configured broker and wait for its stored result."""
     out = manage(env, "shell", "-c", PING_SCRIPT % wait_ms, timeout=wait_ms / 1000 + 60).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def query(database_url: str, sql: str) -> list[tuple]:
+    """Read the site's database directly, as an operator's dashboard would (no Django here)."""
+    if database_url.startswith("sqlite:///"):
+        with contextlib.closing(sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=30)) as conn:
+            return conn.execute(sql).fetchall()
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def wait_until_silent(database_url: str, table: str, pk: int, *, seconds: float = 2.5, timeout: float = 30) -> None:
+    """Until the heartbeat of a killed worker's record has not moved for ``seconds`` (two beats
+    and a half with JOB_HEARTBEAT_SECONDS=1): a worker started then sees it silent for two
+    beats, with its process gone, and takes it back as it starts (core.work.take_back_at_start)."""
+    deadline = time.monotonic() + timeout
+    beat, since = object(), time.monotonic()
+    while True:
+        now = query(database_url, f"SELECT heartbeat_at FROM {table} WHERE id = {int(pk)}")[0][0]
+        if now != beat:
+            beat, since = now, time.monotonic()
+        if time.monotonic() - since >= seconds:
+            return
+        assert time.monotonic() < deadline, f"the heartbeat of {table} {pk} did not stop within {timeout}s"
+        time.sleep(0.1)

@@ -16,12 +16,10 @@ from django.test import Client
 from django.urls import reverse
 
 from generation import services as generation_services
-from generation import tasks
-from generation.models import Style
 from memorial import condolences
 from memorial import photos as photo_service
 from memorial import services as memorial_services
-from tests.conftest import jpeg_upload
+from tests.conftest import jpeg_upload, paint
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -34,7 +32,7 @@ HANGUL = re.compile(r"[\uac00-\ud7a3]")
 class Site:
     """A public memorial with everything a page can show: cover, photos, timeline, message, album, painting."""
 
-    def __init__(self, family):
+    def __init__(self, family, style):
         self.family = family
         self.memorial = family.memorial(
             "public",
@@ -77,11 +75,7 @@ class Site:
             album=self.album, upload=jpeg_upload("trip.jpg", size=(320, 240)), by=family.owner, caption="제주도 바다"
         )
 
-        style = Style.objects.create(name="Watercolor", slug="watercolor", description="Soft washes of colour")
-        job = generation_services.request_artwork(photo=self.photos[0], style=style, by=family.owner)
-        assert tasks.run_stylization(job.pk) == "succeeded"
-        job.refresh_from_db()
-        self.artwork = job.artwork
+        self.artwork = paint(self.photos[0], style, family.owner)
         assert self.artwork.backend == "filter:painterly"
         generation_services.publish_artwork(artwork=self.artwork, by=family.owner)
         # A job still waiting in the queue: the page with the progress bar.
@@ -109,8 +103,8 @@ class Site:
 
 
 @pytest.fixture
-def site(family):
-    return Site(family)
+def site(family, style):
+    return Site(family, style)
 
 
 def session_cookie(user, base):

@@ -27,24 +27,15 @@ def api():
 
 
 @pytest.fixture
-def people(db):
-    """The owner of the memorial, one member of each other role, and a stranger."""
-    return {
-        "owner": make_user("owner@example.com", "Minjun's daughter"),
-        "manager": make_user("manager@example.com", "Minjun's son"),
-        "contributor": make_user("contributor@example.com", "A cousin"),
-        "viewer": make_user("viewer@example.com", "An old friend"),
-        "stranger": make_user("stranger@example.com", "Someone else"),
-    }
+def people(family):
+    """The owner of the memorial, one member of each other role, and a stranger (tests/conftest.py)."""
+    return {who: family.user(who) for who in ("owner", "manager", "contributor", "viewer", "stranger")}
 
 
 @pytest.fixture
-def make_memorial(people):
+def make_memorial(family):
     def make(visibility=Visibility.PUBLIC, full_name="김민준", **fields):
-        memorial = create_memorial(by=people["owner"], full_name=full_name, visibility=visibility, **fields)
-        for role in (Role.MANAGER, Role.CONTRIBUTOR, Role.VIEWER):
-            Membership.objects.create(memorial=memorial, user=people[role], role=role)
-        return memorial
+        return family.memorial(visibility, full_name=full_name, **fields)
 
     return make
 
@@ -252,7 +243,10 @@ def test_a_contributor_uploads_a_photo_and_a_second_copy_is_recognised(api, peop
     [outcome] = response.json()["files"]
     assert outcome["outcome"] == "stored" and outcome["name"] == "jeju.jpg"
     photo = Photo.objects.get()
-    assert outcome["photo"]["id"] == photo.pk and outcome["photo"]["uploaded_by"] == "A cousin"
+    assert (
+        outcome["photo"]["id"] == photo.pk
+        and outcome["photo"]["uploaded_by"] == people["contributor"].display_name == "Contributor"
+    )
     assert outcome["photo"]["thumbnail_url"].endswith(f"/photos/{photo.pk}/thumb.jpg")
     assert (photo.width, photo.height) == (48, 32)
     stored = files_under(settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT)

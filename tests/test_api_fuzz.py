@@ -41,13 +41,11 @@ from schemathesis.specs.openapi.checks import (
 
 from config.wsgi import application
 from generation import services as generation_services
-from generation import tasks
-from generation.models import Artwork, Style
 from memorial import condolences
 from memorial import photos as photo_service
 from memorial.models import Visibility
 from memorial.services import create_memorial
-from tests.conftest import jpeg_upload, make_user
+from tests.conftest import jpeg_upload, paint
 
 #: Examples per operation, generation mode (positive, negative) and path (generated, resolved):
 #: about 1150 requests over the 30 operations (fewer than 30 x 4 x 12: an operation with nothing
@@ -78,12 +76,11 @@ def in_process_wsgi():
 
 
 @pytest.fixture
-def world(db):
+def world(family, style):
     """What the generated requests can name: a public memorial with an album, a photo (and a hidden
     one), a published and a held condolence, a finished and a waiting job with the finished one's
     artwork; and a private memorial of the same owner, a 404 to everyone else."""
-    owner = make_user("owner@example.com", "Owner")
-    stranger = make_user("stranger@example.com", "Stranger")
+    owner, stranger = family.owner, family.stranger
     memorial = create_memorial(
         by=owner, full_name="김민준", visibility=Visibility.PUBLIC, life_story="A life by the sea."
     )
@@ -95,10 +92,8 @@ def world(db):
     held = condolences.leave_condolence(
         memorial=memorial, message="Watch the funeral live at www.memorial-stream.live", guest_name="A stranger"
     )
-    style = Style.objects.create(name="Watercolor", slug="watercolor", description="Soft washes of colour")
-    done = generation_services.request_artwork(photo=photo, style=style, by=owner)
-    assert tasks.run_stylization(done.pk) == "succeeded"
-    artwork = Artwork.objects.get(job=done)
+    artwork = paint(photo, style, owner)
+    done = artwork.job
     waiting = generation_services.request_artwork(photo=photo, style=style, by=owner)
     private = create_memorial(by=owner, full_name="Private Person", visibility=Visibility.PRIVATE)
     private_album = private.albums.get()

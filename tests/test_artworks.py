@@ -15,9 +15,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from generation import jobs, services, tasks
+from core import tasks as core_tasks
+from core import work
+from generation import services, tasks
 from generation.models import Artwork, Narration, Style, StylizationJob
 from generation.worker import webhook
+from generation.worker.progress import JobProgress
 from memorial import photos as photo_service
 from tests.conftest import jpeg_upload
 
@@ -111,16 +114,16 @@ def test_a_new_artwork_is_for_the_family_until_a_manager_publishes_it(client, fa
     assert "Paintings" not in client.get(memorial.get_absolute_url()).content.decode()
 
     client.force_login(family.contributor)
-    assert client.post(artwork.get_absolute_url(), {"do": "publish"}).status_code == 403
+    assert client.post(reverse("generation:artwork_publish", args=[artwork.pk])).status_code == 403
     client.force_login(family.manager)
-    client.post(artwork.get_absolute_url(), {"do": "publish"})
+    client.post(reverse("generation:artwork_publish", args=[artwork.pk]))
     client.logout()
     page = client.get(memorial.get_absolute_url()).content.decode()
     assert "Paintings" in page and "Painterly filter" in page and "Watercolor" in page
     assert client.get(artwork.get_absolute_url()).status_code == 200
 
     client.force_login(family.manager)
-    client.post(artwork.get_absolute_url(), {"do": "delete"})
+    client.post(reverse("generation:artwork_delete", args=[artwork.pk]))
     assert not Artwork.objects.exists()
 
 
@@ -139,7 +142,7 @@ def test_galleries_show_a_small_jpeg_of_each_painting_and_the_page_the_painting_
     assert client.get(thumb_url).status_code == 404  # not published yet: the family's only
 
     client.force_login(family.manager)
-    client.post(artwork.get_absolute_url(), {"do": "publish"})
+    client.post(reverse("generation:artwork_publish", args=[artwork.pk]))
     client.logout()
     page = client.get(memorial.get_absolute_url()).content.decode()
     assert f'src="{thumb_url}"' in page and reverse("generation:artwork_image", args=[artwork.pk]) not in page
@@ -175,9 +178,9 @@ def test_a_member_cancels_a_queued_job_and_the_worker_leaves_it(client, family, 
 
 def test_a_running_job_cancelled_stops_before_storing_anything(family, photo, style):
     job = services.request_artwork(photo=photo, style=style, by=family.contributor)
-    claimed = jobs.claim(job.pk)
+    claimed = work.claim(StylizationJob, job.pk)
     services.cancel_job(job=job)
-    progress = jobs.ProgressWriter(claimed)
+    progress = JobProgress(claimed)
     progress.stage("painting")
     assert progress.should_stop()
 
@@ -200,9 +203,9 @@ def test_a_job_whose_worker_died_is_queued_again_then_failed_after_the_last_atte
     job = services.request_artwork(photo=photo, style=style, by=family.contributor)
     long_ago = timezone.now() - datetime.timedelta(hours=1)
     for attempt in (1, 2):
-        assert jobs.claim(job.pk) is not None
+        assert work.claim(StylizationJob, job.pk) is not None
         StylizationJob.objects.filter(pk=job.pk).update(heartbeat_at=long_ago)
-        requeued, failed = jobs.take_back_stale_jobs()
+        requeued, failed = work.take_back(StylizationJob)
         job.refresh_from_db()
         if attempt == 1:
             assert requeued == [job.pk] and job.status == "queued"
@@ -213,8 +216,8 @@ def test_a_job_whose_worker_died_is_queued_again_then_failed_after_the_last_atte
 
 def test_a_slow_but_living_worker_keeps_its_job(family, photo, style):
     job = services.request_artwork(photo=photo, style=style, by=family.contributor)
-    jobs.claim(job.pk)
-    assert jobs.take_back_stale_jobs() == ([], [])
+    work.claim(StylizationJob, job.pk)
+    assert work.take_back(StylizationJob) == ([], [])
     assert StylizationJob.objects.get().status == "running"
 
 
@@ -229,23 +232,23 @@ def test_a_job_of_a_dead_process_on_this_machine_is_taken_back_after_two_missed_
     ).stdout.strip()
     here = socket.gethostname()
     job = services.request_artwork(photo=photo, style=style, by=family.contributor)
-    jobs.claim(job.pk)
+    work.claim(StylizationJob, job.pk)
 
     def beats_ago(seconds):
         return timezone.now() - datetime.timedelta(seconds=seconds)
 
     # Its process is gone but it beat 5 s ago: it may be a worker of another container; wait.
     StylizationJob.objects.filter(pk=job.pk).update(worker=f"{here}:{gone}", heartbeat_at=beats_ago(5))
-    assert jobs.take_back_stale_jobs() == ([], [])
+    assert work.take_back(StylizationJob) == ([], [])
     # Two beats missed, no such process here: taken back now, not after two minutes.
     StylizationJob.objects.filter(pk=job.pk).update(heartbeat_at=beats_ago(25))
-    assert jobs.take_back_stale_jobs() == ([job.pk], [])
+    assert work.take_back(StylizationJob) == ([job.pk], [])
 
     # A living process (this one) or another machine's worker keeps its job until JOB_STALE_AFTER.
     for worker in (f"{here}:{os.getpid()}", f"another-machine:{gone}"):
-        jobs.claim(job.pk)
+        work.claim(StylizationJob, job.pk)
         StylizationJob.objects.filter(pk=job.pk).update(worker=worker, heartbeat_at=beats_ago(25))
-        assert jobs.take_back_stale_jobs() == ([], []), worker
+        assert work.take_back(StylizationJob) == ([], []), worker
         StylizationJob.objects.filter(pk=job.pk).update(status="queued")
 
 
@@ -254,12 +257,10 @@ def test_a_worker_starting_takes_back_the_jobs_of_dead_workers_and_sends_them_ag
 
     from django_q.signals import post_spawn
 
-    from generation import services as generation_services
-
     sent = []
-    monkeypatch.setattr(generation_services, "enqueue", lambda job_id: sent.append(job_id))
+    monkeypatch.setattr(work, "enqueue", lambda kind, pk: sent.append(pk))
     job = services.request_artwork(photo=photo, style=style, by=family.contributor)
-    jobs.claim(job.pk)
+    work.claim(StylizationJob, job.pk)
     StylizationJob.objects.filter(pk=job.pk).update(
         worker=f"{socket.gethostname()}:999999999", heartbeat_at=timezone.now() - datetime.timedelta(minutes=1)
     )
@@ -269,13 +270,13 @@ def test_a_worker_starting_takes_back_the_jobs_of_dead_workers_and_sends_them_ag
 
 
 def test_progress_is_written_at_most_a_few_times_a_second(family, photo, style):
-    job = jobs.claim(services.request_artwork(photo=photo, style=style, by=family.contributor).pk)
+    job = work.claim(StylizationJob, services.request_artwork(photo=photo, style=style, by=family.contributor).pk)
     now = [0.0]
-    progress = jobs.ProgressWriter(job, clock=lambda: now[0])
+    progress = JobProgress(job, clock=lambda: now[0])
     for step in range(100):  # a hundred steps within one second
         now[0] = step / 100
         progress.step("painting", step / 100)
-    assert progress.writes <= jobs.PROGRESS_WRITES_PER_SECOND + 1
+    assert progress.writes <= work.PROGRESS_WRITES_PER_SECOND + 1
     assert 10 <= StylizationJob.objects.get().progress <= 85
 
 
@@ -287,7 +288,7 @@ def test_the_words_can_be_edited_and_are_spoken_again(client, family, photo, sty
     client.force_login(family.manager)
     text = "<script>alert('x')</script> 늘 웃으시던 어머니, 보고 싶습니다."
     with django_capture_on_commit_callbacks():
-        client.post(artwork.get_absolute_url(), {"do": "edit_text", "text": text})
+        client.post(reverse("generation:artwork_words", args=[artwork.pk]), {"text": text})
     artwork.tribute.refresh_from_db()
     assert artwork.tribute.text == text and artwork.tribute.edited_by == family.manager
     page = client.get(artwork.get_absolute_url()).content.decode()
@@ -297,7 +298,7 @@ def test_the_words_can_be_edited_and_are_spoken_again(client, family, photo, sty
     narration = Narration.objects.get()
     assert narration.audio.name != old_audio and narration.duration_s > 1
 
-    response = client.post(artwork.get_absolute_url(), {"do": "edit_text", "text": "가" * 10_000})
+    response = client.post(reverse("generation:artwork_words", args=[artwork.pk]), {"text": "가" * 10_000})
     assert response.status_code == 400
     artwork.tribute.refresh_from_db()
     assert artwork.tribute.text == text
@@ -373,9 +374,9 @@ def test_a_queued_job_whose_message_was_lost_is_sent_again(
     with django_capture_on_commit_callbacks(execute=True):
         job = services.request_artwork(photo=photo, style=style, by=family.contributor)
     broker.purge_queue()  # a worker took the message and was killed before claiming the job
-    assert tasks.requeue_stale_jobs()["resent"] == []  # not yet: it may just be waiting its turn
+    assert core_tasks.take_back_stale_work()["painting"]["resent"] == []  # not yet: it may just be waiting its turn
     StylizationJob.objects.filter(pk=job.pk).update(enqueued_at=timezone.now() - datetime.timedelta(minutes=5))
-    assert tasks.requeue_stale_jobs()["resent"] == [job.pk]
+    assert core_tasks.take_back_stale_work()["painting"]["resent"] == [job.pk]
     assert broker.queue_size() == 1
     broker.purge_queue()
     assert tasks.run_stylization(job.pk) == "succeeded"

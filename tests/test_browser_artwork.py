@@ -5,20 +5,19 @@ import os
 import pytest
 
 from generation import tasks
-from generation.models import Style, StylizationJob
+from generation.models import StylizationJob
 from memorial import photos as photo_service
 from tests.conftest import PASSWORD, jpeg_upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_the_job_page_follows_the_painting_and_leads_to_it(live_server, browser, family, artifacts_dir):
+def test_the_job_page_follows_the_painting_and_leads_to_it(live_server, new_page, family, style, artifacts_dir):
     memorial = family.memorial("public", full_name="김순자", language="ko")
     photo, _ = photo_service.add_photo(
         album=memorial.albums.get(), upload=jpeg_upload(size=(600, 400)), by=family.owner, caption="바닷가에서"
     )
-    Style.objects.create(name="Watercolor", slug="watercolor", description="Soft washes of colour")
-    page = browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
+    page = new_page(viewport={"width": 1100, "height": 900})
     page.goto(live_server.url + "/accounts/login/")
     page.locator("#id_login").fill("contributor@example.com")
     page.locator("#id_password").fill(PASSWORD)
@@ -48,7 +47,7 @@ def test_the_job_page_follows_the_painting_and_leads_to_it(live_server, browser,
 
     artwork = StylizationJob.objects.get().artwork
     publish_artwork(artwork=artwork, by=family.manager)
-    guest = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    guest = new_page(viewport={"width": 390, "height": 844})
     guest.goto(live_server.url + memorial.get_absolute_url() + "#artworks")
     image = guest.locator("#artworks img")
     image.scroll_into_view_if_needed()

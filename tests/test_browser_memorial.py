@@ -31,12 +31,12 @@ def sign_in(page, base, email):
     page.wait_for_url(base + "/")
 
 
-def test_a_family_builds_a_memorial_together(live_server, browser, tmp_path, artifacts_dir):  # noqa: F811
+def test_a_family_builds_a_memorial_together(live_server, new_page, tmp_path, artifacts_dir):
     base = live_server.url
     make_user("owner@example.com", "김민지")
     make_user("cousin@example.com", "박서준")
 
-    owner = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    owner = new_page(viewport={"width": 1280, "height": 900})
     sign_in(owner, base, "owner@example.com")
     owner.goto(base + "/memorials/new/")
     owner.locator("#id_full_name").fill("이순자")
@@ -65,7 +65,7 @@ def test_a_family_builds_a_memorial_together(live_server, browser, tmp_path, art
     owner.get_by_role("button", name="Create an invitation link").click()
     link = owner.locator(".invitation-link").first.input_value()
 
-    cousin = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    cousin = new_page(viewport={"width": 390, "height": 844})
     sign_in(cousin, base, "cousin@example.com")
     cousin.goto(link)
     cousin.get_by_role("button", name="Join").click()
@@ -77,7 +77,7 @@ def test_a_family_builds_a_memorial_together(live_server, browser, tmp_path, art
     cousin.wait_for_selector("text=1 photo added.")
     assert Photo.objects.count() == 4
 
-    guest = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+    guest = new_page(viewport={"width": 390, "height": 844})
     guest.goto(base + memorial.get_absolute_url())
     guest.locator("#id_guest_name").fill("이웃 최씨")
     guest.locator("#id_message").fill("따뜻한 김치 맛을 잊지 못합니다. 편히 쉬세요.")

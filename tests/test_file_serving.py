@@ -7,25 +7,18 @@ from urllib.parse import quote
 import pytest
 from django.urls import reverse
 
-from generation import services as artwork_services
-from generation import tasks
-from generation.models import Style
 from memorial import photos as photo_service
 from memorial import services
-from tests.conftest import jpeg_upload
+from tests.conftest import jpeg_upload, paint
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(family):
+def world(family, style):
     memorial = family.memorial("public")
     photo, _ = photo_service.add_photo(album=memorial.albums.get(), upload=jpeg_upload("IMG_0001.jpg"), by=family.owner)
-    job = artwork_services.request_artwork(
-        photo=photo, style=Style.objects.create(name="Watercolor", slug="watercolor"), by=family.owner
-    )
-    tasks.run_stylization(job.pk)
-    return memorial, photo, job.artwork
+    return memorial, photo, paint(photo, style, family.owner)
 
 
 def body(response) -> bytes:

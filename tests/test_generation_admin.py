@@ -11,37 +11,12 @@ from memorial.models import ModerationAction, Visibility
 from tests.conftest import jpeg_upload
 
 
-@pytest.fixture
-def style(db):
-    return Style.objects.create(name="Watercolor", slug="watercolor", description="Soft washes of colour")
-
-
-@pytest.fixture
-def memorial(family):
-    return family.memorial(Visibility.PUBLIC, full_name="김영희", name_other_script="Kim Young-hee")
-
-
-@pytest.fixture
-def photo(memorial, family):
-    photo, _ = photo_service.add_photo(
-        album=memorial.albums.get(), upload=jpeg_upload(size=(120, 80)), by=family.contributor, caption="바닷가에서"
-    )
-    return photo
-
-
 def new_job(photo, style, family, status=JobStatus.QUEUED, **fields):
     job = services.request_artwork(photo=photo, style=style, by=family.contributor)
     if status != JobStatus.QUEUED or fields:
         StylizationJob.objects.filter(pk=job.pk).update(status=status, **fields)
         job.refresh_from_db()
     return job
-
-
-@pytest.fixture
-def artwork(photo, style, family):
-    job = new_job(photo, style, family)
-    assert tasks.run_stylization(job.pk) == "succeeded"
-    return Artwork.objects.get(job=job)
 
 
 def changelist(model):

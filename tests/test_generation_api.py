@@ -21,7 +21,7 @@ from generation.models import (
 )
 from memorial import photos as photo_service
 from memorial.models import ModerationAction, Visibility
-from tests.conftest import jpeg_upload
+from tests.conftest import add_photo as make_photo
 
 API = "/api/v1"
 WHO = ["owner", "manager", "contributor", "viewer", "stranger", "anonymous"]
@@ -31,34 +31,6 @@ RANK = {"viewer": 1, "contributor": 2, "manager": 3, "owner": 4}
 @pytest.fixture
 def api():
     return APIClient()
-
-
-@pytest.fixture
-def style(db):
-    return Style.objects.create(name="Watercolor", slug="watercolor", description="Soft washes of colour")
-
-
-def make_photo(memorial, by, **extra):
-    photo, _ = photo_service.add_photo(album=memorial.albums.get(), upload=jpeg_upload(size=(120, 80)), by=by, **extra)
-    return photo
-
-
-@pytest.fixture
-def memorial(family):
-    return family.memorial(Visibility.PUBLIC)
-
-
-@pytest.fixture
-def photo(memorial, family):
-    return make_photo(memorial, family.contributor, caption="바닷가에서")
-
-
-@pytest.fixture
-def artwork(photo, style, family):
-    """A painting made by the worker: the painterly filter, the built-in words, espeak-ng's voice."""
-    job = services.request_artwork(photo=photo, style=style, by=family.contributor)
-    assert tasks.run_stylization(job.pk) == "succeeded"
-    return Artwork.objects.select_related("tribute__narration").get(job=job)
 
 
 def as_(api, family, who):

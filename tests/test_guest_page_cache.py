@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from memorial import page_cache, services
 from memorial.models import Condolence, Memorial
+from tests.conftest import add_photo, paint
 
 pytestmark = pytest.mark.django_db
 
@@ -149,11 +150,7 @@ def test_every_guest_gets_a_token_of_their_own_in_the_kept_page(family):
 
 
 def _photo(family, memorial):
-    from memorial import photos as photo_service
-    from tests.conftest import jpeg_upload
-
-    photo, _ = photo_service.add_photo(album=memorial.albums.get(), upload=jpeg_upload(), by=family.owner)
-    return photo
+    return add_photo(memorial, family.owner, size=(64, 48))
 
 
 def thumbnail(client, photo):
@@ -212,17 +209,11 @@ def test_photos_made_private_through_another_process_are_gone_for_guests_within_
 
 
 @pytest.fixture
-def published_painting(family):
+def published_painting(family, style):
     from generation import services as artwork_services
-    from generation import tasks
-    from generation.models import Style
 
     memorial = family.memorial()
-    job = artwork_services.request_artwork(
-        photo=_photo(family, memorial), style=Style.objects.create(name="W", slug="w"), by=family.owner
-    )
-    tasks.run_stylization(job.pk)
-    artwork = job.artwork
+    artwork = paint(_photo(family, memorial), style, family.owner)
     artwork_services.publish_artwork(artwork=artwork, by=family.manager)
     return memorial, artwork
 

@@ -185,7 +185,7 @@ def test_a_hidden_photo_is_gone_for_viewers_but_not_for_moderators(client, famil
     memorial = family.memorial()
     photo, _ = photo_service.add_photo(album=memorial.albums.get(), upload=jpeg_upload(), by=family.owner)
     client.force_login(family.manager)
-    client.post(photo.get_absolute_url(), {"do": "hide"})
+    client.post(reverse("memorial:photo_hide", args=[memorial.slug, photo.pk]))
     photo.refresh_from_db()
     assert photo.hidden
     assert ModerationAction.objects.get().action == "hide_photo"
@@ -215,8 +215,8 @@ def test_a_relative_joins_by_invitation_link(client, family):
     memorial = family.memorial("private")
     client.force_login(family.manager)
     client.post(
-        reverse("memorial:members", args=[memorial.slug]),
-        {"do": "invite", "role": "contributor", "days": 7, "max_uses": 1},
+        reverse("memorial:invitation_create", args=[memorial.slug]),
+        {"role": "contributor", "days": 7, "max_uses": 1},
     )
     invitation = Invitation.objects.get()
     link = membership_service.invitation_path(invitation)
@@ -262,14 +262,10 @@ def test_the_owner_hands_the_memorial_over(client, family):
     memorial = family.memorial()
     manager_membership = Membership.objects.get(memorial=memorial, user=family.manager)
     client.force_login(family.manager)
-    client.post(
-        reverse("memorial:members", args=[memorial.slug]), {"do": "transfer", "membership": manager_membership.pk}
-    )
+    client.post(reverse("memorial:member_make_owner", args=[memorial.slug, manager_membership.pk]))
     assert Membership.objects.get(memorial=memorial, user=family.manager).role == "manager"  # managers cannot
     client.force_login(family.owner)
-    client.post(
-        reverse("memorial:members", args=[memorial.slug]), {"do": "transfer", "membership": manager_membership.pk}
-    )
+    client.post(reverse("memorial:member_make_owner", args=[memorial.slug, manager_membership.pk]))
     roles = dict(Membership.objects.filter(memorial=memorial).values_list("user__email", "role"))
     assert roles["manager@example.com"] == "owner" and roles["owner@example.com"] == "manager"
 
@@ -343,7 +339,7 @@ def test_with_approval_on_messages_wait_and_a_manager_approves(client, family):
     assert "Thinking of you all." not in page(client, memorial).content.decode()
     client.force_login(family.manager)
     assert "Thinking of you all." in client.get(reverse("memorial:moderation", args=[memorial.slug])).content.decode()
-    client.post(reverse("memorial:condolence_decide", args=[memorial.slug, condolence.pk, "approve"]))
+    client.post(reverse("memorial:condolence_approve", args=[memorial.slug, condolence.pk]))
     condolence.refresh_from_db()
     assert condolence.status == "published" and condolence.decided_by == family.manager
     assert ModerationAction.objects.get().action == "approve_condolence"

@@ -7,25 +7,19 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from generation import services as artwork_services
-from generation import tasks
-from generation.models import Style
 from memorial import photos as photo_service
 from memorial.models import Offering, Photo
-from tests.conftest import PASSWORD, jpeg_upload
+from tests.conftest import PASSWORD, jpeg_upload, paint
 from tests.processes import PYTHON, ROOT
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(family):
+def world(family, style):
     memorial = family.memorial("public")
     photo, _ = photo_service.add_photo(album=memorial.albums.get(), upload=jpeg_upload(), by=family.owner)
-    style = Style.objects.create(name="Watercolor", slug="watercolor")
-    job = artwork_services.request_artwork(photo=photo, style=style, by=family.owner)
-    tasks.run_stylization(job.pk)
-    return memorial, photo, job
+    return memorial, photo, paint(photo, style, family.owner).job
 
 
 def pages(memorial, photo, job):

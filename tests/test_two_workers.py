@@ -2,9 +2,9 @@
 
 Every job must end exactly once, with one artwork, and the work must be shared. When one
 worker dies mid-job (SIGKILL of its whole process group, as when a machine loses power), the
-surviving cluster's scheduler runs `generation.tasks.requeue_stale_jobs` (the schedule made by
-migration generation/0002), the stale job is queued again and painted by the survivor, and
-still every job ends once.
+surviving cluster's scheduler runs `core.tasks.take_back_stale_work` (SCHEDULES in
+config/settings.py, written by `manage.py sync_schedules`), the stale job is queued again and
+painted by the survivor, and still every job ends once.
 
 No diffusion weights are configured, so the painterly filter paints; espeak-ng speaks.
 """
@@ -14,16 +14,14 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import sqlite3
 import time
 from pathlib import Path
 
 import psutil
-import psycopg
 import pytest
 import redis
 
-from tests.processes import PYTHON, manage, process_env, separate_database, start, stop
+from tests.processes import PYTHON, manage, process_env, query, separate_database, start, stop
 
 pytestmark = pytest.mark.live
 
@@ -56,15 +54,6 @@ for n in range(int(os.environ["TEST_JOBS"])):
     services.request_artwork(photo=photo, style=style, by=relative)
 print("submitted")
 """
-
-
-def query(database_url: str, sql: str) -> list[tuple]:
-    """Read the site's database directly, as an operator's dashboard would (no Django here)."""
-    if database_url.startswith("sqlite:///"):
-        with contextlib.closing(sqlite3.connect(database_url.removeprefix("sqlite:///"), timeout=30)) as conn:
-            return conn.execute(sql).fetchall()
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        return conn.execute(sql).fetchall()
 
 
 def job_rows(database_url: str) -> list[dict]:
@@ -118,6 +107,7 @@ def two_clusters(tmp_path: Path, **extra: str):
             database_url, redis=True, media_root=tmp_path / "media", Q_WORKERS="1", TEST_JOBS=str(JOBS), **extra
         )
         manage(env, "migrate", "--noinput", timeout=300)
+        manage(env, "sync_schedules")  # as bin/setup and the worker unit do: the sweep every minute
         clusters = [Cluster("a", env, tmp_path), Cluster("b", env, tmp_path)]
         try:
             for cluster in clusters:

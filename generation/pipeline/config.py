@@ -46,23 +46,3 @@ class ModelConfig:
     def enabled(self) -> bool:
         """False when no base model is configured: the site then uses its painterly filter."""
         return self.base is not None
-
-    def resolved_device(self) -> str:
-        """``auto`` is CUDA where present, then Apple's MPS, else the CPU."""
-        if self.device != "auto":
-            return self.device
-        import torch
-
-        if torch.cuda.is_available():
-            return "cuda"
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return "mps"
-        return "cpu"
-
-    def resolved_dtype(self):
-        """A ``torch.dtype``. ``auto`` is float16 on CUDA and float32 everywhere else."""
-        import torch
-
-        if self.dtype != "auto":
-            return getattr(torch, self.dtype)
-        return torch.float16 if self.resolved_device().startswith("cuda") else torch.float32

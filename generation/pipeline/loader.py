@@ -162,6 +162,28 @@ def _is_missing_from_cache(exc: BaseException) -> bool:
     return isinstance(exc, (LocalEntryNotFoundError, OSError, EnvironmentError))
 
 
+def resolved_device(config: ModelConfig) -> str:
+    """``auto`` is CUDA where present, then Apple's MPS, else the CPU."""
+    if config.device != "auto":
+        return config.device
+    import torch
+
+    if torch.cuda.is_available():
+        return "cuda"
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def resolved_dtype(config: ModelConfig):
+    """A ``torch.dtype``. ``auto`` is float16 on CUDA and float32 everywhere else."""
+    import torch
+
+    if config.dtype != "auto":
+        return getattr(torch, config.dtype)
+    return torch.float16 if resolved_device(config).startswith("cuda") else torch.float32
+
+
 # --- loading ---------------------------------------------------------------------------------
 
 
@@ -172,7 +194,7 @@ def _load(config: ModelConfig) -> LoadedModels:
     from diffusers.models.controlnets.multicontrolnet import MultiControlNetModel
 
     started = time.perf_counter()
-    device, dtype = config.resolved_device(), config.resolved_dtype()
+    device, dtype = resolved_device(config), resolved_dtype(config)
     if device == "cuda" and not torch.cuda.is_available():
         raise ModelLoadError("ARTWORK_MODELS['device'] is 'cuda' but torch sees no CUDA device")
 

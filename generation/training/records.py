@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.models import BackgroundWork
 
 
 class TrainingStatus(models.TextChoices):
@@ -17,6 +18,7 @@ class TrainingStatus(models.TextChoices):
     RUNNING = "running", _("Training")
     SUCCEEDED = "succeeded", _("Done")
     FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class OptimizerChoice(models.TextChoices):
@@ -31,10 +33,11 @@ class MixedPrecision(models.TextChoices):
     BF16 = "bf16", "bf16"
 
 
-class TrainingRun(models.Model):
+class TrainingRun(BackgroundWork):
     """One training of a style LoRA. Defaults are the thesis recipe (rank 8, lr 1e-4, batch 4,
     8-bit AdamW). ``total_steps`` and ``step`` count optimizer steps; ``losses`` holds one loss
-    per step done so far."""
+    per step done so far; ``progress`` (0-100) follows them. Its lifecycle (claim, heartbeat,
+    take-back: a retried run continues from its last checkpoint) is core.work's."""
 
     name = models.CharField(_("style name"), max_length=80)
     dataset_path = models.CharField(_("dataset folder"), max_length=500)
@@ -78,22 +81,17 @@ class TrainingRun(models.Model):
     total_steps = models.PositiveIntegerField(default=0)
     losses = models.JSONField(default=list, blank=True)
     dataset_size = models.PositiveIntegerField(default=0)
-    cancel_requested = models.BooleanField(default=False)
     # --- what came out ---
     lora_path = models.CharField(_("LoRA file"), max_length=500, blank=True)
     preview_paths = models.JSONField(default=list, blank=True)
     style = models.ForeignKey(
         "generation.Style", null=True, blank=True, on_delete=models.SET_NULL, related_name="training_runs"
     )
-    error = models.TextField(blank=True)
     notes = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     seconds = models.FloatField(null=True, blank=True)
 
     class Meta:
@@ -104,15 +102,6 @@ class TrainingRun(models.Model):
 
     def __str__(self) -> str:
         return f"Training of {self.name} ({self.status})"
-
-    @property
-    def progress(self) -> int:
-        """0-100."""
-        return int(100 * self.step / self.total_steps) if self.total_steps else 0
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in {TrainingStatus.SUCCEEDED, TrainingStatus.FAILED}
 
     @property
     def last_loss(self) -> float | None:

@@ -1,45 +1,35 @@
-"""Training runs as records: start one (from a folder or an uploaded zip), run it, publish the Style.
+"""Training runs as records, the web side: start one (from a folder or an uploaded zip), queue it,
+continue a stopped one.
 
-``run_training(run)`` is what the worker (``generation.tasks.train_style``) and the
-``train_style`` command call. It claims the run (queued -> running in one conditional
-UPDATE), checks the dataset before anything is loaded or written (a bad dataset fails the
-run with the full list of problems, touches no Style and writes no file), trains, writes
-progress and losses into the record a few times a second at most, then copies the LoRA
-and a preview into the default storage (where ``Style.lora_file`` and
-``Style.sample_image`` live) and creates or updates the Style so families can pick it.
+The run itself (claim, dataset check, training, publishing the Style) is the worker's:
+``generation.worker.training.run_training``, called by ``generation.tasks.train_style`` and by
+the ``train_style`` command. Its lifecycle (claim, heartbeat, take-back when its worker dies,
+continuing from the last checkpoint) is core.work's.
 
-No torch at import time: the admin (web process) imports this module to start runs.
+No torch here, and nothing that reaches it: the admin (web process) imports this module.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import shutil
 import stat
-import time
 import uuid
 import zipfile
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
-from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.text import slugify
 
-from generation.models import Style
-from generation.training.dataset import DatasetError, check_dataset
+from core import work
 from generation.training.records import TrainingRun, TrainingStatus
 
 log = logging.getLogger(__name__)
 
-PROGRESS_INTERVAL_S = 1.0  # write progress at most once a second
-CANCEL_POLL_S = 5.0  # look at cancel_requested at most this often
-STALE_AFTER = timedelta(minutes=30)  # a "running" run silent this long has lost its worker
 HYPER_PARAMETERS = (
     "trigger_words",
     "rank",
@@ -103,18 +93,9 @@ def create_run(*, name: str, dataset_path: str | os.PathLike, by=None, output_di
 
 
 def enqueue(run_id: int) -> None:
-    from django_q.tasks import async_task
-
-    # django-q2 calls a queue a cluster: TRAINING_QUEUE's own, when one is named.
-    cluster = {"cluster": settings.TRAINING_QUEUE} if getattr(settings, "TRAINING_QUEUE", "") else {}
-    async_task(
-        "generation.tasks.train_style",
-        run_id,
-        task_name=f"training-{run_id}",
-        group="training",
-        timeout=training_timeout(),
-        **cluster,
-    )
+    """Queue ``generation.tasks.train_style``: in TRAINING_QUEUE when one is named, with
+    TRAINING_TIMEOUT (the "training" kind of core.work, registered in generation/apps.py)."""
+    work.enqueue("training", run_id)
 
 
 def start_training_from_zip(zip_file, name: str, by=None, **hyper) -> TrainingRun:
@@ -219,251 +200,40 @@ def _safe_parts(info: zipfile.ZipInfo) -> list[str] | None:
     return parts
 
 
-# --- running ---------------------------------------------------------------------------------
+# --- continuing a stopped run -------------------------------------------------------------------
 
-
-def default_output_dir(run: TrainingRun) -> str:
-    return str(training_root() / f"run-{run.pk}")
-
-
-def claim(run_id: int) -> TrainingRun | None:
-    """queued -> running in one conditional UPDATE; None when another worker has it or it ended."""
-    now = timezone.now()
-    claimed = TrainingRun.objects.filter(pk=run_id, status=TrainingStatus.QUEUED).update(
-        status=TrainingStatus.RUNNING,
-        started_at=now,
-        updated_at=now,
-        finished_at=None,
-        error="",
-    )
-    return TrainingRun.objects.get(pk=run_id) if claimed == 1 else None
-
-
-class _Progress:
-    """The trainer's ``on_step`` and ``should_stop``: writes the record at most once per
-    ``PROGRESS_INTERVAL_S`` (and at the last step), reads ``cancel_requested`` now and then."""
-
-    def __init__(self, run: TrainingRun, on_step=None, should_stop=None):
-        self.run, self.on_step, self.outer_stop = run, on_step, should_stop
-        self.last_write = 0.0
-        self.last_poll = time.monotonic()
-        self.cancelled = False
-        self.losses: list[float] = list(run.losses or [])
-
-    def __call__(self, step: int, total: int, loss: float) -> None:
-        del self.losses[step - 1 :]
-        self.losses.append(round(float(loss), 6))
-        now = time.monotonic()
-        if step >= total or now - self.last_write >= PROGRESS_INTERVAL_S:
-            self.write(step, total)
-        if self.on_step is not None:
-            self.on_step(step, total, loss)
-
-    def write(self, step: int, total: int) -> None:
-        self.last_write = time.monotonic()
-        TrainingRun.objects.filter(pk=self.run.pk).update(
-            step=step, total_steps=total, losses=self.losses, updated_at=timezone.now()
-        )
-
-    def should_stop(self) -> bool:
-        if self.outer_stop is not None and self.outer_stop():
-            return True
-        now = time.monotonic()
-        if now - self.last_poll >= CANCEL_POLL_S:
-            self.last_poll = now
-            self.cancelled = TrainingRun.objects.filter(pk=self.run.pk, cancel_requested=True).exists()
-        return self.cancelled
-
-
-def _fail(run: TrainingRun, message: str, **fields) -> TrainingRun:
-    now = timezone.now()
-    seconds = (now - run.started_at).total_seconds() if run.started_at else None
-    TrainingRun.objects.filter(pk=run.pk).update(
-        status=TrainingStatus.FAILED,
-        error=message[:20000],
-        finished_at=now,
-        updated_at=now,
-        seconds=seconds,
-        **fields,
-    )
-    run.refresh_from_db()
-    return run
-
-
-def trainer_config(run: TrainingRun, base: str):
-    """The ``TrainingConfig`` for ``run`` (imports the trainer, hence torch)."""
-    from generation.training.trainer import TrainingConfig
-
-    return TrainingConfig(
-        base=base,
-        dataset=run.dataset_path,
-        output_dir=run.output_dir,
-        trigger=run.trigger_words,
-        rank=run.rank,
-        alpha=run.alpha,
-        learning_rate=run.learning_rate,
-        batch_size=run.batch_size,
-        grad_accum=run.grad_accum,
-        optimizer=run.optimizer,
-        epochs=run.epochs,
-        max_steps=run.max_steps,
-        resolution=run.resolution,
-        seed=run.seed,
-        snr_gamma=run.snr_gamma,
-        mixed_precision=run.mixed_precision,
-        device=str(settings.ARTWORK_MODELS.get("device") or "auto"),
-        checkpoint_every=run.checkpoint_every,
-        resume=run.resume,
-        **getattr(settings, "TRAINING_PREVIEW", {}),
-    )
-
-
-def run_training(
-    run: TrainingRun,
-    *,
-    on_step: Callable[[int, int, float], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
-) -> TrainingRun:
-    """Run a queued training run to its end; returns the record as it ended.
-
-    Never raises for a failed training: the record holds ``status="failed"`` and a readable
-    ``error`` (a dataset error lists every problem). A run that is not queued is left alone.
-    ``on_step`` and ``should_stop`` are passed on to the trainer (the command's progress bar
-    and Ctrl-C); ``cancel_requested`` on the record stops it as well, keeping a checkpoint.
-    """
-    claimed = claim(run.pk)
-    if claimed is None:
-        run.refresh_from_db()
-        return run
-    run = claimed
-    if not run.output_dir:
-        run.output_dir = default_output_dir(run)
-        TrainingRun.objects.filter(pk=run.pk).update(output_dir=run.output_dir)
-
-    try:
-        dataset = check_dataset(run.dataset_path, run.resolution, run.trigger_words)
-    except (DatasetError, ValueError) as exc:
-        return _fail(run, str(exc))
-    base = run.base_model or settings.ARTWORK_MODELS.get("base")
-    if not base:
-        return _fail(run, "No base model: set ARTWORK_MODELS['base'] (ARTWORK_BASE_MODEL) or give the run one.")
-    TrainingRun.objects.filter(pk=run.pk).update(base_model=base, dataset_size=len(dataset))
-
-    progress = _Progress(run, on_step, should_stop)
-    try:
-        config = trainer_config(run, base)
-        from generation.training import trainer
-
-        result = trainer.train(config, on_step=progress, should_stop=progress.should_stop, dataset=dataset)
-    except Exception as exc:  # the record says what went wrong; the worker goes on
-        log.exception("training run %s failed", run.pk)
-        return _fail(run, f"{type(exc).__name__}: {exc}", losses=progress.losses, step=len(progress.losses))
-
-    fields = {
-        "step": result.step,
-        "total_steps": result.total_steps,
-        "losses": result.losses,
-        "optimizer_used": result.optimizer_used,
-        "optimizer_note": result.optimizer_note[:400],
-        "mixed_precision_used": result.mixed_precision_used,
-        "device": result.device,
-        "notes": result.notes,
-    }
-    if result.stopped:
-        return _fail(
-            run,
-            f"Stopped on request at step {result.step} of {result.total_steps}. "
-            "Resuming continues from the checkpoint.",
-            cancel_requested=False,
-            **fields,
-        )
-    try:
-        style = publish_style(run, result.lora_file, result.previews[0] if result.previews else None)
-    except Exception as exc:
-        log.exception("training run %s: the style could not be saved", run.pk)
-        return _fail(
-            run,
-            f"The LoRA was trained but the style could not be saved: {type(exc).__name__}: {exc}",
-            lora_path=result.lora_file or "",
-            preview_paths=result.previews,
-            **fields,
-        )
-    now = timezone.now()
-    TrainingRun.objects.filter(pk=run.pk).update(
-        status=TrainingStatus.SUCCEEDED,
-        style=style,
-        lora_path=result.lora_file,
-        preview_paths=result.previews,
-        finished_at=now,
-        updated_at=now,
-        seconds=(now - run.started_at).total_seconds(),
-        error="",
-        **fields,
-    )
-    run.refresh_from_db()
-    return run
-
-
-def style_slug(name: str) -> str:
-    """``slugify(name)``; a name with no Latin letters (한글) gets ``style-<hash>``."""
-    return slugify(name)[:70] or f"style-{hashlib.sha1(name.encode()).hexdigest()[:8]}"
-
-
-def _free_slug(slug: str, exclude_pk=None) -> str:
-    candidate, n = slug, 1
-    while Style.objects.filter(slug=candidate).exclude(pk=exclude_pk).exists():
-        n += 1
-        candidate = f"{slug}-{n}"
-    return candidate
-
-
-def publish_style(run: TrainingRun, lora_file: str, preview: str | None) -> Style:
-    """Copy the LoRA (and a preview as the sample image) into the default storage and create
-    the Style named ``run.name``, or update it (LoRA, trigger words, sample) when it exists.
-    Old files stay in storage: a painting in flight may still be reading them."""
-    style = Style.objects.filter(name=run.name).first()
-    if style is None:
-        style = Style(name=run.name, slug=_free_slug(style_slug(run.name)))
-    stored = []
-    try:
-        with open(lora_file, "rb") as handle:
-            style.lora_file.save(f"{style.slug}-run{run.pk}.safetensors", File(handle), save=False)
-        stored.append(style.lora_file.name)
-        if preview:
-            with open(preview, "rb") as handle:
-                style.sample_image.save(f"{style.slug}-run{run.pk}.png", File(handle), save=False)
-            stored.append(style.sample_image.name)
-        style.trigger_words = run.trigger_words
-        with transaction.atomic():
-            style.save()
-    except BaseException:
-        from django.core.files.storage import default_storage
-
-        for name in stored:
-            default_storage.delete(name)
-        raise
-    return style
+ENDED_EARLY = (TrainingStatus.FAILED, TrainingStatus.CANCELLED)
 
 
 def resumable_run(name: str) -> TrainingRun | None:
-    """The latest run of the style ``name`` that can be continued: failed (stopped, crashed,
-    cancelled), or "running" without a progress write for ``STALE_AFTER`` (its worker died)."""
-    from django.db.models import Q
-
-    stale = timezone.now() - STALE_AFTER
+    """The latest run of the style ``name`` that can be continued: failed (stopped, crashed, or
+    given up after its last attempt), cancelled, or "running" without a heartbeat for
+    JOB_STALE_AFTER_SECONDS (its worker died; the sweep would take it back too)."""
+    stale = timezone.now() - timedelta(seconds=settings.JOB_STALE_AFTER_SECONDS)
     return (
         TrainingRun.objects.filter(name=name)
-        .filter(Q(status=TrainingStatus.FAILED) | Q(status=TrainingStatus.RUNNING, updated_at__lt=stale))
+        .filter(
+            Q(status__in=ENDED_EARLY)
+            | Q(status=TrainingStatus.RUNNING)
+            & (Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, updated_at__lt=stale))
+        )
         .order_by("-created_at", "-pk")
         .first()
     )
 
 
 def requeue_for_resume(run: TrainingRun) -> TrainingRun:
-    """failed (or stale running) -> queued with ``resume=True``: the next run continues from
-    its last checkpoint."""
-    TrainingRun.objects.filter(pk=run.pk, status__in=[TrainingStatus.FAILED, TrainingStatus.RUNNING]).update(
-        status=TrainingStatus.QUEUED, resume=True, error="", cancel_requested=False
+    """failed, cancelled (or stale running) -> queued with ``resume=True`` and its attempts
+    counted afresh: the next run continues from its last checkpoint."""
+    TrainingRun.objects.filter(pk=run.pk, status__in=[*ENDED_EARLY, TrainingStatus.RUNNING]).update(
+        status=TrainingStatus.QUEUED,
+        resume=True,
+        error="",
+        cancel_requested=False,
+        attempts=0,
+        worker="",
+        heartbeat_at=None,
+        finished_at=None,
     )
     run.refresh_from_db()
     return run

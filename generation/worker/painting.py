@@ -15,8 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from generation import jobs
-from generation.jobs import JobCancelled
+from core import work
 from generation.models import (
     Artwork,
     JobStage,
@@ -28,17 +27,18 @@ from generation.models import (
     narration_file_name,
 )
 from generation.worker import tribute, webhook
+from generation.worker.progress import JobProgress
 from generation.worker.rendering import render_artwork
 
 log = logging.getLogger(__name__)
 
 
 def run_stylization(job_id: int) -> str:
-    job = jobs.claim(job_id)
+    job = work.claim(StylizationJob, job_id)
     if job is None:
         return "not claimed: another worker has it, or it has ended"
-    progress = jobs.ProgressWriter(job)
-    with jobs.heartbeat(job), jobs.failure_recorded(job):
+    progress = JobProgress(job)
+    with work.heartbeat(job), work.failure_recorded(job, describe=readable_error):
         rendered = render_artwork(job, progress)
         _stop_if_cancelled(progress, JobStage.WRITING)
         written = tribute.write(job)
@@ -73,18 +73,25 @@ def run_stylization(job_id: int) -> str:
                 parameters=rendered.parameters, backend=rendered.backend, error=speech_error
             )
 
-        if not jobs.finish(job, make_records):
+        if not work.finish(job, make_records, stage=JobStage.DONE):
             _delete_stored(stored)
-            jobs.mark_cancelled_if_requested(job)
+            work.stop_cancelled(job)
             return "not finished: the job was taken back or cancelled meanwhile"
     webhook.schedule_delivery(job.pk)
     return "succeeded"
 
 
-def _stop_if_cancelled(progress: jobs.ProgressWriter, next_stage: str) -> None:
+def _stop_if_cancelled(progress: JobProgress, next_stage: str) -> None:
     progress.stage(next_stage)
     if progress.should_stop():
-        raise JobCancelled()
+        raise work.Stopped()
+
+
+def readable_error(exc: BaseException) -> str:
+    message = str(exc).strip() or exc.__class__.__name__
+    if isinstance(exc, FileNotFoundError):
+        return f"A file the painting needs is missing from storage: {message}"
+    return message
 
 
 def _speak(text: str, language: str):
@@ -156,26 +163,3 @@ def renarrate(tribute_id: int, edited_at: str) -> str:
         Narration.objects.filter(tribute=text).delete()  # the old file goes after the commit
         _create_narration(text, spoken, name)
     return "spoken"
-
-
-def take_back_at_start(sender=None, proc_name="", **kwargs) -> None:
-    """A worker process starts (django-q2's post_spawn): the jobs of this machine's workers that
-    died (a crash, a kill, a restart by systemd) are queued again now, not at the next sweep."""
-    try:
-        outcome = requeue_stale_jobs()
-    except Exception:  # the worker must start even if the database is briefly away
-        log.exception("could not take back the jobs of dead workers at start")
-        return
-    if outcome["requeued"] or outcome["failed"]:
-        log.warning("worker %s took back jobs of dead workers at start: %s", proc_name, outcome)
-
-
-def requeue_stale_jobs() -> dict:
-    """Scheduled every minute: jobs whose worker died are queued again, or failed with a reason."""
-    from generation.services import enqueue
-
-    requeued, failed = jobs.take_back_stale_jobs()
-    resent = jobs.unanswered_queued_jobs()
-    for job_id in requeued + resent:
-        enqueue(job_id)
-    return {"requeued": requeued, "resent": resent, "failed": failed}

@@ -10,10 +10,11 @@ from pathlib import Path
 from django.conf import settings
 from PIL import Image
 
-from generation.jobs import JobCancelled, ProgressWriter
+from core.work import Stopped
 from generation.models import JobStage, Style, StylizationJob
 from generation.pipeline.config import ModelConfig
 from generation.worker import painterly
+from generation.worker.progress import JobProgress
 
 PIPELINE_BACKEND = "diffusers:sd15-img2img-controlnet"
 
@@ -63,7 +64,7 @@ def local_lora_path(style: Style) -> str | None:
         return str(target)
 
 
-def render_artwork(job: StylizationJob, progress: ProgressWriter) -> Rendered:
+def render_artwork(job: StylizationJob, progress: JobProgress) -> Rendered:
     photo = open_photo(job)
     style = job.style
     if not diffusion_enabled():
@@ -98,7 +99,7 @@ def render_artwork(job: StylizationJob, progress: ProgressWriter) -> Rendered:
             should_stop=progress.should_stop,
         )
     except painter.PaintCancelled:
-        raise JobCancelled() from None
+        raise Stopped() from None
     # How many times this worker process has loaded weights so far: 1 after any number of jobs.
     parameters = {**result.parameters, "worker_weight_loads": loader.load_count()}
     return Rendered(image=result.image, parameters=parameters, backend=PIPELINE_BACKEND)

@@ -21,6 +21,7 @@ from tests.processes import (
     start,
     stop,
     wait_for_http,
+    wait_until_silent,
 )
 from tests.tiny_models import artwork_env
 
@@ -196,6 +197,7 @@ def test_a_worker_killed_mid_painting_takes_its_job_back_when_restarted_and_leav
         worker.stop(signal.SIGKILL)  # the whole worker, mid-painting
         assert session.get(f"{base}/jobs/{job_id}/status.json", timeout=30).json()["status"] == "running"
 
+        wait_until_silent(worker.env["DATABASE_URL"], "generation_stylizationjob", job_id)
         worker.restart()
         status = wait_for_job(session, base, job_id, timeout=300, log=worker.log)
     state = worker.state

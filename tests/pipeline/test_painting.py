@@ -315,12 +315,12 @@ def test_the_configuration_comes_from_settings(settings, tiny_models):
     settings.ARTWORK_MODELS = tiny_models.artwork_models
     config = ModelConfig.from_settings()
     assert config == tiny_models.config and hash(config) == hash(tiny_models.config)
-    assert config.resolved_device() == "cpu" and str(config.resolved_dtype()) == "torch.float32"
+    assert loader.resolved_device(config) == "cpu" and str(loader.resolved_dtype(config)) == "torch.float32"
     auto = ModelConfig(**(tiny_models.artwork_models | {"device": "auto", "dtype": "auto"}))
     import torch
 
-    expected = ("cuda", torch.float16) if torch.cuda.is_available() else (auto.resolved_device(), torch.float32)
-    assert (auto.resolved_device(), auto.resolved_dtype()) == expected
+    expected = ("cuda", torch.float16) if torch.cuda.is_available() else (loader.resolved_device(auto), torch.float32)
+    assert (loader.resolved_device(auto), loader.resolved_dtype(auto)) == expected
     with pytest.raises(ValueError, match="dtype"):
         ModelConfig(**(tiny_models.artwork_models | {"dtype": "float8"}))
 

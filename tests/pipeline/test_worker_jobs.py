@@ -4,10 +4,11 @@ the same from_pretrained code production uses."""
 import pytest
 from django.core.files import File
 
-from generation import jobs, services, tasks
-from generation.jobs import ProgressWriter
+from core import work
+from generation import services, tasks
 from generation.models import Artwork, Style, StylizationJob
 from generation.pipeline import loader, styles
+from generation.worker.progress import JobProgress
 from generation.worker.rendering import PIPELINE_BACKEND, render_artwork
 from memorial import photos as photo_service
 from tests.conftest import jpeg_upload
@@ -93,9 +94,9 @@ def test_absent_weights_fail_the_job_with_a_readable_message(painting, family, p
 
 def test_a_cancelled_running_job_stops_at_the_next_step(painting, family, photo):
     job = services.request_artwork(photo=photo, style=make_style("plain"), by=family.owner)
-    claimed = jobs.claim(job.pk)
+    claimed = work.claim(StylizationJob, job.pk)
     StylizationJob.objects.filter(pk=job.pk).update(cancel_requested=True)
-    with jobs.failure_recorded(claimed):
-        render_artwork(claimed, ProgressWriter(claimed))
+    with work.failure_recorded(claimed):
+        render_artwork(claimed, JobProgress(claimed))
     job.refresh_from_db()
     assert job.status == "cancelled" and not Artwork.objects.exists()

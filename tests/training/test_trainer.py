@@ -29,7 +29,6 @@ from generation.training.records import TrainingRun, TrainingStatus
 from generation.training.service import (
     UnsafeZipError,
     extract_zip,
-    run_training,
     start_training_from_zip,
 )
 from generation.training.trainer import (
@@ -38,6 +37,7 @@ from generation.training.trainer import (
     list_checkpoints,
     train,
 )
+from generation.worker.training import run_training
 
 RES = 16
 COLORS = [(200, 60, 40), (40, 90, 200), (230, 200, 60), (60, 160, 90)]

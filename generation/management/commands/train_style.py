@@ -130,6 +130,8 @@ class Command(BaseCommand):
     def _train(self, service, run, quiet):
         from tqdm import tqdm
 
+        from generation.worker.training import run_training
+
         stream = self.stderr._out
         bar = tqdm(
             total=run.total_steps or None,
@@ -165,7 +167,7 @@ class Command(BaseCommand):
         except ValueError:  # not the main thread (called from a test runner thread): no handler
             previous = None
         try:
-            return service.run_training(run, on_step=on_step, should_stop=lambda: interrupted["flag"])
+            return run_training(run, on_step=on_step, should_stop=lambda: interrupted["flag"])
         finally:
             bar.close()
             if previous is not None:
