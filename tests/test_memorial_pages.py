@@ -21,7 +21,7 @@ from memorial.models import (
     Photo,
     TimelineEvent,
 )
-from tests.conftest import jpeg_upload, make_user
+from tests.conftest import jpeg_upload, make_user, paint
 
 pytestmark = pytest.mark.django_db
 
@@ -442,20 +442,15 @@ def test_the_memorial_page_runs_the_same_queries_however_full_it_is(client, fami
 
 
 def test_deleting_a_memorial_hides_it_then_destroys_it_with_its_files(
-    client, family, settings, django_capture_on_commit_callbacks
+    client, family, style, settings, django_capture_on_commit_callbacks
 ):
     import datetime as dt
 
     from django.utils import timezone
 
-    from generation import services as artwork_services
-    from generation import tasks
-    from generation.models import Style
-
     memorial = family.memorial()
     photo, _ = photo_service.add_photo(album=memorial.albums.get(), upload=jpeg_upload(), by=family.owner)
-    job = artwork_services.request_artwork(photo=photo, style=Style.objects.create(name="W", slug="w"), by=family.owner)
-    tasks.run_stylization(job.pk)
+    paint(photo, style, family.owner)  # a painting, its words and its recording: files to destroy too
 
     def files():
         return sorted(
