@@ -148,3 +148,12 @@ def wait_until_silent(database_url: str, table: str, pk: int, *, seconds: float 
             return
         assert time.monotonic() < deadline, f"the heartbeat of {table} {pk} did not stop within {timeout}s"
         time.sleep(0.1)
+
+
+def wait_for_cluster(log: Path, proc: subprocess.Popen, *, timeout: float = 60) -> None:
+    """Until the qcluster writing ``log`` says it is running (its pusher polls its queue then)."""
+    deadline = time.monotonic() + timeout
+    while "running." not in log.read_text(errors="replace"):
+        assert proc.poll() is None, log.read_text()[-3000:]
+        assert time.monotonic() < deadline, f"the cluster did not start in {timeout}s: {log.read_text()[-3000:]}"
+        time.sleep(0.2)

@@ -57,7 +57,10 @@ def test_run_command_serves_the_home_page_and_a_worker_answers(tmp_path, broker)
             status, page = wait_for_http(f"http://127.0.0.1:{port}{artwork['memorial_url']}")
             assert "김순자" in page
         finally:
-            stop(proc, signal.SIGINT)
+            stopped = stop(proc, signal.SIGINT, timeout=60)
+
+        # Ctrl-C stopped bin/run by itself: it did not have to be killed.
+        assert stopped != -signal.SIGKILL, log.read_text()[-3000:]
 
         # Ctrl-C stopped the web server and the worker with it: soon nothing of the group is left.
         deadline = time.monotonic() + 30

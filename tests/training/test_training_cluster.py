@@ -3,11 +3,10 @@ broker (the ORM, or Redis in the scale-out run), tiny weights."""
 
 import json
 import os
-import time
 
 import pytest
 
-from tests.processes import PYTHON, manage, process_env, separate_database, start, stop
+from tests.processes import PYTHON, manage, process_env, separate_database, start, stop, wait_for_cluster
 from tests.tiny_models import artwork_env
 from tests.training.test_trainer import make_dataset
 
@@ -33,8 +32,10 @@ while time.monotonic() < deadline:
     if run.status in ("succeeded", "failed"):
         break
     time.sleep(0.5)
-time.sleep(1)  # django-q2 saves the task's result just after the function returns
-task = Task.objects.filter(name="training-%(run)d").first()
+task = None
+while time.monotonic() < deadline + 30 and task is None:  # saved just after the function returns
+    task = Task.objects.filter(name="training-%(run)d").first()
+    time.sleep(0.2)
 print(json.dumps({"status": run.status, "error": run.error, "cluster": task and task.cluster,
                   "style": Style.objects.filter(name="Circles").exists()}))
 """
@@ -62,7 +63,9 @@ def test_a_training_run_is_taken_by_the_trainer_and_never_by_a_painter(tmp_path,
             tmp_path / "trainer.log",
         )
         try:
-            time.sleep(2)  # both clusters polling: the painter would take the run if it were in its queue
+            # Both clusters polling: the painter would take the run if it were in its queue.
+            wait_for_cluster(tmp_path / "painter.log", painter)
+            wait_for_cluster(tmp_path / "trainer.log", trainer)
             run = json.loads(
                 manage(env, "shell", "-c", ENQUEUE % {"dataset": str(dataset)}).stdout.strip().splitlines()[-1]
             )["run"]
