@@ -75,7 +75,7 @@ class PhotoArtworksView(MemorialAPIMixin, generics.GenericAPIView):
     serializer_class = ArtworkRequestSerializer
 
     def post(self, request, *args, **kwargs):
-        photo = permissions.photo_for(request.user, kwargs["pk"], "create_artwork")
+        photo = permissions.photo_for(request.user, kwargs["pk"], "create_artwork", memorial=self.memorial_at_address())
         ratelimit.enforce(request, "artwork")
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -175,7 +175,7 @@ class ArtworkView(MemorialAPIMixin, generics.GenericAPIView):
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
     def get_object(self, action: str = "view") -> Artwork:
-        return selectors.artwork_for(self.request.user, self.kwargs["pk"], action)
+        return selectors.artwork_for(self.request.user, self.kwargs["pk"], action, slug=self.kwargs.get("slug"))
 
     def get(self, request, *args, **kwargs):
         return Response(self.get_serializer(self.get_object("view")).data)
