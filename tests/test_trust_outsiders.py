@@ -404,3 +404,17 @@ def test_a_decision_sends_the_manager_back_to_the_queue_on_this_site(client, fam
     queue = reverse("memorial:moderation", args=[memorial.slug])
     response = client.post(reverse("memorial:condolence_approve", args=[memorial.slug, condolence.pk]), {"next": queue})
     assert response.status_code == 302 and response["Location"] == queue
+
+
+def test_staff_see_who_was_removed_and_each_link_s_state_in_the_admin(client, family, memorial):
+    from tests.conftest import make_user
+
+    membership.remove_member(membership=Membership.objects.get(memorial=memorial, user=family.viewer), by=family.owner)
+    membership.create_invitation(memorial=memorial, role=Role.VIEWER, by=family.owner)
+    client.force_login(make_user("admin@example.com", "Admin", is_staff=True, is_superuser=True))
+    removals = client.get(reverse("admin:memorial_removal_changelist"))
+    assert removals.status_code == 200 and "1 removal" in body(removals)
+    removal = Removal.objects.get()
+    assert client.get(reverse("admin:memorial_removal_change", args=[removal.pk])).status_code == 200
+    invitations = client.get(reverse("admin:memorial_invitation_changelist"))
+    assert invitations.status_code == 200 and "Live" in body(invitations)
