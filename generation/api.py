@@ -34,7 +34,11 @@ from memorial.models import Photo
 REFUSED = OpenApiResponse(description="The request was refused; `detail` (or the field) says why.")
 NO_JOB = OpenApiResponse(description="No such job, or not one of your family's (jobs are seen by members only).")
 NO_ARTWORK = OpenApiResponse(
-    description="No such artwork, or one you may not see (unpublished artworks are seen by members only)."
+    description=(
+        "No such artwork, or one you may not see: unpublished artworks are seen by members only, and a painting "
+        "of a hidden photo is hidden with it. Asked for by its id alone, an artwork answers only when its "
+        "memorial is listed to you; a guest of an unlisted memorial asks at `/api/v1/memorials/{slug}/artworks/{id}/`."
+    )
 )
 ALREADY_ENDED = OpenApiResponse(description="The job has already ended; `detail` says how.")
 

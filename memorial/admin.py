@@ -226,12 +226,12 @@ class RemovalAdmin(admin.ModelAdmin):
     """Who was removed from which memorial: links made before ``removed_at`` never let them in
     again (memorial/membership.py). Deleting a record here lets those older links admit them."""
 
-    list_display = ("user", "memorial", "role", "removed_by", "removed_at")
+    list_display = ("user", "email", "memorial", "role", "removed_by", "removed_at")
     list_filter = ("role", "removed_at")
-    search_fields = ("user__email", "user__display_name", *MEMORIAL_SEARCH)
+    search_fields = ("email", "user__display_name", *MEMORIAL_SEARCH)
     date_hierarchy = "removed_at"
     list_select_related = ("user", "memorial", "removed_by")
-    readonly_fields = ("memorial", "user", "role", "removed_by", "removed_at")
+    readonly_fields = ("memorial", "user", "email", "role", "removed_by", "removed_at")
 
     def has_add_permission(self, request):
         return False

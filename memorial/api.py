@@ -40,7 +40,13 @@ from memorial.serializers import (
 )
 
 SLUG_PARAMETER = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The memorial's slug.")
-NOT_FOUND = OpenApiResponse(description="No such item, or a private memorial you are not a member of.")
+NOT_FOUND = OpenApiResponse(
+    description=(
+        "No such item, or a private memorial you are not a member of. Asked for by its id alone "
+        "(`/api/v1/albums/{id}/`, ...), an item answers only when its memorial is listed to you (public, or "
+        "yours); a guest of an unlisted memorial asks at the memorial's address (`/api/v1/memorials/{slug}/...`)."
+    )
+)
 FORBIDDEN = OpenApiResponse(description="You may see this memorial, but your role does not allow this.")
 SIGN_IN = OpenApiResponse(description="Sign in first (a token or a session).")
 # The multipart body of an upload, written out: files are binary, which a serializer would call URIs.

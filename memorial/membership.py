@@ -13,7 +13,7 @@ import datetime
 
 from django.core import signing
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -72,8 +72,11 @@ def check_not_removed(invitation: Invitation, user) -> None:
     """Raise InvitationError when ``user`` was removed from the memorial after this link was made."""
     if user is None or not user.is_authenticated:
         return
-    removal = Removal.objects.filter(memorial_id=invitation.memorial_id, user=user).first()
-    if removal is not None and invitation.created_at <= removal.removed_at:
+    same_person = Q(user=user) | (Q(email__iexact=user.email) if user.email else Q(pk__in=[]))
+    removed = Removal.objects.filter(
+        same_person, memorial_id=invitation.memorial_id, removed_at__gte=invitation.created_at
+    )
+    if removed.exists():
         raise InvitationError(
             _(
                 "You were removed from this memorial, so this older link no longer lets you in. "
@@ -131,7 +134,12 @@ def remove_member(*, membership: Membership, by=None) -> Removal:
     removal, _created = Removal.objects.update_or_create(
         memorial_id=membership.memorial_id,
         user_id=membership.user_id,
-        defaults={"role": membership.role, "removed_by": by, "removed_at": timezone.now()},
+        defaults={
+            "email": membership.user.email,
+            "role": membership.role,
+            "removed_by": by,
+            "removed_at": timezone.now(),
+        },
     )
     membership.delete()
     return removal

@@ -162,10 +162,12 @@ class Membership(models.Model):
 class Removal(models.Model):
     """Someone the family removed from a memorial. An invitation link made before the removal
     never admits them again (memorial/membership.py); one made after it does: the family
-    deliberately asked them back."""
+    deliberately asked them back. Their e-mail address is kept too, so that deleting the account
+    and signing up again with it does not open the older links either."""
 
     memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="removals")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    email = models.EmailField(_("e-mail address"), blank=True)
     role = models.CharField(_("role they had"), max_length=12, choices=Role.choices)
     removed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -176,7 +178,7 @@ class Removal(models.Model):
         constraints = [models.UniqueConstraint(fields=["memorial", "user"], name="one_removal_per_person")]
 
     def __str__(self) -> str:
-        return f"{self.user} removed from {self.memorial}"
+        return f"{self.user or self.email} removed from {self.memorial}"
 
 
 class Invitation(models.Model):

@@ -205,6 +205,18 @@ def test_a_removed_relative_cannot_rejoin_with_an_old_link(client, family, unlis
     assert client.post(membership.invitation_path(again)).status_code == 400
 
 
+def test_a_removed_relative_cannot_rejoin_by_signing_up_again_with_the_same_address(client, family, memorial):
+    from tests.conftest import make_user
+
+    invitation = membership.create_invitation(memorial=memorial, role=Role.MANAGER, by=family.owner)
+    membership.remove_member(membership=Membership.objects.get(memorial=memorial, user=family.viewer), by=family.owner)
+    family.viewer.delete()  # the account goes; the record of the removal stays
+    again = make_user("Viewer@Example.com", "Viewer again")
+    client.force_login(again)
+    assert client.post(membership.invitation_path(invitation)).status_code == 400
+    assert not Membership.objects.filter(memorial=memorial, user=again).exists()
+
+
 def test_the_members_page_shows_which_links_are_still_live(client, family, memorial):
     def invite(**changes):
         made = membership.create_invitation(memorial=memorial, role=Role.VIEWER, by=family.owner, max_uses=3)
