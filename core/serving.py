@@ -22,7 +22,8 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.utils.http import content_disposition_header
 
 CHUNK = 64 * 1024
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
+_PAST_ANY_FILE = 10**18
 
 
 def serve_file(request, field, *, content_type: str, attachment_name: str | None = None):
@@ -92,20 +93,27 @@ def _byte_range(header: str, size: int):
     match = _RANGE.match(header.strip())
     if not match or not any(match.groups()):
         return None
-    first, last = match.groups()
-    if first:
-        start = int(first)
-        end = min(int(last), size - 1) if last else size - 1
-        if last and int(last) < start:
+    first, last = (_position(group) if group else None for group in match.groups())
+    if first is not None:
+        start = first
+        end = min(last, size - 1) if last is not None else size - 1
+        if last is not None and last < start:
             return None
     else:  # the last N bytes
-        length = int(last)
+        length = last
         if length == 0:
             return "unsatisfiable"
         start, end = max(0, size - length), size - 1
     if start >= size:
         return "unsatisfiable"
     return start, end
+
+
+def _position(digits: str) -> int:
+    """A byte position as written in a Range header. Thousands of digits (more than ``int()``
+    reads, and more than any file holds) are read as "past the end" rather than failing."""
+    significant = digits.lstrip("0")
+    return int(significant or "0") if len(significant) <= 18 else _PAST_ANY_FILE
 
 
 def _read(handle, remaining: int):

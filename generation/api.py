@@ -34,7 +34,11 @@ from memorial.models import Photo
 REFUSED = OpenApiResponse(description="The request was refused; `detail` (or the field) says why.")
 NO_JOB = OpenApiResponse(description="No such job, or not one of your family's (jobs are seen by members only).")
 NO_ARTWORK = OpenApiResponse(
-    description="No such artwork, or one you may not see (unpublished artworks are seen by members only)."
+    description=(
+        "No such artwork, or one you may not see: unpublished artworks are seen by members only, and a painting "
+        "of a hidden photo is hidden with it. Asked for by its id alone, an artwork answers only when its "
+        "memorial is listed to you; a guest of an unlisted memorial asks at `/api/v1/memorials/{slug}/artworks/{id}/`."
+    )
 )
 ALREADY_ENDED = OpenApiResponse(description="The job has already ended; `detail` says how.")
 
@@ -75,7 +79,7 @@ class PhotoArtworksView(MemorialAPIMixin, generics.GenericAPIView):
     serializer_class = ArtworkRequestSerializer
 
     def post(self, request, *args, **kwargs):
-        photo = permissions.photo_for(request.user, kwargs["pk"], "create_artwork")
+        photo = permissions.photo_for(request.user, kwargs["pk"], "create_artwork", memorial=self.memorial_at_address())
         ratelimit.enforce(request, "artwork")
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
@@ -175,7 +179,7 @@ class ArtworkView(MemorialAPIMixin, generics.GenericAPIView):
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
     def get_object(self, action: str = "view") -> Artwork:
-        return selectors.artwork_for(self.request.user, self.kwargs["pk"], action)
+        return selectors.artwork_for(self.request.user, self.kwargs["pk"], action, slug=self.kwargs.get("slug"))
 
     def get(self, request, *args, **kwargs):
         return Response(self.get_serializer(self.get_object("view")).data)

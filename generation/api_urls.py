@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 
 from generation import api
-from memorial.api_urls import SLUG
+from memorial.api_urls import PK, SLUG
 
 app_name = "generation_api"
 
@@ -13,5 +13,10 @@ urlpatterns = [
     path("jobs/<int:pk>/", api.JobView.as_view(), name="job-detail"),
     path("jobs/<int:pk>/cancel/", api.JobCancelView.as_view(), name="job-cancel"),
     re_path(rf"^memorials/{SLUG}/artworks/$", api.MemorialArtworksView.as_view(), name="memorial-artworks"),
+    # At the memorial's address (what the API links to); by id alone below, for listed memorials only.
+    re_path(rf"^memorials/{SLUG}/artworks/{PK}/$", api.ArtworkView.as_view(), name="memorial-artwork-detail"),
+    re_path(
+        rf"^memorials/{SLUG}/photos/{PK}/artworks/$", api.PhotoArtworksView.as_view(), name="memorial-photo-artworks"
+    ),
     path("artworks/<int:pk>/", api.ArtworkView.as_view(), name="artwork-detail"),
 ]

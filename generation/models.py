@@ -148,7 +148,15 @@ class Artwork(models.Model):
         return f"{self.style} painting of photo {self.photo_id}"
 
     def get_absolute_url(self) -> str:
-        return reverse("generation:artwork", args=[self.pk])
+        """At the memorial's address: the only one a guest of an unlisted memorial can open."""
+        return reverse("generation:memorial_artwork", args=[self.memorial.slug, self.pk])
+
+    def file_url(self, name: str) -> str:
+        """``image``, ``thumbnail`` or ``narration``, served at the memorial's address."""
+        view = {"image": "memorial_artwork_image", "thumbnail": "memorial_artwork_thumbnail"}.get(
+            name, "memorial_narration_audio"
+        )
+        return reverse(f"generation:{view}", args=[self.memorial.slug, self.pk])
 
     @property
     def is_filter(self) -> bool:

@@ -15,14 +15,25 @@ def active_styles():
     return Style.objects.filter(is_active=True)
 
 
-def artwork_for(user, artwork_id: int, action: str = "view", *, for_files: bool = False) -> Artwork:
-    """The artwork, if ``user`` may see it and do ``action`` (`permissions.artwork_for`: 404 or 403).
+def artwork_for(
+    user, artwork_id: int, action: str = "view", *, slug: str | None = None, for_files: bool = False
+) -> Artwork:
+    """The artwork, if ``user`` may see it and do ``action`` (`permissions.artwork_for`: 404 or 403):
+    at the address of the memorial ``slug``, or by its id alone for a memorial listed to ``user``.
 
     ``for_files``: only its image and thumbnail will be served; a guest's gallery then comes
     from the web process's memory (memorial/page_cache.py), like the page."""
-    loader = guest_artwork if for_files and not user.is_authenticated else None
+    from_memory = for_files and not user.is_authenticated
+    memorial = None
+    if slug is not None:
+        memorial = permissions.memorial_for(user, slug, loader=page_cache.lookup if from_memory else None)
     return permissions.artwork_for(
-        user, artwork_id, action, artworks=Artwork.objects.select_related(*ARTWORK_RELATED), loader=loader
+        user,
+        artwork_id,
+        action,
+        artworks=Artwork.objects.select_related(*ARTWORK_RELATED),
+        memorial=memorial,
+        loader=guest_artwork if from_memory else None,
     )
 
 
@@ -37,14 +48,18 @@ def guest_artwork(artwork_id: int) -> Artwork | None:
     thumbnail: kept by the web process like the page and forgotten with it (the recording is
     looked up at every request, as it is made again when the words change). Without the long
     texts: they would be kept thousands of times over."""
-    query = Artwork.objects.select_related("memorial").defer("parameters", "memorial__life_story")
+    # The photo too: a painting of a hidden photo is hidden with it (forgotten with the memorial
+    # when the photo is hidden, as every change to a photo bumps the memorial's page).
+    query = Artwork.objects.select_related("memorial", "photo").defer("parameters", "memorial__life_story")
     return page_cache.recall(
         _guest_artworks, artwork_id, lambda: query.filter(pk=artwork_id).first(), lambda a: a.memorial_id
     )
 
 
 def artworks_of(memorial, user):
-    artworks = Artwork.objects.filter(memorial=memorial).select_related("photo__album", "style", "tribute__narration")
+    artworks = Artwork.objects.filter(memorial=memorial).select_related(
+        "memorial", "photo__album", "style", "tribute__narration"
+    )
     return permissions.artworks_visible_to(user, memorial, artworks)
 
 

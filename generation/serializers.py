@@ -2,7 +2,9 @@
 happens in a `generation.services` function the view calls with `validated_data`.
 
 An artwork carries both addresses of its files: `image_url` and `narration.audio_url` are the
-served files (through the views that ask `memorial.permissions`), `page_url` is the page.
+served files (through the views that ask `memorial.permissions`), `page_url` is the page. All
+are at the memorial's address (`/m/<slug>/...`, `/api/v1/memorials/<slug>/...`), the only ones a
+guest of an unlisted memorial can open.
 """
 
 from __future__ import annotations
@@ -111,7 +113,7 @@ class JobSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_artwork_url(self, job: StylizationJob) -> str | None:
         artwork = self._artwork(job)
-        return _absolute(self.context, reverse("generation_api:artwork-detail", args=[artwork.pk])) if artwork else None
+        return _absolute(self.context, _api_url(artwork)) if artwork else None
 
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_artwork_page_url(self, job: StylizationJob) -> str | None:
@@ -137,7 +139,7 @@ class NarrationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_audio_url(self, narration: Narration) -> str:
-        return _absolute(self.context, reverse("generation:narration_audio", args=[narration.tribute.artwork_id]))
+        return _absolute(self.context, narration.tribute.artwork.file_url("narration"))
 
 
 class ArtworkSerializer(serializers.ModelSerializer):
@@ -188,7 +190,7 @@ class ArtworkSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, artwork: Artwork) -> str:
-        return _absolute(self.context, reverse("generation_api:artwork-detail", args=[artwork.pk]))
+        return _absolute(self.context, _api_url(artwork))
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_page_url(self, artwork: Artwork) -> str:
@@ -196,11 +198,11 @@ class ArtworkSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_image_url(self, artwork: Artwork) -> str:
-        return _absolute(self.context, reverse("generation:artwork_image", args=[artwork.pk]))
+        return _absolute(self.context, artwork.file_url("image"))
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_thumbnail_url(self, artwork: Artwork) -> str:
-        return _absolute(self.context, reverse("generation:artwork_thumbnail", args=[artwork.pk]))
+        return _absolute(self.context, artwork.file_url("thumbnail"))
 
 
 class ArtworkUpdateSerializer(serializers.Serializer):
@@ -223,6 +225,11 @@ class ArtworkUpdateSerializer(serializers.Serializer):
         if not attrs:
             raise serializers.ValidationError(_("Send `published`, `tribute_text`, or both."))
         return attrs
+
+
+def _api_url(artwork: Artwork) -> str:
+    """The artwork in the API at its memorial's address (see memorial/permissions.py)."""
+    return reverse("generation_api:memorial-artwork-detail", args=[artwork.memorial.slug, artwork.pk])
 
 
 def _absolute(context, path: str) -> str:

@@ -1,13 +1,28 @@
 from django.urls import path
 
+import memorial.converters  # noqa: F401  (registers "uslug")
 from generation import views
 
 app_name = "generation"
+
+# A painting's page and files at its memorial's address: what pages and the API link to. The
+# same by id alone (below) answer only for memorials listed to the person (memorial/permissions.py).
+AT_MEMORIAL = "m/<uslug:slug>/artworks/<int:artwork_id>/"
+
 urlpatterns = [
     path("photos/<int:photo_id>/artwork/", views.request_artwork_view, name="request"),
+    path("m/<uslug:slug>/photos/<int:photo_id>/artwork/", views.request_artwork_view, name="memorial_request"),
     path("jobs/<int:job_id>/", views.job_detail, name="job"),
     path("jobs/<int:job_id>/status.json", views.job_status, name="job_status"),
     path("jobs/<int:job_id>/cancel/", views.job_cancel, name="job_cancel"),
+    path(AT_MEMORIAL, views.artwork_detail, name="memorial_artwork"),
+    path(AT_MEMORIAL + "publish/", views.artwork_publish, name="memorial_artwork_publish"),
+    path(AT_MEMORIAL + "unpublish/", views.artwork_unpublish, name="memorial_artwork_unpublish"),
+    path(AT_MEMORIAL + "delete/", views.artwork_delete, name="memorial_artwork_delete"),
+    path(AT_MEMORIAL + "words/", views.artwork_words, name="memorial_artwork_words"),
+    path(AT_MEMORIAL + "image.png", views.artwork_image, name="memorial_artwork_image"),
+    path(AT_MEMORIAL + "thumb.jpg", views.artwork_thumbnail, name="memorial_artwork_thumbnail"),
+    path(AT_MEMORIAL + "narration", views.narration_audio, name="memorial_narration_audio"),
     path("artworks/<int:artwork_id>/", views.artwork_detail, name="artwork"),
     path("artworks/<int:artwork_id>/publish/", views.artwork_publish, name="artwork_publish"),
     path("artworks/<int:artwork_id>/unpublish/", views.artwork_unpublish, name="artwork_unpublish"),

@@ -20,8 +20,9 @@ sign_in_to_act = permissions.sign_in_to_act
 
 
 @sign_in_to_act
-def request_artwork_view(request, photo_id):
-    photo = permissions.photo_for(request.user, photo_id, "create_artwork")
+def request_artwork_view(request, photo_id, slug=None):
+    memorial = permissions.memorial_for(request.user, slug) if slug is not None else None
+    photo = permissions.photo_for(request.user, photo_id, "create_artwork", memorial=memorial)
     form = ArtworkRequestForm(request.POST or None)
     context = {"form": form, "photo": photo, "memorial": photo.album.memorial, "styles": selectors.active_styles()}
     if request.method == "POST":
@@ -78,14 +79,14 @@ def _artwork_page(request, artwork, *, edit_form=None, status=200):
 
 
 @require_safe
-def artwork_detail(request, artwork_id):
-    return _artwork_page(request, selectors.artwork_for(request.user, artwork_id))
+def artwork_detail(request, artwork_id, slug=None):
+    return _artwork_page(request, selectors.artwork_for(request.user, artwork_id, slug=slug))
 
 
 @sign_in_to_act
 @require_POST
-def artwork_publish(request, artwork_id):
-    artwork = selectors.artwork_for(request.user, artwork_id, "publish_artwork")
+def artwork_publish(request, artwork_id, slug=None):
+    artwork = selectors.artwork_for(request.user, artwork_id, "publish_artwork", slug=slug)
     services.publish_artwork(artwork=artwork, by=request.user, published=True)
     messages.success(request, _("The painting is now on the memorial page."))
     return redirect(artwork)
@@ -93,8 +94,8 @@ def artwork_publish(request, artwork_id):
 
 @sign_in_to_act
 @require_POST
-def artwork_unpublish(request, artwork_id):
-    artwork = selectors.artwork_for(request.user, artwork_id, "publish_artwork")
+def artwork_unpublish(request, artwork_id, slug=None):
+    artwork = selectors.artwork_for(request.user, artwork_id, "publish_artwork", slug=slug)
     services.publish_artwork(artwork=artwork, by=request.user, published=False)
     messages.success(request, _("The painting is now seen by the family only."))
     return redirect(artwork)
@@ -102,8 +103,8 @@ def artwork_unpublish(request, artwork_id):
 
 @sign_in_to_act
 @require_POST
-def artwork_delete(request, artwork_id):
-    artwork = selectors.artwork_for(request.user, artwork_id, "publish_artwork")
+def artwork_delete(request, artwork_id, slug=None):
+    artwork = selectors.artwork_for(request.user, artwork_id, "publish_artwork", slug=slug)
     memorial = artwork.memorial
     services.delete_artwork(artwork=artwork, by=request.user)
     messages.success(request, _("The painting was deleted."))
@@ -112,8 +113,8 @@ def artwork_delete(request, artwork_id):
 
 @sign_in_to_act
 @require_POST
-def artwork_words(request, artwork_id):
-    artwork = selectors.artwork_for(request.user, artwork_id, "publish_artwork")
+def artwork_words(request, artwork_id, slug=None):
+    artwork = selectors.artwork_for(request.user, artwork_id, "publish_artwork", slug=slug)
     tribute = getattr(artwork, "tribute", None)
     if tribute is None:
         raise Http404("No text.")
@@ -135,21 +136,21 @@ def _file_response(request, field, content_type, artwork, attachment_name=None):
     return cache_for_viewers(response, public=public)
 
 
-def artwork_image(request, artwork_id):
-    artwork = selectors.artwork_for(request.user, artwork_id, for_files=True)
+def artwork_image(request, artwork_id, slug=None):
+    artwork = selectors.artwork_for(request.user, artwork_id, slug=slug, for_files=True)
     download = f"artwork-{artwork.pk}.png" if request.GET.get("download") else None
     return _file_response(request, artwork.image, "image/png", artwork, attachment_name=download)
 
 
-def artwork_thumbnail(request, artwork_id):
-    artwork = selectors.artwork_for(request.user, artwork_id, for_files=True)
+def artwork_thumbnail(request, artwork_id, slug=None):
+    artwork = selectors.artwork_for(request.user, artwork_id, slug=slug, for_files=True)
     if not artwork.thumbnail:  # painted before galleries had thumbnails
         return _file_response(request, artwork.image, "image/png", artwork)
     return _file_response(request, artwork.thumbnail, "image/jpeg", artwork)
 
 
-def narration_audio(request, artwork_id):
-    artwork = selectors.artwork_for(request.user, artwork_id)
+def narration_audio(request, artwork_id, slug=None):
+    artwork = selectors.artwork_for(request.user, artwork_id, slug=slug)
     narration = getattr(getattr(artwork, "tribute", None), "narration", None)
     if narration is None:
         raise Http404("No recording.")

@@ -30,6 +30,7 @@ from memorial.models import (
     ModerationAction,
     Offering,
     Photo,
+    Removal,
     TimelineEvent,
     Visibility,
 )
@@ -189,7 +190,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):
-    list_display = ("memorial", "role", "created_by", "created_at", "expires_at", "uses", "revoked_at", "usable")
+    list_display = ("memorial", "role", "created_by", "created_at", "expires_at", "uses", "revoked_at", "state")
     list_filter = ("role", ("revoked_at", admin.EmptyFieldListFilter), "created_at", "expires_at")
     search_fields = ("created_by__email", "created_by__display_name", *MEMORIAL_SEARCH)
     date_hierarchy = "created_at"
@@ -202,9 +203,9 @@ class InvitationAdmin(admin.ModelAdmin):
     def uses(self, invitation):
         return f"{invitation.use_count} / {invitation.max_uses}"
 
-    @admin.display(description=_("usable"), boolean=True)
-    def usable(self, invitation):
-        return invitation.is_usable
+    @admin.display(description=_("state"))
+    def state(self, invitation):
+        return invitation.get_state_display()
 
     @admin.action(description=_("Withdraw the selected invitations"), permissions=["change"])
     def revoke(self, request, queryset):
@@ -218,6 +219,22 @@ class InvitationAdmin(admin.ModelAdmin):
                 count += 1
         done = ngettext("%(count)d invitation withdrawn.", "%(count)d invitations withdrawn.", count)
         self.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+
+@admin.register(Removal)
+class RemovalAdmin(admin.ModelAdmin):
+    """Who was removed from which memorial: links made before ``removed_at`` never let them in
+    again (memorial/membership.py). Deleting a record here lets those older links admit them."""
+
+    list_display = ("user", "email", "memorial", "role", "removed_by", "removed_at")
+    list_filter = ("role", "removed_at")
+    search_fields = ("email", "user__display_name", *MEMORIAL_SEARCH)
+    date_hierarchy = "removed_at"
+    list_select_related = ("user", "memorial", "removed_by")
+    readonly_fields = ("memorial", "user", "email", "role", "removed_by", "removed_at")
+
+    def has_add_permission(self, request):
+        return False
 
 
 # --- Albums and photos -------------------------------------------------------------------------

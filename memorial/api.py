@@ -40,7 +40,13 @@ from memorial.serializers import (
 )
 
 SLUG_PARAMETER = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The memorial's slug.")
-NOT_FOUND = OpenApiResponse(description="No such item, or a private memorial you are not a member of.")
+NOT_FOUND = OpenApiResponse(
+    description=(
+        "No such item, or a private memorial you are not a member of. Asked for by its id alone "
+        "(`/api/v1/albums/{id}/`, ...), an item answers only when its memorial is listed to you (public, or "
+        "yours); a guest of an unlisted memorial asks at the memorial's address (`/api/v1/memorials/{slug}/...`)."
+    )
+)
 FORBIDDEN = OpenApiResponse(description="You may see this memorial, but your role does not allow this.")
 SIGN_IN = OpenApiResponse(description="Sign in first (a token or a session).")
 # The multipart body of an upload, written out: files are binary, which a serializer would call URIs.
@@ -62,6 +68,13 @@ class MemorialAPIMixin:
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     # Each handler asks `memorial.permissions`: 404 for a hidden memorial comes before any 401.
     permission_classes = [AllowAny]
+
+    def memorial_at_address(self):
+        """The memorial whose address (``/api/v1/memorials/<slug>/...``) this request came
+        through, checked for "view"; None when the object was asked for by its id alone (then
+        only memorials listed to the person answer: memorial/permissions.py)."""
+        slug = self.kwargs.get("slug")
+        return permissions.memorial_for(self.request.user, slug) if slug is not None else None
 
     def handle_exception(self, exc):
         if isinstance(exc, permissions.SignInRequired):
@@ -177,7 +190,7 @@ class AlbumView(MemorialAPIMixin, generics.GenericAPIView):
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
     def get_object(self, action: str = "view") -> Album:
-        return permissions.album_for(self.request.user, self.kwargs["pk"], action)
+        return permissions.album_for(self.request.user, self.kwargs["pk"], action, memorial=self.memorial_at_address())
 
     def get(self, request, *args, **kwargs):
         return Response(self.get_serializer(self.get_object("view")).data)
@@ -224,15 +237,15 @@ class AlbumPhotosView(MemorialAPIMixin, generics.ListCreateAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Photo.objects.none()
-        album = permissions.album_for(self.request.user, self.kwargs["pk"], "view")
+        album = permissions.album_for(self.request.user, self.kwargs["pk"], "view", memorial=self.memorial_at_address())
         return (
             selectors.visible_photos(album.memorial, self.request.user)
             .filter(album=album)
-            .select_related("uploaded_by")
+            .select_related("uploaded_by", "album__memorial")
         )
 
     def create(self, request, *args, **kwargs):
-        album = permissions.album_for(request.user, kwargs["pk"], "upload")
+        album = permissions.album_for(request.user, kwargs["pk"], "upload", memorial=self.memorial_at_address())
         ratelimit.enforce(request, "upload")
         uploads = request.FILES.getlist("files") + request.FILES.getlist("file")
         if not uploads:
@@ -274,7 +287,7 @@ class PhotoView(MemorialAPIMixin, generics.GenericAPIView):
     http_method_names = ["get", "patch", "delete", "head", "options"]
 
     def get_object(self, action: str = "view") -> Photo:
-        return permissions.photo_for(self.request.user, self.kwargs["pk"], action)
+        return permissions.photo_for(self.request.user, self.kwargs["pk"], action, memorial=self.memorial_at_address())
 
     def get(self, request, *args, **kwargs):
         return Response(self.get_serializer(self.get_object("view")).data)
@@ -360,7 +373,9 @@ class CondolenceActionView(MemorialAPIMixin, generics.GenericAPIView):
     queryset = Condolence.objects.all()
 
     def get_object(self, action: str) -> Condolence:
-        return permissions.condolence_for(self.request.user, self.kwargs["pk"], action)
+        return permissions.condolence_for(
+            self.request.user, self.kwargs["pk"], action, memorial=self.memorial_at_address()
+        )
 
 
 @extend_schema(

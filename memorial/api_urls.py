@@ -9,6 +9,7 @@ app_name = "memorial_api"
 
 # Slugs keep Hangul and other scripts (김민준-3f9a1c2b): \w is Unicode-aware.
 SLUG = r"(?P<slug>[-\w]+)"
+PK = r"(?P<pk>[0-9]+)"
 
 router = SimpleRouter()
 router.register("memorials", api.MemorialViewSet, basename="memorial")
@@ -17,6 +18,26 @@ urlpatterns = router.urls + [
     re_path(rf"^memorials/{SLUG}/albums/$", api.MemorialAlbumsView.as_view(), name="memorial-albums"),
     re_path(rf"^memorials/{SLUG}/condolences/$", api.MemorialCondolencesView.as_view(), name="memorial-condolences"),
     re_path(rf"^memorials/{SLUG}/offerings/$", api.MemorialOfferingsView.as_view(), name="memorial-offerings"),
+    # At the memorial's address: what the API links to, and all a guest of an unlisted memorial
+    # can reach. The same by id alone (below) answer only for memorials listed to the person.
+    re_path(rf"^memorials/{SLUG}/albums/{PK}/$", api.AlbumView.as_view(), name="memorial-album-detail"),
+    re_path(rf"^memorials/{SLUG}/albums/{PK}/photos/$", api.AlbumPhotosView.as_view(), name="memorial-album-photos"),
+    re_path(rf"^memorials/{SLUG}/photos/{PK}/$", api.PhotoView.as_view(), name="memorial-photo-detail"),
+    re_path(
+        rf"^memorials/{SLUG}/condolences/{PK}/report/$",
+        api.CondolenceReportView.as_view(),
+        name="memorial-condolence-report",
+    ),
+    re_path(
+        rf"^memorials/{SLUG}/condolences/{PK}/approve/$",
+        api.CondolenceApproveView.as_view(),
+        name="memorial-condolence-approve",
+    ),
+    re_path(
+        rf"^memorials/{SLUG}/condolences/{PK}/reject/$",
+        api.CondolenceRejectView.as_view(),
+        name="memorial-condolence-reject",
+    ),
     path("albums/<int:pk>/", api.AlbumView.as_view(), name="album-detail"),
     path("albums/<int:pk>/photos/", api.AlbumPhotosView.as_view(), name="album-photos"),
     path("photos/<int:pk>/", api.PhotoView.as_view(), name="photo-detail"),

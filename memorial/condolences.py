@@ -13,6 +13,7 @@ from django.utils.translation import override
 from memorial import moderation
 from memorial.condolence_rules import suspicious_reason
 from memorial.models import Condolence, CondolencePolicy, CondolenceReport, Membership, Memorial, Role
+from memorial.validators import one_line
 
 MAX_MESSAGE = 3000
 
@@ -60,14 +61,15 @@ def notify_managers(condolence: Condolence) -> int:
         .select_related("user")
     )
     url = settings.SITE_URL + memorial.get_absolute_url()
+    name = one_line(memorial.full_name)  # a subject is one line, whatever was stored
     mails = []
     for membership in managers:
         user = membership.user
         with override(user.preferred_language):
             if condolence.status == Condolence.Status.PENDING:
-                subject = _("A message for %(name)s is waiting for your approval") % {"name": memorial.full_name}
+                subject = _("A message for %(name)s is waiting for your approval") % {"name": name}
             else:
-                subject = _("A new message for %(name)s") % {"name": memorial.full_name}
+                subject = _("A new message for %(name)s") % {"name": name}
             body = _("%(author)s wrote:\n\n%(message)s\n\nSee it on the memorial page: %(url)s") % {
                 "author": condolence.display_name,
                 "message": condolence.message,

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from memorial.dates import parse_partial_date, partial_date_input
 from memorial.models import Album, Memorial, Role, TimelineEvent
+from memorial.validators import single_line
 
 
 class PartialDateField(forms.CharField):
@@ -139,7 +140,7 @@ class CaptionForm(forms.Form):
 
 
 class CondolenceForm(forms.Form):
-    guest_name = forms.CharField(label=_("Your name"), max_length=100, required=False)
+    guest_name = forms.CharField(label=_("Your name"), max_length=100, required=False, validators=[single_line])
     message = forms.CharField(label=_("Your message"), max_length=3000, widget=forms.Textarea(attrs={"rows": 4}))
     # A honeypot: hidden from people, filled in by bots.
     website = forms.CharField(required=False, label=_("Leave this empty"))

@@ -12,6 +12,7 @@ from core.models import BackgroundWork
 from memorial.condolence_rules import HeldReason
 from memorial.dates import Precision, format_partial_date
 from memorial.storage import originals_storage
+from memorial.validators import single_line
 
 
 class Visibility(models.TextChoices):
@@ -42,14 +43,16 @@ def new_invitation_nonce() -> str:
 
 
 class Memorial(models.Model):
-    full_name = models.CharField(_("full name"), max_length=200)
-    name_other_script = models.CharField(_("name in another script"), max_length=200, blank=True)
+    full_name = models.CharField(_("full name"), max_length=200, validators=[single_line])
+    name_other_script = models.CharField(
+        _("name in another script"), max_length=200, blank=True, validators=[single_line]
+    )
     slug = models.CharField(max_length=240, unique=True, editable=False)
     born_on = models.DateField(_("born"), null=True, blank=True)
     born_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
     died_on = models.DateField(_("died"), null=True, blank=True)
     died_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
-    place = models.CharField(_("place"), max_length=200, blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True, validators=[single_line])
     life_story = models.TextField(
         _("life story"), blank=True, help_text=_("Markdown: *italic*, **bold**, lists and links.")
     )
@@ -156,6 +159,28 @@ class Membership(models.Model):
         return f"{self.user} ({self.role}) in {self.memorial}"
 
 
+class Removal(models.Model):
+    """Someone the family removed from a memorial. An invitation link made before the removal
+    never admits them again (memorial/membership.py); one made after it does: the family
+    deliberately asked them back. Their e-mail address is kept too, so that deleting the account
+    and signing up again with it does not open the older links either."""
+
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="removals")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    email = models.EmailField(_("e-mail address"), blank=True)
+    role = models.CharField(_("role they had"), max_length=12, choices=Role.choices)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    removed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["memorial", "user"], name="one_removal_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user or self.email} removed from {self.memorial}"
+
+
 class Invitation(models.Model):
     memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="invitations")
     role = models.CharField(_("role"), max_length=12, choices=[c for c in Role.choices if c[0] != Role.OWNER])
@@ -173,9 +198,33 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"{self.get_role_display()} invitation to {self.memorial}"
 
+    class State(models.TextChoices):
+        LIVE = "live", _("Live")
+        EXPIRED = "expired", _("Expired")
+        USED_UP = "used_up", _("Used up")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    @property
+    def state(self) -> str:
+        """Whether the link still admits anyone, and if not, why (withdrawn first: it was a decision)."""
+        if self.revoked_at is not None:
+            return self.State.WITHDRAWN
+        if self.expires_at <= timezone.now():
+            return self.State.EXPIRED
+        if self.use_count >= self.max_uses:
+            return self.State.USED_UP
+        return self.State.LIVE
+
+    def get_state_display(self) -> str:
+        return self.State(self.state).label
+
+    @property
+    def uses_left(self) -> int:
+        return max(0, self.max_uses - self.use_count) if self.state == self.State.LIVE else 0
+
     @property
     def is_usable(self) -> bool:
-        return self.revoked_at is None and self.expires_at > timezone.now() and self.use_count < self.max_uses
+        return self.state == self.State.LIVE
 
 
 class Album(models.Model):
@@ -255,7 +304,7 @@ class Condolence(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    guest_name = models.CharField(_("name"), max_length=100, blank=True)
+    guest_name = models.CharField(_("name"), max_length=100, blank=True, validators=[single_line])
     message = models.TextField(_("message"), max_length=3000)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
     held_reason = models.CharField(_("reason held"), max_length=20, blank=True, choices=HeldReason.choices)

@@ -21,9 +21,22 @@ painting jobs (``sees_unpublished_artworks``), who may cancel a painting job
 (``can_cancel_job``), who sees which condolences (``condolences_visible_to``) and who may
 moderate or report them (the ``moderate`` and ``report`` actions).
 
+**Reached by id, or under the memorial's address.** Ids are sequential: anyone can walk them.
+So an object asked for by its id alone (``/api/v1/albums/<id>/``, ``/photos/<id>/thumb.jpg``,
+``/artworks/<id>/``, ...) is answered only when its memorial is *listed* to the person
+(``is_listed_to``: a public memorial, one they belong to, or any for the site's moderators),
+and is a 404 otherwise, whatever they would see of it with the link. Everything a guest of an
+unlisted memorial needs is reachable under the memorial's own address, its slug being the
+secret of "anyone with the link" (``/m/<slug>/...`` and ``/api/v1/memorials/<slug>/...``): the
+``*_for`` helpers take that memorial as ``memorial=`` and then answer only for its own objects.
+Pages and the API link to those addresses.
+
+**A hidden photo hides its paintings.** Whoever may not see a hidden photo (``sees_hidden_photos``)
+sees none of its paintings either: not on a page, not as a file, not in a gallery or the API.
+
 memorial knows nothing of generation: the helpers for artworks and jobs take the queryset
-generation passes in, and read only the fields they name (``memorial``, ``published``,
-``requested_by_id``).
+generation passes in, and read only the fields they name (``memorial``, ``memorial_id``,
+``published``, ``photo.hidden``, ``requested_by_id``).
 """
 
 from __future__ import annotations
@@ -145,14 +158,22 @@ def sees_unpublished_artworks(user, memorial: Memorial) -> bool:
     return can(user, "see_unpublished_artworks", memorial)
 
 
-def can_see_artwork(user, artwork) -> bool:
-    return can(user, "view", artwork.memorial) and (
-        artwork.published or sees_unpublished_artworks(user, artwork.memorial)
+def can_see_artwork(user, artwork, memorial: Memorial | None = None) -> bool:
+    """A painting is seen by those who see its memorial, when it is published (or they see the
+    family's work in progress), and its photo is not hidden (or they see hidden photos)."""
+    memorial = memorial or artwork.memorial
+    return (
+        can(user, "view", memorial)
+        and (artwork.published or sees_unpublished_artworks(user, memorial))
+        and (not artwork.photo.hidden or sees_hidden_photos(user, memorial))
     )
 
 
 def artworks_visible_to(user, memorial: Memorial, artworks):
-    """``artworks`` (a queryset of the memorial's) without the unpublished ones, unless ``user`` sees those."""
+    """``artworks`` (a queryset of the memorial's) without the unpublished ones, unless ``user``
+    sees those, and without the paintings of hidden photos, unless ``user`` sees those."""
+    if not sees_hidden_photos(user, memorial):
+        artworks = artworks.filter(photo__hidden=False)
     return artworks if sees_unpublished_artworks(user, memorial) else artworks.filter(published=True)
 
 
@@ -181,6 +202,12 @@ def condolences_visible_to(user, memorial: Memorial, condolences=None):
     return condolences.filter(Q(status=Condolence.Status.PUBLISHED) | (mine & Q(status=Condolence.Status.PENDING)))
 
 
+def is_listed_to(user, memorial: Memorial) -> bool:
+    """Whether ``user`` may find this memorial without its link: it is public, they belong to
+    it, or they are one of the site's moderators. Only then is anything of it answered by id."""
+    return memorial.visibility == Visibility.PUBLIC or is_site_moderator(user) or role_of(user, memorial) is not None
+
+
 def is_indexable(memorial: Memorial) -> bool:
     return memorial.visibility == Visibility.PUBLIC
 
@@ -205,6 +232,12 @@ def _first(queryset, **lookup):
     return queryset.filter(**lookup).first()
 
 
+def _reached_by_id(user, memorial: Memorial, what: str) -> None:
+    """An object asked for by its id alone: a 404 unless its memorial is listed to ``user``."""
+    if not is_listed_to(user, memorial):
+        raise Http404(what)
+
+
 def memorial_for(user, slug: str, action: str = "view", *, loader: Callable | None = None) -> Memorial:
     """The memorial at ``slug``, if ``user`` may do ``action`` on it. ``loader(slug)`` reads it
     another way (the guest page's memory); None from it is a 404."""
@@ -219,14 +252,17 @@ def memorial_for(user, slug: str, action: str = "view", *, loader: Callable | No
 
 
 def album_for(user, album_id, action: str = "view", *, memorial: Memorial | None = None) -> Album:
-    """An album, if ``user`` may do ``action`` on its memorial; with ``memorial``, only one of its albums."""
+    """An album, if ``user`` may do ``action`` on its memorial; with ``memorial`` (loaded by its
+    slug), only one of its albums; without, only of a memorial listed to ``user``."""
     if memorial is None:
         album = _first(Album.objects.select_related("memorial"), pk=album_id)
     else:
         album = _first(memorial.albums.all(), pk=album_id)
     if album is None:
         raise Http404("No such album.")
-    if memorial is not None:
+    if memorial is None:
+        _reached_by_id(user, album.memorial, "No such album.")
+    else:
         album.memorial = memorial
     require(user, action, album.memorial)
     return album
@@ -236,8 +272,9 @@ def photo_for(
     user, photo_id, action: str = "view", *, memorial: Memorial | None = None, loader: Callable | None = None
 ) -> Photo:
     """A photo, if ``user`` may see it (a hidden one is a 404 to those who do not see hidden
-    photos) and do ``action`` on its memorial. With ``memorial``, only one of its photos;
-    ``loader(photo_id)`` reads it another way (the guest page's memory)."""
+    photos) and do ``action`` on its memorial. With ``memorial`` (loaded by its slug), only one
+    of its photos; without, only of a memorial listed to ``user``. ``loader(photo_id)`` reads it
+    another way (the guest page's memory: a record shared between requests, never changed)."""
     if loader is not None:
         photo = loader(photo_id)
     elif memorial is not None:
@@ -246,9 +283,11 @@ def photo_for(
         photo = _first(Photo.objects.select_related("album__memorial", "uploaded_by"), pk=photo_id)
     if photo is None or (memorial is not None and photo.album.memorial_id != memorial.pk):
         raise Http404("No such photo.")
-    if memorial is not None:
+    if memorial is None:
+        memorial = photo.album.memorial
+        _reached_by_id(user, memorial, "No such photo.")
+    elif loader is None:
         photo.album.memorial = memorial
-    memorial = photo.album.memorial
     require(user, "view", memorial)
     if not can_see_photo(user, photo, memorial):
         raise Http404("No such photo.")
@@ -259,14 +298,17 @@ def photo_for(
 def condolence_for(user, condolence_id, action: str, *, memorial: Memorial | None = None) -> Condolence:
     """A condolence ``user`` can see (``condolences_visible_to``; a 404 otherwise), if they may do
     ``action`` ("report" or "moderate") on its memorial. The action is checked before the
-    message's visibility. With ``memorial``, only one of its condolences."""
+    message's visibility. With ``memorial`` (loaded by its slug), only one of its condolences;
+    without, only of a memorial listed to ``user``."""
     condolences = Condolence.objects.select_related("memorial", "author")
     if memorial is not None:
         condolences = condolences.filter(memorial=memorial)
     condolence = _first(condolences, pk=condolence_id)
     if condolence is None:
         raise Http404("No such message.")
-    if memorial is not None:
+    if memorial is None:
+        _reached_by_id(user, condolence.memorial, "No such message.")
+    else:
         condolence.memorial = memorial
     memorial = condolence.memorial
     require(user, action, memorial)  # first, as ever: a viewer asking to approve is told no (403)
@@ -280,21 +322,43 @@ def export_for(user, export_id, action: str = "export") -> MemorialExport:
     export = _first(MemorialExport.objects.select_related("memorial"), pk=export_id)
     if export is None:
         raise Http404("No such download.")
+    _reached_by_id(user, export.memorial, "No such download.")
     require(user, action, export.memorial)
     return export
 
 
-def artwork_for(user, artwork_id, action: str = "view", *, artworks, loader: Callable | None = None):
+def artwork_for(
+    user,
+    artwork_id,
+    action: str = "view",
+    *,
+    artworks,
+    memorial: Memorial | None = None,
+    loader: Callable | None = None,
+):
     """A painting from ``artworks`` (generation's queryset; memorial knows nothing of its model),
-    if ``user`` may see it (an unpublished one is the family's: a 404 to everyone else) and do
-    ``action`` on its memorial. ``loader(artwork_id)`` reads it another way (the guest page's memory)."""
-    artwork = loader(artwork_id) if loader is not None else _first(artworks, pk=artwork_id)
-    if artwork is None:
+    if ``user`` may see it (an unpublished one is the family's, and one of a hidden photo is
+    hidden with it: a 404 to everyone else) and do ``action`` on its memorial. With ``memorial``
+    (loaded by its slug), only one of its paintings; without, only of a memorial listed to
+    ``user``. ``loader(artwork_id)`` reads it another way (the guest page's memory: a record
+    shared between requests, never changed)."""
+    if loader is not None:
+        artwork = loader(artwork_id)
+    elif memorial is not None:
+        artwork = _first(artworks, pk=artwork_id, memorial=memorial)
+    else:
+        artwork = _first(artworks, pk=artwork_id)
+    if artwork is None or (memorial is not None and artwork.memorial_id != memorial.pk):
         raise Http404("No such artwork.")
-    require(user, "view", artwork.memorial)
-    if not can_see_artwork(user, artwork):
+    if memorial is None:
+        memorial = artwork.memorial
+        _reached_by_id(user, memorial, "No such artwork.")
+    elif loader is None:
+        artwork.memorial = memorial
+    require(user, "view", memorial)
+    if not can_see_artwork(user, artwork, memorial):
         raise Http404("No such artwork.")
-    require(user, action, artwork.memorial)
+    require(user, action, memorial)
     return artwork
 
 
@@ -304,6 +368,7 @@ def job_for(user, job_id, action: str = "view", *, jobs):
     job = _first(jobs, pk=job_id)
     if job is None:
         raise Http404("No such job.")
+    _reached_by_id(user, job.memorial, "No such job.")
     require(user, "view", job.memorial)
     if not can_see_job(user, job):
         raise Http404("No such job.")

@@ -14,6 +14,7 @@ from memorial.condolence_rules import HeldReason
 from memorial.dates import Precision, parse_partial_date, partial_date_input
 from memorial.models import Album, Condolence, Memorial, Offering, Photo
 from memorial.offerings import offering_counts
+from memorial.validators import single_line
 
 
 @extend_schema_field(
@@ -125,11 +126,11 @@ class PhotoSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_thumbnail_url(self, photo: Photo) -> str:
-        return _absolute(self.context, reverse("memorial:photo_file", args=[photo.pk, "thumb"]))
+        return _absolute(self.context, _photo_file(photo, "thumb"))
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_screen_url(self, photo: Photo) -> str:
-        return _absolute(self.context, reverse("memorial:photo_file", args=[photo.pk, "screen"]))
+        return _absolute(self.context, _photo_file(photo, "screen"))
 
     def get_uploaded_by(self, photo: Photo) -> str:
         return str(photo.uploaded_by) if photo.uploaded_by_id else ""
@@ -182,7 +183,11 @@ class ModeratedCondolenceSerializer(CondolenceSerializer):
 class CondolenceCreateSerializer(serializers.Serializer):
     message = serializers.CharField(max_length=3000)
     guest_name = serializers.CharField(
-        max_length=100, required=False, allow_blank=True, help_text="Required for guests who are not signed in."
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        validators=[single_line],
+        help_text="Required for guests who are not signed in; one line.",
     )
     website = serializers.CharField(
         required=False, allow_blank=True, write_only=True, help_text="Leave empty. (A field for robots.)"
@@ -209,6 +214,11 @@ class OfferingResultSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Offering.Kind.choices, read_only=True)
     counted = serializers.BooleanField(read_only=True, help_text="False when you already made this offering today.")
     counts = OfferingCountsSerializer(read_only=True)
+
+
+def _photo_file(photo: Photo, size: str) -> str:
+    """At the memorial's address: the one a guest of an unlisted memorial can open."""
+    return reverse("memorial:memorial_photo_file", args=[photo.album.memorial.slug, photo.pk, size])
 
 
 def _absolute(context, path: str) -> str:

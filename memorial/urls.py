@@ -1,9 +1,7 @@
-from django.urls import path, register_converter
+from django.urls import path
 
+import memorial.converters  # noqa: F401  (registers "uslug")
 from memorial import account_views, views
-from memorial.converters import UnicodeSlugConverter
-
-register_converter(UnicodeSlugConverter, "uslug")
 
 app_name = "memorial"
 urlpatterns = [
@@ -33,6 +31,10 @@ urlpatterns = [
     path("m/<uslug:slug>/photos/<int:photo_id>/hide/", views.photo_hide, name="photo_hide"),
     path("m/<uslug:slug>/photos/<int:photo_id>/show/", views.photo_show, name="photo_show"),
     path("m/<uslug:slug>/photos/<int:photo_id>/delete/", views.photo_delete, name="photo_delete"),
+    # A photo's files at the memorial's address: what pages and the API link to (see
+    # memorial/permissions.py: the flat addresses below answer only for listed memorials).
+    path("m/<uslug:slug>/photos/<int:photo_id>/<str:size>.jpg", views.photo_file, name="memorial_photo_file"),
+    path("m/<uslug:slug>/photos/<int:photo_id>/original/", views.photo_original, name="memorial_photo_original"),
     path("m/<uslug:slug>/condolences/", views.condolence_create, name="condole"),
     path("m/<uslug:slug>/condolences/<int:condolence_id>/report/", views.condolence_report, name="condolence_report"),
     path(

@@ -13,6 +13,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -196,6 +197,7 @@ def members(request, slug, *, invitation_form=None):
             (invitation, request.build_absolute_uri(membership.invitation_path(invitation)))
             for invitation in memorial.invitations.all()
         ],
+        "removals": membership.removals_of(memorial),
         "invitation_form": invitation_form,
         "role_choices": [c for c in Role.choices if c[0] != Role.OWNER],
         "is_owner": permissions.can(request.user, "transfer", memorial),
@@ -255,7 +257,11 @@ def member_role(request, slug, membership_id):
 @require_POST
 def member_remove(request, slug, membership_id):
     return _change_members(
-        request, slug, membership_id, "invite", lambda memorial, member: membership.remove_member(membership=member)
+        request,
+        slug,
+        membership_id,
+        "invite",
+        lambda memorial, member: membership.remove_member(membership=member, by=request.user),
     )
 
 
@@ -274,6 +280,7 @@ def member_make_owner(request, slug, membership_id):
 def invitation_accept(request, token):
     try:
         invitation = membership.invitation_from_token(token)
+        membership.check_not_removed(invitation, request.user)
     except membership.InvitationError as exc:
         return render(request, "memorial/invitation.html", {"error": str(exc)}, status=400)
     if request.method == "POST":
@@ -407,22 +414,30 @@ def photo_delete(request, slug, photo_id):
     return redirect(photo.album)
 
 
-def photo_file(request, photo_id, size):
+def photo_file(request, photo_id, size, slug=None):
+    """A photo's thumbnail or screen-size file: at the memorial's address (``slug``), or by its
+    id alone for a memorial listed to the person (``permissions``)."""
     field = {"thumb": "thumbnail", "screen": "screen"}.get(size)
     if field is None:
         raise Http404("No such size.")
     # A guest's phone asks once per photo of the page: from memory, like the page.
-    loader = None if request.user.is_authenticated else page_cache.guest_photo
-    photo = permissions.photo_for(request.user, photo_id, loader=loader)
-    memorial = photo.album.memorial
+    guest = not request.user.is_authenticated
+    memorial = None
+    if slug is not None:
+        memorial = permissions.memorial_for(request.user, slug, loader=page_cache.lookup if guest else None)
+    photo = permissions.photo_for(
+        request.user, photo_id, memorial=memorial, loader=page_cache.guest_photo if guest else None
+    )
+    memorial = memorial or photo.album.memorial
     response = serve_file(request, getattr(photo, field), content_type="image/jpeg")
     public = memorial.visibility != Visibility.PRIVATE and not photo.hidden
     return cache_for_viewers(response, public=public)
 
 
 @sign_in_to_act
-def photo_original(request, photo_id):
-    photo = permissions.photo_for(request.user, photo_id, "download_original")
+def photo_original(request, photo_id, slug=None):
+    memorial = permissions.memorial_for(request.user, slug) if slug is not None else None
+    photo = permissions.photo_for(request.user, photo_id, "download_original", memorial=memorial)
     # Served as a download with a type no browser runs, whatever the file holds.
     return serve_file(
         request,
@@ -462,7 +477,14 @@ def condolence_create(request, slug):
 
 
 def _after_decision(request, memorial):
-    return redirect(request.POST.get("next") or memorial.get_absolute_url() + "#condolences")
+    """Back where the decision was made (the page or the moderation queue): ``next`` is followed
+    only to an address on this site; anything else goes back to the guestbook."""
+    wanted = request.POST.get("next", "")
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(wanted)
+    return redirect(memorial.get_absolute_url() + "#condolences")
 
 
 @sign_in_to_act

@@ -85,12 +85,16 @@ ACTIONS = {
     "upload": (
         Role.CONTRIBUTOR,
         201,
-        lambda api, m: api.post(f"{API}/albums/{m.albums.get().pk}/photos/", {"files": [jpeg()]}, format="multipart"),
+        lambda api, m: api.post(
+            f"{API}/memorials/{m.slug}/albums/{m.albums.get().pk}/photos/", {"files": [jpeg()]}, format="multipart"
+        ),
     ),
     "moderate": (
         Role.MANAGER,
         200,
-        lambda api, m: api.post(f"{API}/condolences/{pending_condolence(m).pk}/approve/", {}, format="json"),
+        lambda api, m: api.post(
+            f"{API}/memorials/{m.slug}/condolences/{pending_condolence(m).pk}/approve/", {}, format="json"
+        ),
     ),
 }
 RANK = {Role.VIEWER: 1, Role.CONTRIBUTOR: 2, Role.MANAGER: 3, Role.OWNER: 4}

@@ -140,7 +140,8 @@ def real_path_parameters(path: str, ids: dict) -> st.SearchStrategy[dict] | None
     if "{slug}" in path:
         names["slug"] = st.sampled_from(ids["slug"])
     if "{id}" in path:
-        collection = path.split("/api/v1/", 1)[1].split("/", 1)[0]
+        parts = path.split("/")
+        collection = parts[parts.index("{id}") - 1]  # /albums/{id}/, or /memorials/{slug}/albums/{id}/
         names["id"] = st.sampled_from(ids[collection])
     return st.fixed_dictionaries(names) if names else None
 

@@ -137,7 +137,7 @@ def test_galleries_show_a_small_jpeg_of_each_painting_and_the_page_the_painting_
     job = services.request_artwork(photo=photo, style=style, by=family.contributor)
     tasks.run_stylization(job.pk)
     artwork = Artwork.objects.get()
-    thumb_url = reverse("generation:artwork_thumbnail", args=[artwork.pk])
+    thumb_url = reverse("generation:memorial_artwork_thumbnail", args=[memorial.slug, artwork.pk])
     client.logout()
     assert client.get(thumb_url).status_code == 404  # not published yet: the family's only
 
@@ -145,7 +145,10 @@ def test_galleries_show_a_small_jpeg_of_each_painting_and_the_page_the_painting_
     client.post(reverse("generation:artwork_publish", args=[artwork.pk]))
     client.logout()
     page = client.get(memorial.get_absolute_url()).content.decode()
-    assert f'src="{thumb_url}"' in page and reverse("generation:artwork_image", args=[artwork.pk]) not in page
+    assert (
+        f'src="{thumb_url}"' in page
+        and reverse("generation:memorial_artwork_image", args=[memorial.slug, artwork.pk]) not in page
+    )
     response = client.get(thumb_url)
     data = b"".join(response.streaming_content)
     thumb = Image.open(BytesIO(data))
@@ -155,7 +158,7 @@ def test_galleries_show_a_small_jpeg_of_each_painting_and_the_page_the_painting_
     assert abs(thumb.width / thumb.height - painting.width / painting.height) < 0.02
     # The artwork's own page shows the painting itself.
     assert (
-        reverse("generation:artwork_image", args=[artwork.pk])
+        reverse("generation:memorial_artwork_image", args=[memorial.slug, artwork.pk])
         in client.get(artwork.get_absolute_url()).content.decode()
     )
 

@@ -42,7 +42,9 @@ def as_(api, family, who):
 
 
 def ask(api, photo, style="watercolor"):
-    return api.post(f"{API}/photos/{photo.pk}/artworks/", {"style": style}, format="json")
+    """At the memorial's address, where a guest of an unlisted memorial reaches it too."""
+    slug = photo.album.memorial.slug
+    return api.post(f"{API}/memorials/{slug}/photos/{photo.pk}/artworks/", {"style": style}, format="json")
 
 
 # --- Asking for a painting and following its job -------------------------------------------------
@@ -75,7 +77,9 @@ def test_a_member_asks_for_a_painting_and_follows_its_job_to_the_end(
     artwork = Artwork.objects.get()
     assert (done["status"], done["stage"], done["progress"], done["finished"]) == ("succeeded", "done", 100, True)
     assert done["artwork"] == artwork.pk and done["error"] == ""
-    assert done["artwork_url"] == f"http://testserver{API}/artworks/{artwork.pk}/"
+    assert done["artwork_url"] == "http://testserver" + reverse(
+        "generation_api:memorial-artwork-detail", args=[photo.album.memorial.slug, artwork.pk]
+    )
     assert done["artwork_page_url"] == "http://testserver" + artwork.get_absolute_url()
 
     shown = api.get(done["artwork_url"]).json()
@@ -92,7 +96,9 @@ def test_the_artworks_list_gives_both_addresses_and_they_serve_the_files(api, fa
     [item] = response.json()["results"]
     narration = artwork.tribute.narration
     assert item["id"] == artwork.pk and item["page_url"] == "http://testserver" + artwork.get_absolute_url()
-    assert item["image_url"] == "http://testserver" + reverse("generation:artwork_image", args=[artwork.pk])
+    assert item["image_url"] == "http://testserver" + reverse(
+        "generation:memorial_artwork_image", args=[memorial.slug, artwork.pk]
+    )
     assert (item["width"], item["height"]) == (artwork.width, artwork.height)
     assert item["is_filter"] is True and item["style"] == "Watercolor" and item["photo"] == artwork.photo_id
     assert item["tribute"] == {
@@ -102,7 +108,7 @@ def test_the_artworks_list_gives_both_addresses_and_they_serve_the_files(api, fa
         "edited_at": None,
     }
     assert item["narration"]["audio_url"] == "http://testserver" + reverse(
-        "generation:narration_audio", args=[artwork.pk]
+        "generation:memorial_narration_audio", args=[memorial.slug, artwork.pk]
     )
     assert item["narration"]["duration_s"] == narration.duration_s
     assert item["narration"]["sample_rate"] == narration.sample_rate and item["narration"]["engine"] == "espeak-ng"

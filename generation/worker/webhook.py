@@ -70,7 +70,7 @@ def payload(job) -> dict:
         else {
             "id": artwork.pk,
             "url": site + artwork.get_absolute_url(),
-            "image_url": site + reverse("generation:artwork_image", args=[artwork.pk]),
+            "image_url": site + artwork.file_url("image"),
             "backend": artwork.backend,
             "width": artwork.width,
             "height": artwork.height,
@@ -79,7 +79,7 @@ def payload(job) -> dict:
         "narration": None
         if narration is None
         else {
-            "audio_url": site + reverse("generation:narration_audio", args=[artwork.pk]),
+            "audio_url": site + artwork.file_url("narration"),
             "duration_s": narration.duration_s,
         },
     }
