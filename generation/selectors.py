@@ -37,7 +37,9 @@ def guest_artwork(artwork_id: int) -> Artwork | None:
     thumbnail: kept by the web process like the page and forgotten with it (the recording is
     looked up at every request, as it is made again when the words change). Without the long
     texts: they would be kept thousands of times over."""
-    query = Artwork.objects.select_related("memorial").defer("parameters", "memorial__life_story")
+    query = Artwork.objects.select_related("memorial", "photo__album").defer(
+        "parameters", "memorial__life_story", "photo__album__description"
+    )
     return page_cache.recall(
         _guest_artworks, artwork_id, lambda: query.filter(pk=artwork_id).first(), lambda a: a.memorial_id
     )

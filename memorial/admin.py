@@ -17,7 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from memorial import condolences, moderation, photos
+from memorial import condolences, moderation, photos, services
 from memorial.membership import revoke_invitation
 from memorial.models import (
     Album,
@@ -111,13 +111,19 @@ class MemorialAdmin(RecordsDeletion, admin.ModelAdmin):
         "created_by",
         "created_at",
     )
-    list_filter = ("visibility", "condolence_policy", "language", "created_at")
+    list_filter = (
+        "visibility",
+        "condolence_policy",
+        "language",
+        ("deleted_at", admin.EmptyFieldListFilter),
+        "created_at",
+    )
     search_fields = ("full_name", "name_other_script", "slug", "place", "created_by__email", "created_by__display_name")
     date_hierarchy = "created_at"
     list_select_related = ("created_by",)
     autocomplete_fields = ("created_by",)
     raw_id_fields = ("cover_photo",)
-    readonly_fields = ("slug", "created_at", "updated_at")
+    readonly_fields = ("slug", "created_at", "updated_at", "deleted_at", "deleted_by")
     fieldsets = (
         (None, {"fields": ("full_name", "name_other_script", "slug", "visibility", "condolence_policy", "language")}),
         (
@@ -134,10 +140,10 @@ class MemorialAdmin(RecordsDeletion, admin.ModelAdmin):
                 )
             },
         ),
-        (_("Record"), {"fields": ("created_by", "created_at", "updated_at")}),
+        (_("Record"), {"fields": ("created_by", "created_at", "updated_at", "deleted_at", "deleted_by")}),
     )
     inlines = (MembershipInline, TimelineEventInline)
-    actions = ("make_private",)
+    actions = ("make_private", "restore")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=Count("memberships"))
@@ -163,6 +169,20 @@ class MemorialAdmin(RecordsDeletion, admin.ModelAdmin):
                 )
                 count += 1
         done = ngettext("%(count)d memorial made private.", "%(count)d memorials made private.", count)
+        self.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+    @admin.action(
+        description=_(
+            "Restore the selected deleted memorials (one without an owner goes to its highest-ranking member)"
+        ),
+        permissions=["change"],
+    )
+    def restore(self, request, queryset):
+        count = 0
+        for memorial in queryset.filter(deleted_at__isnull=False):
+            services.restore_memorial(memorial=memorial, by=request.user)
+            count += 1
+        done = ngettext("%(count)d memorial restored.", "%(count)d memorials restored.", count)
         self.message_user(request, done % {"count": count}, messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):

@@ -20,10 +20,11 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from core import ratelimit
-from memorial import condolences, offerings, permissions, photos, selectors, services
+from memorial import bin, condolences, offerings, permissions, photos, selectors, services
 from memorial.models import Album, Condolence, Memorial, Photo
 from memorial.serializers import (
     AlbumSerializer,
+    BinEntrySerializer,
     CondolenceCreateSerializer,
     CondolenceReportSerializer,
     CondolenceSerializer,
@@ -150,7 +151,7 @@ class MemorialAlbumsView(MemorialAPIMixin, generics.ListCreateAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Album.objects.none()
         memorial = permissions.memorial_for(self.request.user, self.kwargs["slug"], "view")
-        return memorial.albums.select_related("memorial")
+        return permissions.albums_visible_to(self.request.user, memorial, memorial.albums.select_related("memorial"))
 
     def create(self, request, *args, **kwargs):
         memorial = permissions.memorial_for(request.user, kwargs["slug"], "create_album")
@@ -167,7 +168,8 @@ class MemorialAlbumsView(MemorialAPIMixin, generics.ListCreateAPIView):
         responses={200: AlbumSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
     ),
     delete=extend_schema(
-        summary="Delete an album and its photos (managers)",
+        summary="Move an album and its photos to the memorial's bin (managers)",
+        description="Hidden from everyone at once; restorable from the bin for MEMORIAL_RESTORE_DAYS (30 by default).",
         responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
     ),
 )
@@ -190,7 +192,7 @@ class AlbumView(MemorialAPIMixin, generics.GenericAPIView):
         return Response(self.get_serializer(album).data)
 
     def delete(self, request, *args, **kwargs):
-        services.delete_album(album=self.get_object("edit"))
+        services.delete_album(album=self.get_object("edit"), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -264,7 +266,9 @@ class AlbumPhotosView(MemorialAPIMixin, generics.ListCreateAPIView):
         responses={200: PhotoSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
     ),
     delete=extend_schema(
-        summary="Delete a photo (managers)", responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND}
+        summary="Move a photo to the memorial's bin (managers)",
+        description="Hidden from everyone at once, with its paintings; restorable from the bin for MEMORIAL_RESTORE_DAYS.",
+        responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
     ),
 )
 class PhotoView(MemorialAPIMixin, generics.GenericAPIView):
@@ -288,7 +292,7 @@ class PhotoView(MemorialAPIMixin, generics.GenericAPIView):
         return Response(self.get_serializer(photo).data)
 
     def delete(self, request, *args, **kwargs):
-        photos.delete_photo(photo=self.get_object("edit"))
+        photos.delete_photo(photo=self.get_object("edit"), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -448,6 +452,49 @@ class MemorialOfferingsView(MemorialAPIMixin, generics.GenericAPIView):
         counted = offerings.make_offering(memorial=memorial, kind=kind, visitor_key=offerings.visitor_key_for(request))
         body = {"kind": kind, "counted": counted, "counts": offerings.offering_counts(memorial)}
         return Response(body, status=status.HTTP_201_CREATED if counted else status.HTTP_200_OK)
+
+
+# --- The bin ---------------------------------------------------------------------------------
+
+
+@extend_schema(
+    summary="What is in the memorial's bin (managers)",
+    description=(
+        "Photos, albums and paintings deleted from the memorial: hidden from everyone, restorable until "
+        "`purge_after`, then destroyed by the daily purge."
+    ),
+    parameters=[SLUG_PARAMETER],
+    responses={200: BinEntrySerializer(many=True), 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
+)
+class MemorialBinView(MemorialAPIMixin, generics.GenericAPIView):
+    queryset = Memorial.objects.none()
+    serializer_class = BinEntrySerializer
+    pagination_class = None
+
+    def get(self, request, *args, **kwargs):
+        memorial = permissions.memorial_for(request.user, kwargs["slug"], "bin")
+        return Response(self.get_serializer(bin.entries(memorial), many=True).data)
+
+
+@extend_schema(
+    summary="Restore one item from the memorial's bin (managers)",
+    description="`kind` is `album`, `photo` or `painting`. 409 when what holds it (its album, its photo) is in the bin too.",
+    request=None,
+    parameters=[SLUG_PARAMETER],
+    responses={200: BinEntrySerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND, 409: OpenApiResponse()},
+)
+class BinRestoreView(MemorialAPIMixin, generics.GenericAPIView):
+    queryset = Memorial.objects.none()
+    serializer_class = BinEntrySerializer
+
+    def post(self, request, *args, **kwargs):
+        memorial = permissions.memorial_for(request.user, kwargs["slug"], "bin")
+        item = permissions.binned_item_for(request.user, memorial, kwargs["kind"], kwargs["pk"])
+        try:
+            bin.restore(item=item, by=request.user, memorial=memorial)
+        except bin.RestoreRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response({"kind": kwargs["kind"], "id": item.pk, "restored": True})
 
 
 # --- Writes that have no service function yet (see the report to the services' owner) ---------

@@ -17,6 +17,12 @@ urlpatterns = router.urls + [
     re_path(rf"^memorials/{SLUG}/albums/$", api.MemorialAlbumsView.as_view(), name="memorial-albums"),
     re_path(rf"^memorials/{SLUG}/condolences/$", api.MemorialCondolencesView.as_view(), name="memorial-condolences"),
     re_path(rf"^memorials/{SLUG}/offerings/$", api.MemorialOfferingsView.as_view(), name="memorial-offerings"),
+    re_path(rf"^memorials/{SLUG}/bin/$", api.MemorialBinView.as_view(), name="memorial-bin"),
+    re_path(
+        rf"^memorials/{SLUG}/bin/(?P<kind>[a-z]+)/(?P<pk>[0-9]{{1,18}})/restore/$",
+        api.BinRestoreView.as_view(),
+        name="memorial-bin-restore",
+    ),
     path("albums/<int:pk>/", api.AlbumView.as_view(), name="album-detail"),
     path("albums/<int:pk>/photos/", api.AlbumPhotosView.as_view(), name="album-photos"),
     path("photos/<int:pk>/", api.PhotoView.as_view(), name="photo-detail"),

@@ -214,3 +214,17 @@ class OfferingResultSerializer(serializers.Serializer):
 def _absolute(context, path: str) -> str:
     request = context.get("request")
     return request.build_absolute_uri(path) if request is not None else path
+
+
+class BinEntrySerializer(serializers.Serializer):
+    """One thing in a memorial's bin (memorial/bin.py)."""
+
+    kind = serializers.CharField(source="kind.name", help_text="album, photo or painting")
+    id = serializers.IntegerField(source="item.pk")
+    title = serializers.CharField()
+    deleted_at = serializers.DateTimeField()
+    deleted_by = serializers.SerializerMethodField(help_text="The display name of who deleted it.")
+    purge_after = serializers.DateTimeField(help_text="When the daily purge destroys it, unless restored.")
+
+    def get_deleted_by(self, entry) -> str | None:
+        return str(entry.deleted_by) if entry.deleted_by else None
