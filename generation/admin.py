@@ -381,13 +381,14 @@ class ArtworkAdmin(admin.ModelAdmin):
         else:
             super().save_model(request, obj, form, change)
 
+    # Staff removing a painting here destroy it at once (the families' deletions go to the bin).
     def delete_model(self, request, obj):
-        services.delete_artwork(artwork=obj, by=request.user)  # records it; the files go after the commit
+        services.destroy_artwork(artwork=obj, by=request.user)  # records it; the files go after the commit
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for artwork in queryset.select_related("memorial"):
-                services.delete_artwork(artwork=artwork, by=request.user)
+                services.destroy_artwork(artwork=artwork, by=request.user)
 
 
 @admin.register(Narration)

@@ -389,7 +389,8 @@ class PhotoAdmin(RecordsDeletion, admin.ModelAdmin):
         return photo.album.memorial
 
     def delete_item(self, photo):
-        photos.delete_photo(photo=photo)  # the row now, the files once the transaction commits
+        # At once, without the bin (the families' deletions go there): the row now, the files once the transaction commits.
+        photo.delete()
 
     def _set_hidden(self, request, queryset, hidden: bool) -> int:
         count = 0
