@@ -20,7 +20,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from core import ratelimit
-from memorial import bin, condolences, offerings, permissions, photos, selectors, services
+from memorial import bin, condolences, editing, offerings, permissions, photos, selectors, services
 from memorial.models import Album, Condolence, Memorial, Photo
 from memorial.serializers import (
     AlbumSerializer,
@@ -44,6 +44,17 @@ SLUG_PARAMETER = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PAT
 NOT_FOUND = OpenApiResponse(description="No such item, or a private memorial you are not a member of.")
 FORBIDDEN = OpenApiResponse(description="You may see this memorial, but your role does not allow this.")
 SIGN_IN = OpenApiResponse(description="Sign in first (a token or a session).")
+STALE = OpenApiResponse(
+    description=(
+        "Someone else saved the memorial since the version this edit started from: nothing was saved. "
+        "`version` is the current one, `changes` and `changed` say what changed since."
+    )
+)
+EDIT_VERSION_NOTE = (
+    "Send the version the edit started from, so that it does not overwrite someone else's: `If-Match` "
+    "with the `ETag` of a GET (412 when it is stale), or the `version` field a GET returned (409). "
+    "Without either, the edit is applied as it is."
+)
 # The multipart body of an upload, written out: files are binary, which a serializer would call URIs.
 UPLOAD_BODY = {
     "type": "object",
@@ -83,7 +94,13 @@ class MemorialAPIMixin:
     retrieve=extend_schema(summary="One memorial", responses={200: MemorialDetailSerializer, 404: NOT_FOUND}),
     partial_update=extend_schema(
         summary="Change a memorial (managers)",
-        responses={200: MemorialDetailSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=EDIT_VERSION_NOTE,
+        responses={200: MemorialDetailSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND, 409: STALE, 412: STALE},
+    ),
+    update=extend_schema(
+        summary="Replace a memorial's fields (managers)",
+        description=EDIT_VERSION_NOTE,
+        responses={200: MemorialDetailSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND, 409: STALE, 412: STALE},
     ),
     destroy=extend_schema(
         summary="Delete a memorial (its owner)", responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND}
@@ -114,14 +131,58 @@ class MemorialViewSet(MemorialAPIMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return Response(self.get_serializer(memorial).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(self.get_serializer(self.get_object("view")).data)
+        memorial = self.get_object("view")
+        return Response(self.get_serializer(memorial).data, headers=self._version_headers(memorial))
 
     def partial_update(self, request, *args, **kwargs):
+        return self._edit(request, partial=True)
+
+    def update(self, request, *args, **kwargs):
+        return self._edit(request, partial=False)
+
+    def _edit(self, request, *, partial: bool):
+        """An edit carries the version it started from: `If-Match` with the ETag of a GET (412 when
+        someone else has saved since), or a `version` field (409). Refused, it changes nothing."""
         memorial = self.get_object("edit")
-        serializer = self.get_serializer(memorial, data=request.data, partial=True)
+        if_match = request.headers.get("If-Match")
+        body_version = request.data.get("version") if hasattr(request.data, "get") else None
+        base_version = None
+        refusal = status.HTTP_409_CONFLICT
+        if if_match is not None and if_match.strip() != "*":
+            base_version = editing.parse_version(if_match)
+            refusal = status.HTTP_412_PRECONDITION_FAILED
+            if base_version is None:
+                return Response(
+                    {"detail": _("If-Match must be the ETag of the memorial, as a GET gave it.")},
+                    status=status.HTTP_412_PRECONDITION_FAILED,
+                    headers=self._version_headers(memorial),
+                )
+        elif body_version is not None:
+            base_version = editing.parse_version(body_version)
+            if base_version is None:
+                return Response({"version": [_("A whole number, as a GET gave it.")]}, status=400)
+        serializer = self.get_serializer(memorial, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        services.update_memorial(memorial=memorial, **serializer.validated_data)
-        return Response(self.get_serializer(memorial).data)
+        try:
+            services.update_memorial(
+                memorial=memorial, by=request.user, base_version=base_version, **serializer.validated_data
+            )
+        except editing.EditConflict as conflict:
+            body = {
+                "detail": str(conflict),
+                "version": conflict.current_version,
+                "changes": [
+                    {"version": e.version, "by": e.by_name, "at": e.created_at, "fields": e.changes}
+                    for e in conflict.changes
+                ],
+                "changed": conflict.lines(),
+            }
+            return Response(body, status=refusal, headers=self._version_headers(conflict.memorial))
+        return Response(self.get_serializer(memorial).data, headers=self._version_headers(memorial))
+
+    @staticmethod
+    def _version_headers(memorial) -> dict:
+        return {"ETag": editing.etag(memorial)}
 
     def destroy(self, request, *args, **kwargs):
         services.delete_memorial(memorial=self.get_object("delete"), by=request.user)

@@ -58,6 +58,11 @@ class MemorialSerializer(serializers.ModelSerializer):
     your_role = serializers.SerializerMethodField(
         help_text="Your role on this memorial; null when you are not a member."
     )
+    version = serializers.IntegerField(
+        source="edit_version",
+        read_only=True,
+        help_text="The version of the memorial's fields (also its ETag): send it back with an edit.",
+    )
 
     class Meta:
         model = Memorial
@@ -75,6 +80,7 @@ class MemorialSerializer(serializers.ModelSerializer):
             "condolence_policy",
             "created_at",
             "your_role",
+            "version",
         ]
         read_only_fields = ["slug", "created_at"]
         extra_kwargs = {"life_story": {"help_text": "Markdown, as written: *italic*, **bold**, lists and links."}}

@@ -41,7 +41,13 @@ def default_album_title(memorial: Memorial) -> str:
     return "사진" if memorial.language == "ko" else "Photos"
 
 
-def update_memorial(*, memorial: Memorial, **fields) -> Memorial:
+def update_memorial(*, memorial: Memorial, by=None, base_version: int | None = None, **fields) -> Memorial:
+    """Change the memorial's fields. With ``base_version`` (the ``edit_version`` the edit started
+    from), an edit that started before someone else's saved edit is refused, changing nothing
+    (``editing.EditConflict``, which says what changed since). Every edit that changes something
+    bumps ``edit_version`` and is recorded (memorial/editing.py)."""
+    from memorial import editing
+
     allowed = set(MEMORIAL_FIELDS) | {"cover_photo"}
     unknown = set(fields) - allowed
     if unknown:
@@ -49,9 +55,18 @@ def update_memorial(*, memorial: Memorial, **fields) -> Memorial:
     if "cover_photo" in fields and fields["cover_photo"] is not None:
         if fields["cover_photo"].album.memorial_id != memorial.pk:
             raise ValueError("The cover photo must come from this memorial.")
-    for name, value in fields.items():
-        setattr(memorial, name, value)
-    memorial.save()
+    with transaction.atomic():
+        current = Memorial.objects.select_for_update().get(pk=memorial.pk)  # one edit at a time
+        if base_version is not None and base_version != current.edit_version:
+            raise editing.EditConflict(current, editing.changes_since(current, base_version), base_version)
+        before = editing.snapshot(current)
+        for name, value in fields.items():
+            setattr(current, name, value)
+        if editing.snapshot(current) != before:
+            current.edit_version += 1
+        current.save()
+        editing.record(memorial=current, before=before, by=by)
+    memorial.refresh_from_db()
     return memorial
 
 

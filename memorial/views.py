@@ -23,6 +23,7 @@ from core.serving import cache_for_viewers, serve_file
 from memorial import (
     bin,
     condolences,
+    editing,
     extensions,
     membership,
     offerings,
@@ -107,21 +108,32 @@ def _render_memorial(request, memorial, **extra):
 def memorial_edit(request, slug):
     memorial = permissions.memorial_for(request.user, slug, "edit")
     form = MemorialForm(request.POST or None, instance=memorial)
+    conflict = None
     if request.method == "POST":
         if form.is_valid():
-            services.update_memorial(memorial=memorial, **form.service_fields())
-            messages.success(request, _("Your changes were saved."))
-            return redirect(memorial)
-        status = 400
+            try:
+                services.update_memorial(
+                    memorial=memorial,
+                    by=request.user,
+                    base_version=form.cleaned_data.get("version"),
+                    **form.service_fields(),
+                )
+            except editing.EditConflict as exc:
+                # Nothing saved: show what changed since, and keep what the person typed.
+                conflict, memorial = exc, exc.memorial
+                data = {**editing.reapply(exc, request.POST), "version": exc.current_version}
+                form = MemorialForm(data, instance=memorial)
+                status = 409
+            else:
+                messages.success(request, _("Your changes were saved."))
+                return redirect(memorial)
+        else:
+            status = 400
     else:
         status = 200
     can_delete = permissions.can(request.user, "delete", memorial)
-    return render(
-        request,
-        "memorial/memorial_form.html",
-        {"form": form, "memorial": memorial, "can_delete": can_delete},
-        status=status,
-    )
+    context = {"form": form, "memorial": memorial, "can_delete": can_delete, "conflict": conflict}
+    return render(request, "memorial/memorial_form.html", context, status=status)
 
 
 @sign_in_to_act
