@@ -17,7 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from memorial import condolences, moderation, photos, services
+from memorial import condolences, editing, moderation, photos, services
 from memorial.membership import revoke_invitation
 from memorial.models import (
     Album,
@@ -158,8 +158,11 @@ class MemorialAdmin(RecordsDeletion, admin.ModelAdmin):
         with transaction.atomic():
             for memorial in queryset:
                 before = memorial.visibility
+                fields = editing.snapshot(memorial)
                 memorial.visibility = Visibility.PRIVATE
                 memorial.save(update_fields=["visibility", "updated_at"])
+                # Edit forms opened before are stale now: they cannot make it public again.
+                editing.record_outside_edit(memorial=memorial, before=fields, by=request.user, audit=False)
                 moderation.record(
                     moderator=request.user,
                     action="make_private",
@@ -186,15 +189,12 @@ class MemorialAdmin(RecordsDeletion, admin.ModelAdmin):
         self.message_user(request, done % {"count": count}, messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
+        before = editing.snapshot(Memorial.objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
-        if change and "visibility" in form.changed_data:
-            moderation.record(
-                moderator=request.user,
-                action="change_visibility",
-                target=obj,
-                memorial=obj,
-                note=f"visibility {form.initial.get('visibility')} -> {obj.visibility}",
-            )
+        if change:
+            # Recorded like an edit on the site (a change of visibility in the audit trail too), and
+            # edit forms opened before are stale now.
+            editing.record_outside_edit(memorial=obj, before=before, by=request.user)
 
 
 @admin.register(Membership)

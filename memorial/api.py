@@ -25,6 +25,7 @@ from memorial.models import Album, Condolence, Memorial, Photo
 from memorial.serializers import (
     AlbumSerializer,
     BinEntrySerializer,
+    BinRestoredSerializer,
     CondolenceCreateSerializer,
     CondolenceReportSerializer,
     CondolenceSerializer,
@@ -541,16 +542,26 @@ class MemorialBinView(MemorialAPIMixin, generics.GenericAPIView):
     summary="Restore one item from the memorial's bin (managers)",
     description="`kind` is `album`, `photo` or `painting`. 409 when what holds it (its album, its photo) is in the bin too.",
     request=None,
-    parameters=[SLUG_PARAMETER],
-    responses={200: BinEntrySerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND, 409: OpenApiResponse()},
+    parameters=[
+        SLUG_PARAMETER,
+        OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["album", "photo", "painting"]),
+        OpenApiParameter("item_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The item's id."),
+    ],
+    responses={
+        200: BinRestoredSerializer,
+        401: SIGN_IN,
+        403: FORBIDDEN,
+        404: NOT_FOUND,
+        409: OpenApiResponse(description="What holds it is in the bin too; `detail` says what to restore first."),
+    },
 )
 class BinRestoreView(MemorialAPIMixin, generics.GenericAPIView):
     queryset = Memorial.objects.none()
-    serializer_class = BinEntrySerializer
+    serializer_class = BinRestoredSerializer
 
     def post(self, request, *args, **kwargs):
         memorial = permissions.memorial_for(request.user, kwargs["slug"], "bin")
-        item = permissions.binned_item_for(request.user, memorial, kwargs["kind"], kwargs["pk"])
+        item = permissions.binned_item_for(request.user, memorial, kwargs["kind"], kwargs["item_id"])
         try:
             bin.restore(item=item, by=request.user, memorial=memorial)
         except bin.RestoreRefused as exc:

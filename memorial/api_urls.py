@@ -19,7 +19,7 @@ urlpatterns = router.urls + [
     re_path(rf"^memorials/{SLUG}/offerings/$", api.MemorialOfferingsView.as_view(), name="memorial-offerings"),
     re_path(rf"^memorials/{SLUG}/bin/$", api.MemorialBinView.as_view(), name="memorial-bin"),
     re_path(
-        rf"^memorials/{SLUG}/bin/(?P<kind>[a-z]+)/(?P<pk>[0-9]{{1,18}})/restore/$",
+        rf"^memorials/{SLUG}/bin/(?P<kind>[^/]+)/(?P<item_id>[^/]+)/restore/$",
         api.BinRestoreView.as_view(),
         name="memorial-bin-restore",
     ),

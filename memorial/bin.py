@@ -118,7 +118,8 @@ def entries(memorial: Memorial) -> list[BinEntry]:
 def binned_item(memorial: Memorial, kind_name: str, item_id) -> object | None:
     """One item of the memorial's bin, or None."""
     kind = kinds().get(kind_name)
-    if kind is None or not str(item_id).isdigit():
+    text = str(item_id)
+    if kind is None or not (text.isascii() and text.isdigit() and len(text) <= 18):
         return None
     return (
         kind.model.objects.filter(**{kind.memorial_path: memorial}, pk=int(item_id), deleted_at__isnull=False)

@@ -13,6 +13,7 @@ those changes are read from; a change of visibility is also recorded in the audi
 
 from __future__ import annotations
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -140,9 +141,20 @@ def reapply(conflict: EditConflict, typed: dict[str, str]) -> dict[str, str]:
     return merged
 
 
-def record(*, memorial: Memorial, before: dict[str, str], by) -> MemorialEdit | None:
+def record_outside_edit(*, memorial: Memorial, before: dict[str, str], by, audit: bool = True) -> MemorialEdit | None:
+    """A change saved another way (the admin): it makes the edits started before it stale too
+    (``edit_version`` is bumped) and is recorded like the others."""
+    if snapshot(memorial) == before:
+        return None
+    Memorial.objects.filter(pk=memorial.pk).update(edit_version=F("edit_version") + 1)
+    memorial.refresh_from_db(fields=["edit_version"])
+    return record(memorial=memorial, before=before, by=by, audit=audit)
+
+
+def record(*, memorial: Memorial, before: dict[str, str], by, audit: bool = True) -> MemorialEdit | None:
     """After a save: leave a MemorialEdit of what changed (None when nothing did), and an audit
-    record for a change of visibility. The caller has bumped ``memorial.edit_version``."""
+    record for a change of visibility (unless ``audit`` is False: the caller records its own).
+    The caller has bumped ``memorial.edit_version``."""
     from memorial import moderation
 
     after = snapshot(memorial)
@@ -157,7 +169,7 @@ def record(*, memorial: Memorial, before: dict[str, str], by) -> MemorialEdit | 
         by_name=(str(by) if signed_in else "")[:200],
         changes=changes,
     )
-    if "visibility" in changes:
+    if audit and "visibility" in changes:
         moderation.record(
             moderator=by,
             action="change_visibility",

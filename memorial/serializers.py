@@ -222,6 +222,12 @@ def _absolute(context, path: str) -> str:
     return request.build_absolute_uri(path) if request is not None else path
 
 
+class BinRestoredSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    id = serializers.IntegerField()
+    restored = serializers.BooleanField()
+
+
 class BinEntrySerializer(serializers.Serializer):
     """One thing in a memorial's bin (memorial/bin.py)."""
 

@@ -123,3 +123,19 @@ def test_a_new_cover_photo_does_not_make_an_open_edit_form_stale(client, family,
     form = _form(client.get(url))
     client.post(reverse("memorial:photo_make_cover", args=[memorial.slug, photo.pk]))
     assert client.post(url, {**form, "place": "Jeju"}).status_code == 302
+
+
+def test_a_moderator_making_a_memorial_private_in_the_admin_is_not_undone_by_an_open_form(client, family, admin_user):
+    memorial = family.memorial("public", full_name="Made private by staff")
+    client.force_login(family.manager)
+    url = reverse("memorial:edit", args=[memorial.slug])
+    form = _form(client.get(url))
+    staff = client.__class__()
+    staff.force_login(admin_user)
+    staff.post(
+        reverse("admin:memorial_memorial_changelist"), {"action": "make_private", "_selected_action": [memorial.pk]}
+    )
+    assert Memorial.objects.get(pk=memorial.pk).visibility == "private"
+    response = client.post(url, {**form, "place": "Seoul"})
+    assert response.status_code == 409 and "visibility: public → private" in response.content.decode()
+    assert Memorial.objects.get(pk=memorial.pk).visibility == "private"
