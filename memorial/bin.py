@@ -7,13 +7,13 @@ Each kind of thing that can be binned is a ``BinKind``: a model with ``deleted_a
 ``deleted_by``, the path from it to its memorial, and how it is described on the bin page.
 memorial registers its own (albums, photos); other apps register theirs through
 ``memorial.extensions.register_bin_kind``. Who sees what is in a memorial's bin and may restore
-it is `memorial.permissions`' ("restore_from_bin").
+it is `memorial.permissions`' (the "bin" action: the managers).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -41,7 +41,6 @@ class BinKind:
     thumbnail_url: Callable | None = None  # item -> a small image for the bin page (for managers)
     refusal: Callable | None = None  # item -> a message when it cannot be restored on its own, else ""
     on_bin: Callable | None = None  # (item) -> None, after it went into the bin
-    extra: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -142,7 +141,7 @@ def restore(*, item, by, memorial: Memorial | None = None) -> object:
         item.deleted_at, item.deleted_by = None, None
         memorial = memorial or _memorial_of(kind, item)
         _bump(memorial.pk)
-        moderation.record(moderator=by, action=f"restore_{kind.name}", target=item, memorial=memorial)
+        moderation.record(moderator=by, action=f"restore_{kind.name}_from_bin", target=item, memorial=memorial)
     return item
 
 
@@ -195,10 +194,6 @@ def _unset_cover(*, photos) -> None:
     Memorial.objects.filter(cover_photo__in=photos).update(cover_photo=None)
 
 
-def _album_refusal(album: Album) -> str:
-    return ""
-
-
 def _photo_refusal(photo: Photo) -> str:
     if photo.album.deleted_at is not None:
         return _("This photo was in the album “%(album)s”, which is in the bin too: restore the album first.") % {
@@ -221,7 +216,6 @@ _OWN_KINDS = [
         memorial_path="memorial",
         related=("memorial",),
         title=lambda album: album.title,
-        refusal=_album_refusal,
         on_bin=lambda album: _unset_cover(photos=album.photos.all()),
     ),
     BinKind(

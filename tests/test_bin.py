@@ -59,7 +59,7 @@ def test_a_photo_deleted_by_mistake_can_be_restored_from_the_bin(client, family,
     assert photo.deleted_at is None
     assert client.get(photo.get_absolute_url()).status_code == 200
     assert ModerationAction.objects.filter(action="bin_photo").exists()
-    assert ModerationAction.objects.filter(action="restore_photo").exists()
+    assert ModerationAction.objects.filter(action="restore_photo_from_bin").exists()
 
 
 def test_only_the_managers_see_and_restore_from_the_bin(client, family, memorial, photo):
