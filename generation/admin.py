@@ -301,7 +301,7 @@ class TributeTextInline(admin.StackedInline):
 class ArtworkAdmin(admin.ModelAdmin):
     list_display = ("preview", "__str__", "memorial", "style", "backend", "is_filter", "published", "created_at")
     list_display_links = ("preview", "__str__")
-    list_filter = ("published", "backend", "style", "created_at")
+    list_filter = ("published", ("deleted_at", admin.EmptyFieldListFilter), "backend", "style", "created_at")
     search_fields = (*MEMORIAL_SEARCH, "photo__caption", "tribute__text")
     date_hierarchy = "created_at"
     list_select_related = ("memorial", "style", "photo")

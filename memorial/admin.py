@@ -267,7 +267,7 @@ def _file_link(photo: Photo, size: str, field):
 @admin.register(Album)
 class AlbumAdmin(admin.ModelAdmin):
     list_display = ("title", "memorial", "photo_count", "created_by", "created_at")
-    list_filter = ("created_at", "memorial__visibility")
+    list_filter = ("created_at", "memorial__visibility", ("deleted_at", admin.EmptyFieldListFilter))
     search_fields = ("title", "description", *MEMORIAL_SEARCH)
     date_hierarchy = "created_at"
     list_select_related = ("memorial", "created_by")
@@ -296,7 +296,13 @@ class PhotoAdmin(RecordsDeletion, admin.ModelAdmin):
         "created_at",
     )
     list_display_links = ("preview", "__str__")
-    list_filter = ("hidden", "original_format", "created_at", "album__memorial__visibility")
+    list_filter = (
+        "hidden",
+        ("deleted_at", admin.EmptyFieldListFilter),
+        "original_format",
+        "created_at",
+        "album__memorial__visibility",
+    )
     search_fields = (
         "caption",
         "original_name",
