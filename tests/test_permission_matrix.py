@@ -76,6 +76,14 @@ EXPECTED = {
     "follow a painting job": always(MEMBERS),
     "cancel a painting job": always((OK, OK, OK, NO, GONE, GONE)),  # asked for by the contributor
     "prepare a download of everything": MANAGERS,
+    # The bin: deleting moves a thing there; it is the managers' to see and restore from, and what
+    # is in it is gone for everyone else, managers included, everywhere else.
+    "delete a photo": MANAGERS,
+    "delete an album": MANAGERS,
+    "see the bin": MANAGERS,
+    "restore from the bin": MANAGERS,
+    "see a photo in the bin": always((GONE, GONE, GONE, GONE, GONE, GONE)),
+    "see a painting in the bin": always((GONE, GONE, GONE, GONE, GONE, GONE)),
 }
 
 
@@ -99,6 +107,18 @@ class World:
         )
         photo_service.set_hidden(photo=photo, hidden=True, by=self.family.manager)
         return photo
+
+    @cached_property
+    def binned_photo(self):
+        photo, _ = photo_service.add_photo(
+            album=self.album, upload=jpeg_upload("binned.jpg", color=(20, 20, 200)), by=self.family.owner
+        )
+        return photo_service.delete_photo(photo=photo, by=self.family.manager)
+
+    @cached_property
+    def binned_artwork(self):
+        artwork = self._artwork(published=True)
+        return artwork_services.delete_artwork(artwork=artwork, by=self.family.manager)
 
     @cached_property
     def condolence(self):
@@ -210,6 +230,16 @@ PAGES = {
     "prepare a download of everything": Way(
         lambda c, w: c.get(reverse("memorial:export", args=[w.memorial.slug])), 200
     ),
+    "delete a photo": Way(lambda c, w: c.post(photo_page(w, w.photo, "photo_delete")), 302),
+    "delete an album": Way(
+        lambda c, w: c.post(reverse("memorial:album_delete", args=[w.memorial.slug, w.album.pk])), 302
+    ),
+    "see the bin": Way(lambda c, w: c.get(reverse("memorial:bin", args=[w.memorial.slug])), 200),
+    "restore from the bin": Way(
+        lambda c, w: c.post(reverse("memorial:bin_restore", args=[w.memorial.slug, "photo", w.binned_photo.pk])), 302
+    ),
+    "see a photo in the bin": Way(lambda c, w: c.get(photo_page(w, w.binned_photo)), 200),
+    "see a painting in the bin": Way(lambda c, w: c.get(w.binned_artwork.get_absolute_url()), 200),
 }
 
 APIS = {
@@ -252,6 +282,14 @@ APIS = {
     ),
     "follow a painting job": Way(lambda c, w: c.get(f"{API}/jobs/{w.job.pk}/"), 200),
     "cancel a painting job": Way(lambda c, w: c.post(f"{API}/jobs/{w.job.pk}/cancel/"), 200),
+    "delete a photo": Way(lambda c, w: c.delete(f"{API}/photos/{w.photo.pk}/"), 204),
+    "delete an album": Way(lambda c, w: c.delete(f"{API}/albums/{w.album.pk}/"), 204),
+    "see the bin": Way(lambda c, w: c.get(f"{API}/memorials/{w.memorial.slug}/bin/"), 200),
+    "restore from the bin": Way(
+        lambda c, w: c.post(f"{API}/memorials/{w.memorial.slug}/bin/photo/{w.binned_photo.pk}/restore/"), 200
+    ),
+    "see a photo in the bin": Way(lambda c, w: c.get(f"{API}/photos/{w.binned_photo.pk}/"), 200),
+    "see a painting in the bin": Way(lambda c, w: c.get(f"{API}/artworks/{w.binned_artwork.pk}/"), 200),
 }
 
 
@@ -338,6 +376,10 @@ NEEDS = {
     "take an artwork off the page": ["published_artwork"],
     "follow a painting job": ["job"],
     "cancel a painting job": ["job"],
+    "delete a photo": ["photo"],
+    "restore from the bin": ["binned_photo"],
+    "see a photo in the bin": ["binned_photo"],
+    "see a painting in the bin": ["binned_artwork"],
 }
 
 
