@@ -61,6 +61,8 @@ def gallery(memorial, user, *, photo=None, limit: int | None = None) -> list[Art
 
 def job_status(job: StylizationJob) -> dict:
     artwork = getattr(job, "artwork", None) if job.status == "succeeded" else None
+    if artwork is not None and permissions.is_binned_artwork(artwork):
+        artwork = None  # in the bin: gone for everyone
     return {
         "id": job.pk,
         "status": job.status,

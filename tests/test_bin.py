@@ -267,3 +267,16 @@ def test_the_guest_page_forgets_a_binned_painting(client, family, memorial, artw
     page_cache.forget_everything()  # (another process: within MEMORIAL_PAGE_FRESH_SECONDS)
     assert thumb not in client.get(memorial.get_absolute_url()).content.decode()
     assert client.get(thumb).status_code == 404
+
+
+def test_a_painting_job_no_longer_points_to_a_binned_painting(client, family, memorial, artwork):
+    from generation import services as generation_services
+
+    generation_services.delete_artwork(artwork=artwork, by=family.manager)
+    client.force_login(family.contributor)
+    status = client.get(reverse("generation:job_status", args=[artwork.job_id])).json()
+    assert status["status"] == "succeeded" and status["artwork_url"] is None
+    api = APIClient()
+    api.force_authenticate(family.contributor)
+    job = api.get(f"{API}/jobs/{artwork.job_id}/").json()
+    assert job["artwork"] is None and job["artwork_url"] is None
