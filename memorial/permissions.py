@@ -32,7 +32,7 @@ account), its managers.
 
 memorial knows nothing of generation: the helpers for artworks and jobs take the queryset
 generation passes in, and read only the fields they name (``memorial``, ``published``,
-``requested_by_id``).
+``requested_by_id``, ``deleted_at``, ``photo``).
 """
 
 from __future__ import annotations
