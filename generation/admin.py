@@ -301,7 +301,7 @@ class TributeTextInline(admin.StackedInline):
 class ArtworkAdmin(admin.ModelAdmin):
     list_display = ("preview", "__str__", "memorial", "style", "backend", "is_filter", "published", "created_at")
     list_display_links = ("preview", "__str__")
-    list_filter = ("published", "backend", "style", "created_at")
+    list_filter = ("published", ("deleted_at", admin.EmptyFieldListFilter), "backend", "style", "created_at")
     search_fields = (*MEMORIAL_SEARCH, "photo__caption", "tribute__text")
     date_hierarchy = "created_at"
     list_select_related = ("memorial", "style", "photo")
@@ -381,13 +381,14 @@ class ArtworkAdmin(admin.ModelAdmin):
         else:
             super().save_model(request, obj, form, change)
 
+    # Staff removing a painting here destroy it at once (the families' deletions go to the bin).
     def delete_model(self, request, obj):
-        services.delete_artwork(artwork=obj, by=request.user)  # records it; the files go after the commit
+        services.destroy_artwork(artwork=obj, by=request.user)  # records it; the files go after the commit
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
             for artwork in queryset.select_related("memorial"):
-                services.delete_artwork(artwork=artwork, by=request.user)
+                services.destroy_artwork(artwork=artwork, by=request.user)
 
 
 @admin.register(Narration)

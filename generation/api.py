@@ -169,7 +169,8 @@ class MemorialArtworksView(MemorialAPIMixin, generics.ListAPIView):
         responses={200: ArtworkSerializer, 400: REFUSED, 401: SIGN_IN, 403: FORBIDDEN, 404: NO_ARTWORK},
     ),
     delete=extend_schema(
-        summary="Delete an artwork, its words and recording (managers)",
+        summary="Move an artwork, its words and recording to the memorial's bin (managers)",
+        description="Hidden from everyone at once; restorable from the bin for MEMORIAL_RESTORE_DAYS (30 by default).",
         responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NO_ARTWORK},
     ),
 )

@@ -8,13 +8,14 @@ class GenerationConfig(AppConfig):
 
     def ready(self):
         from core import work
-        from generation import export_part, selectors, signals  # noqa: F401  (signals: files go with their records)
+        from generation import bin_kind, export_part, selectors, signals  # noqa: F401  (signals: files go with their records)
         from generation.models import JobStage, StylizationJob
         from generation.training.records import TrainingRun
         from memorial import extensions
 
         extensions.register_gallery("artworks", selectors.gallery)
         extensions.register_export_part("artworks", export_part.add_artworks)
+        extensions.register_bin_kind(bin_kind.ARTWORKS)
         # Its kinds of background work, for core.work's claim, heartbeat and take-back.
         work.register(
             work.Kind(

@@ -19,7 +19,7 @@ def add_artworks(memorial, collector: Collector) -> None:
     """Paintings of hidden photos stay out, and are counted in ``left_out``."""
     artworks = []
     all_artworks = list(
-        Artwork.objects.filter(memorial=memorial)
+        Artwork.objects.filter(memorial=memorial, deleted_at__isnull=True)  # what is in the bin stays out
         .select_related("style", "tribute", "tribute__narration")
         .order_by("created_at", "pk")
     )

@@ -48,9 +48,11 @@ def guest_artwork(artwork_id: int) -> Artwork | None:
     thumbnail: kept by the web process like the page and forgotten with it (the recording is
     looked up at every request, as it is made again when the words change). Without the long
     texts: they would be kept thousands of times over."""
-    # The photo too: a painting of a hidden photo is hidden with it (forgotten with the memorial
-    # when the photo is hidden, as every change to a photo bumps the memorial's page).
-    query = Artwork.objects.select_related("memorial", "photo").defer("parameters", "memorial__life_story")
+    # The photo too: a painting of a hidden or binned photo is hidden with it (forgotten with the
+    # memorial when the photo changes, as every change to a photo bumps the memorial's page).
+    query = Artwork.objects.select_related("memorial", "photo__album").defer(
+        "parameters", "memorial__life_story", "photo__album__description"
+    )
     return page_cache.recall(
         _guest_artworks, artwork_id, lambda: query.filter(pk=artwork_id).first(), lambda a: a.memorial_id
     )
@@ -74,6 +76,8 @@ def gallery(memorial, user, *, photo=None, limit: int | None = None) -> list[Art
 
 def job_status(job: StylizationJob) -> dict:
     artwork = getattr(job, "artwork", None) if job.status == "succeeded" else None
+    if artwork is not None and permissions.is_binned_artwork(artwork):
+        artwork = None  # in the bin: gone for everyone
     return {
         "id": job.pk,
         "status": job.status,

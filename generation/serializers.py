@@ -24,6 +24,7 @@ from generation.models import (
     TributeText,
 )
 from generation.services import MAX_TRIBUTE_CHARS
+from memorial import permissions
 
 
 class StyleSerializer(serializers.ModelSerializer):
@@ -104,7 +105,8 @@ class JobSerializer(serializers.ModelSerializer):
     def _artwork(self, job: StylizationJob) -> Artwork | None:
         if job.status != JobStatus.SUCCEEDED:
             return None
-        return getattr(job, "artwork", None)
+        artwork = getattr(job, "artwork", None)
+        return None if artwork is None or permissions.is_binned_artwork(artwork) else artwork  # the bin's is gone
 
     def get_artwork(self, job: StylizationJob) -> int | None:
         artwork = self._artwork(job)

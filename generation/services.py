@@ -11,7 +11,7 @@ from django_q.tasks import async_task
 
 from core import work
 from generation.models import Artwork, JobStage, JobStatus, Style, StylizationJob, TributeText
-from memorial import moderation, permissions
+from memorial import bin, moderation, permissions
 
 MAX_ACTIVE_JOBS_PER_PERSON = 5
 MAX_TRIBUTE_CHARS = 2000
@@ -35,6 +35,8 @@ def request_artwork(*, photo, style: Style, by, language: str | None = None, see
         raise ArtworkRefused(_("This style is no longer offered. Please choose another."))
     if photo.hidden:
         raise ArtworkRefused(_("This photo has been hidden by a moderator."))
+    if permissions.is_binned_photo(photo):
+        raise ArtworkRefused(_("This photo is in the bin. Restore it first."))
     active = StylizationJob.objects.filter(requested_by=by, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).count()
     if active >= MAX_ACTIVE_JOBS_PER_PERSON:
         raise ArtworkRefused(
@@ -105,7 +107,14 @@ def publish_artwork(*, artwork: Artwork, by, published: bool = True) -> Artwork:
     return artwork
 
 
-def delete_artwork(*, artwork: Artwork, by) -> None:
+def delete_artwork(*, artwork: Artwork, by) -> Artwork:
+    """Into the memorial's bin: hidden from everyone, restorable by the managers for
+    MEMORIAL_RESTORE_DAYS, then purged with its image and recording (memorial/bin.py)."""
+    return bin.move_to_bin(item=artwork, by=by, memorial=artwork.memorial)
+
+
+def destroy_artwork(*, artwork: Artwork, by) -> None:
+    """At once, without the bin: the site's moderators removing a painting from the admin."""
     with transaction.atomic():
         moderation.record(moderator=by, action="delete_artwork", target=artwork, memorial=artwork.memorial)
         artwork.delete()  # the image and the recording go after the commit (generation/signals.py)

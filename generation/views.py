@@ -2,6 +2,7 @@
 object comes from `memorial.permissions` (through `generation.selectors`) already checked for
 the action, and each action the artwork page offers has its own address."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -102,13 +103,20 @@ def artwork_unpublish(request, artwork_id, slug=None):
 
 
 @sign_in_to_act
-@require_POST
 def artwork_delete(request, artwork_id, slug=None):
+    """Asks first (this page), then moves the painting to the memorial's bin."""
     artwork = selectors.artwork_for(request.user, artwork_id, "publish_artwork", slug=slug)
     memorial = artwork.memorial
-    services.delete_artwork(artwork=artwork, by=request.user)
-    messages.success(request, _("The painting was deleted."))
-    return redirect(memorial)
+    days = settings.MEMORIAL_RESTORE_DAYS
+    if request.method == "POST":
+        services.delete_artwork(artwork=artwork, by=request.user)
+        messages.success(
+            request,
+            _("The painting was moved to the bin. The memorial's managers can restore it from there for %(days)d days.")
+            % {"days": days},
+        )
+        return redirect(memorial)
+    return render(request, "generation/artwork_delete.html", {"artwork": artwork, "memorial": memorial, "days": days})
 
 
 @sign_in_to_act

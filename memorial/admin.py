@@ -17,7 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from memorial import condolences, moderation, photos
+from memorial import condolences, editing, moderation, photos, services
 from memorial.membership import revoke_invitation
 from memorial.models import (
     Album,
@@ -112,13 +112,19 @@ class MemorialAdmin(RecordsDeletion, admin.ModelAdmin):
         "created_by",
         "created_at",
     )
-    list_filter = ("visibility", "condolence_policy", "language", "created_at")
+    list_filter = (
+        "visibility",
+        "condolence_policy",
+        "language",
+        ("deleted_at", admin.EmptyFieldListFilter),
+        "created_at",
+    )
     search_fields = ("full_name", "name_other_script", "slug", "place", "created_by__email", "created_by__display_name")
     date_hierarchy = "created_at"
     list_select_related = ("created_by",)
     autocomplete_fields = ("created_by",)
     raw_id_fields = ("cover_photo",)
-    readonly_fields = ("slug", "created_at", "updated_at")
+    readonly_fields = ("slug", "created_at", "updated_at", "deleted_at", "deleted_by")
     fieldsets = (
         (None, {"fields": ("full_name", "name_other_script", "slug", "visibility", "condolence_policy", "language")}),
         (
@@ -135,10 +141,10 @@ class MemorialAdmin(RecordsDeletion, admin.ModelAdmin):
                 )
             },
         ),
-        (_("Record"), {"fields": ("created_by", "created_at", "updated_at")}),
+        (_("Record"), {"fields": ("created_by", "created_at", "updated_at", "deleted_at", "deleted_by")}),
     )
     inlines = (MembershipInline, TimelineEventInline)
-    actions = ("make_private",)
+    actions = ("make_private", "restore")
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(member_count=Count("memberships"))
@@ -153,8 +159,11 @@ class MemorialAdmin(RecordsDeletion, admin.ModelAdmin):
         with transaction.atomic():
             for memorial in queryset:
                 before = memorial.visibility
+                fields = editing.snapshot(memorial)
                 memorial.visibility = Visibility.PRIVATE
                 memorial.save(update_fields=["visibility", "updated_at"])
+                # Edit forms opened before are stale now: they cannot make it public again.
+                editing.record_outside_edit(memorial=memorial, before=fields, by=request.user, audit=False)
                 moderation.record(
                     moderator=request.user,
                     action="make_private",
@@ -166,16 +175,27 @@ class MemorialAdmin(RecordsDeletion, admin.ModelAdmin):
         done = ngettext("%(count)d memorial made private.", "%(count)d memorials made private.", count)
         self.message_user(request, done % {"count": count}, messages.SUCCESS)
 
+    @admin.action(
+        description=_(
+            "Restore the selected deleted memorials (one without an owner goes to its highest-ranking member)"
+        ),
+        permissions=["change"],
+    )
+    def restore(self, request, queryset):
+        count = 0
+        for memorial in queryset.filter(deleted_at__isnull=False):
+            services.restore_memorial(memorial=memorial, by=request.user)
+            count += 1
+        done = ngettext("%(count)d memorial restored.", "%(count)d memorials restored.", count)
+        self.message_user(request, done % {"count": count}, messages.SUCCESS)
+
     def save_model(self, request, obj, form, change):
+        before = editing.snapshot(Memorial.objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
-        if change and "visibility" in form.changed_data:
-            moderation.record(
-                moderator=request.user,
-                action="change_visibility",
-                target=obj,
-                memorial=obj,
-                note=f"visibility {form.initial.get('visibility')} -> {obj.visibility}",
-            )
+        if change:
+            # Recorded like an edit on the site (a change of visibility in the audit trail too), and
+            # edit forms opened before are stale now.
+            editing.record_outside_edit(memorial=obj, before=before, by=request.user)
 
 
 @admin.register(Membership)
@@ -264,7 +284,7 @@ def _file_link(photo: Photo, size: str, field):
 @admin.register(Album)
 class AlbumAdmin(admin.ModelAdmin):
     list_display = ("title", "memorial", "photo_count", "created_by", "created_at")
-    list_filter = ("created_at", "memorial__visibility")
+    list_filter = ("created_at", "memorial__visibility", ("deleted_at", admin.EmptyFieldListFilter))
     search_fields = ("title", "description", *MEMORIAL_SEARCH)
     date_hierarchy = "created_at"
     list_select_related = ("memorial", "created_by")
@@ -293,7 +313,13 @@ class PhotoAdmin(RecordsDeletion, admin.ModelAdmin):
         "created_at",
     )
     list_display_links = ("preview", "__str__")
-    list_filter = ("hidden", "original_format", "created_at", "album__memorial__visibility")
+    list_filter = (
+        "hidden",
+        ("deleted_at", admin.EmptyFieldListFilter),
+        "original_format",
+        "created_at",
+        "album__memorial__visibility",
+    )
     search_fields = (
         "caption",
         "original_name",
@@ -386,7 +412,8 @@ class PhotoAdmin(RecordsDeletion, admin.ModelAdmin):
         return photo.album.memorial
 
     def delete_item(self, photo):
-        photos.delete_photo(photo=photo)  # the row now, the files once the transaction commits
+        # At once, without the bin (the families' deletions go there): the row now, the files once the transaction commits.
+        photo.delete()
 
     def _set_hidden(self, request, queryset, hidden: bool) -> int:
         count = 0

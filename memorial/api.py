@@ -20,10 +20,12 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
 from core import ratelimit
-from memorial import condolences, offerings, permissions, photos, selectors, services
+from memorial import bin, condolences, editing, offerings, permissions, photos, selectors, services
 from memorial.models import Album, Condolence, Memorial, Photo
 from memorial.serializers import (
     AlbumSerializer,
+    BinEntrySerializer,
+    BinRestoredSerializer,
     CondolenceCreateSerializer,
     CondolenceReportSerializer,
     CondolenceSerializer,
@@ -49,6 +51,17 @@ NOT_FOUND = OpenApiResponse(
 )
 FORBIDDEN = OpenApiResponse(description="You may see this memorial, but your role does not allow this.")
 SIGN_IN = OpenApiResponse(description="Sign in first (a token or a session).")
+STALE = OpenApiResponse(
+    description=(
+        "Someone else saved the memorial since the version this edit started from: nothing was saved. "
+        "`version` is the current one, `changes` and `changed` say what changed since."
+    )
+)
+EDIT_VERSION_NOTE = (
+    "Send the version the edit started from, so that it does not overwrite someone else's: `If-Match` "
+    "with the `ETag` of a GET (412 when it is stale), or the `version` field a GET returned (409). "
+    "Without either, the edit is applied as it is."
+)
 # The multipart body of an upload, written out: files are binary, which a serializer would call URIs.
 UPLOAD_BODY = {
     "type": "object",
@@ -95,7 +108,13 @@ class MemorialAPIMixin:
     retrieve=extend_schema(summary="One memorial", responses={200: MemorialDetailSerializer, 404: NOT_FOUND}),
     partial_update=extend_schema(
         summary="Change a memorial (managers)",
-        responses={200: MemorialDetailSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
+        description=EDIT_VERSION_NOTE,
+        responses={200: MemorialDetailSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND, 409: STALE, 412: STALE},
+    ),
+    update=extend_schema(
+        summary="Replace a memorial's fields (managers)",
+        description=EDIT_VERSION_NOTE,
+        responses={200: MemorialDetailSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND, 409: STALE, 412: STALE},
     ),
     destroy=extend_schema(
         summary="Delete a memorial (its owner)", responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND}
@@ -126,14 +145,58 @@ class MemorialViewSet(MemorialAPIMixin, mixins.ListModelMixin, mixins.RetrieveMo
         return Response(self.get_serializer(memorial).data, status=status.HTTP_201_CREATED)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(self.get_serializer(self.get_object("view")).data)
+        memorial = self.get_object("view")
+        return Response(self.get_serializer(memorial).data, headers=self._version_headers(memorial))
 
     def partial_update(self, request, *args, **kwargs):
+        return self._edit(request, partial=True)
+
+    def update(self, request, *args, **kwargs):
+        return self._edit(request, partial=False)
+
+    def _edit(self, request, *, partial: bool):
+        """An edit carries the version it started from: `If-Match` with the ETag of a GET (412 when
+        someone else has saved since), or a `version` field (409). Refused, it changes nothing."""
         memorial = self.get_object("edit")
-        serializer = self.get_serializer(memorial, data=request.data, partial=True)
+        if_match = request.headers.get("If-Match")
+        body_version = request.data.get("version") if hasattr(request.data, "get") else None
+        base_version = None
+        refusal = status.HTTP_409_CONFLICT
+        if if_match is not None and if_match.strip() != "*":
+            base_version = editing.parse_version(if_match)
+            refusal = status.HTTP_412_PRECONDITION_FAILED
+            if base_version is None:
+                return Response(
+                    {"detail": _("If-Match must be the ETag of the memorial, as a GET gave it.")},
+                    status=status.HTTP_412_PRECONDITION_FAILED,
+                    headers=self._version_headers(memorial),
+                )
+        elif body_version is not None:
+            base_version = editing.parse_version(body_version)
+            if base_version is None:
+                return Response({"version": [_("A whole number, as a GET gave it.")]}, status=400)
+        serializer = self.get_serializer(memorial, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        services.update_memorial(memorial=memorial, **serializer.validated_data)
-        return Response(self.get_serializer(memorial).data)
+        try:
+            services.update_memorial(
+                memorial=memorial, by=request.user, base_version=base_version, **serializer.validated_data
+            )
+        except editing.EditConflict as conflict:
+            body = {
+                "detail": str(conflict),
+                "version": conflict.current_version,
+                "changes": [
+                    {"version": e.version, "by": e.by_name, "at": e.created_at, "fields": e.changes}
+                    for e in conflict.changes
+                ],
+                "changed": conflict.lines(),
+            }
+            return Response(body, status=refusal, headers=self._version_headers(conflict.memorial))
+        return Response(self.get_serializer(memorial).data, headers=self._version_headers(memorial))
+
+    @staticmethod
+    def _version_headers(memorial) -> dict:
+        return {"ETag": editing.etag(memorial)}
 
     def destroy(self, request, *args, **kwargs):
         services.delete_memorial(memorial=self.get_object("delete"), by=request.user)
@@ -163,7 +226,7 @@ class MemorialAlbumsView(MemorialAPIMixin, generics.ListCreateAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Album.objects.none()
         memorial = permissions.memorial_for(self.request.user, self.kwargs["slug"], "view")
-        return memorial.albums.select_related("memorial")
+        return permissions.albums_visible_to(self.request.user, memorial, memorial.albums.select_related("memorial"))
 
     def create(self, request, *args, **kwargs):
         memorial = permissions.memorial_for(request.user, kwargs["slug"], "create_album")
@@ -180,7 +243,8 @@ class MemorialAlbumsView(MemorialAPIMixin, generics.ListCreateAPIView):
         responses={200: AlbumSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
     ),
     delete=extend_schema(
-        summary="Delete an album and its photos (managers)",
+        summary="Move an album and its photos to the memorial's bin (managers)",
+        description="Hidden from everyone at once; restorable from the bin for MEMORIAL_RESTORE_DAYS (30 by default).",
         responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
     ),
 )
@@ -203,7 +267,7 @@ class AlbumView(MemorialAPIMixin, generics.GenericAPIView):
         return Response(self.get_serializer(album).data)
 
     def delete(self, request, *args, **kwargs):
-        services.delete_album(album=self.get_object("edit"))
+        services.delete_album(album=self.get_object("edit"), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -277,7 +341,9 @@ class AlbumPhotosView(MemorialAPIMixin, generics.ListCreateAPIView):
         responses={200: PhotoSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
     ),
     delete=extend_schema(
-        summary="Delete a photo (managers)", responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND}
+        summary="Move a photo to the memorial's bin (managers)",
+        description="Hidden from everyone at once, with its paintings; restorable from the bin for MEMORIAL_RESTORE_DAYS.",
+        responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
     ),
 )
 class PhotoView(MemorialAPIMixin, generics.GenericAPIView):
@@ -301,7 +367,7 @@ class PhotoView(MemorialAPIMixin, generics.GenericAPIView):
         return Response(self.get_serializer(photo).data)
 
     def delete(self, request, *args, **kwargs):
-        photos.delete_photo(photo=self.get_object("edit"))
+        photos.delete_photo(photo=self.get_object("edit"), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -463,6 +529,59 @@ class MemorialOfferingsView(MemorialAPIMixin, generics.GenericAPIView):
         counted = offerings.make_offering(memorial=memorial, kind=kind, visitor_key=offerings.visitor_key_for(request))
         body = {"kind": kind, "counted": counted, "counts": offerings.offering_counts(memorial)}
         return Response(body, status=status.HTTP_201_CREATED if counted else status.HTTP_200_OK)
+
+
+# --- The bin ---------------------------------------------------------------------------------
+
+
+@extend_schema(
+    summary="What is in the memorial's bin (managers)",
+    description=(
+        "Photos, albums and paintings deleted from the memorial: hidden from everyone, restorable until "
+        "`purge_after`, then destroyed by the daily purge."
+    ),
+    parameters=[SLUG_PARAMETER],
+    responses={200: BinEntrySerializer(many=True), 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
+)
+class MemorialBinView(MemorialAPIMixin, generics.GenericAPIView):
+    queryset = Memorial.objects.none()
+    serializer_class = BinEntrySerializer
+    pagination_class = None
+
+    def get(self, request, *args, **kwargs):
+        memorial = permissions.memorial_for(request.user, kwargs["slug"], "bin")
+        return Response(self.get_serializer(bin.entries(memorial), many=True).data)
+
+
+@extend_schema(
+    summary="Restore one item from the memorial's bin (managers)",
+    description="`kind` is `album`, `photo` or `painting`. 409 when what holds it (its album, its photo) is in the bin too.",
+    request=None,
+    parameters=[
+        SLUG_PARAMETER,
+        OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=["album", "photo", "painting"]),
+        OpenApiParameter("item_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The item's id."),
+    ],
+    responses={
+        200: BinRestoredSerializer,
+        401: SIGN_IN,
+        403: FORBIDDEN,
+        404: NOT_FOUND,
+        409: OpenApiResponse(description="What holds it is in the bin too; `detail` says what to restore first."),
+    },
+)
+class BinRestoreView(MemorialAPIMixin, generics.GenericAPIView):
+    queryset = Memorial.objects.none()
+    serializer_class = BinRestoredSerializer
+
+    def post(self, request, *args, **kwargs):
+        memorial = permissions.memorial_for(request.user, kwargs["slug"], "bin")
+        item = permissions.binned_item_for(request.user, memorial, kwargs["kind"], kwargs["item_id"])
+        try:
+            bin.restore(item=item, by=request.user, memorial=memorial)
+        except bin.RestoreRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+        return Response({"kind": kwargs["kind"], "id": item.pk, "restored": True})
 
 
 # --- Writes that have no service function yet (see the report to the services' owner) ---------

@@ -38,6 +38,12 @@ urlpatterns = router.urls + [
         api.CondolenceRejectView.as_view(),
         name="memorial-condolence-reject",
     ),
+    re_path(rf"^memorials/{SLUG}/bin/$", api.MemorialBinView.as_view(), name="memorial-bin"),
+    re_path(
+        rf"^memorials/{SLUG}/bin/(?P<kind>[^/]+)/(?P<item_id>[^/]+)/restore/$",
+        api.BinRestoreView.as_view(),
+        name="memorial-bin-restore",
+    ),
     path("albums/<int:pk>/", api.AlbumView.as_view(), name="album-detail"),
     path("albums/<int:pk>/photos/", api.AlbumPhotosView.as_view(), name="album-photos"),
     path("photos/<int:pk>/", api.PhotoView.as_view(), name="photo-detail"),

@@ -258,7 +258,7 @@ def collect(memorial: Memorial) -> Collector:
     files = contents.files
 
     photos = list(
-        Photo.objects.filter(album__memorial=memorial)
+        Photo.objects.filter(album__memorial=memorial, deleted_at__isnull=True, album__deleted_at__isnull=True)
         .select_related("album")
         .order_by("album__created_at", "album_id", "created_at", "pk")
     )
@@ -298,7 +298,7 @@ def collect(memorial: Memorial) -> Collector:
             "description": album.description,
             "photos": photos_by_album.get(album.pk, []),
         }
-        for album in memorial.albums.all()
+        for album in memorial.albums.filter(deleted_at__isnull=True)
     ]
 
     condolences = Condolence.objects.filter(memorial=memorial).select_related("author").order_by("created_at", "pk")

@@ -6,7 +6,9 @@ The generation app registers its paintings here from its ``AppConfig.ready()``:
   memorial page (and a photo's page, with ``photo``) shows beside the photos, already
   filtered for what ``user`` may see;
 - **export parts**: ``(memorial, collector) -> None``, adding their data and files to
-  "Download all memories" through ``memorial.export.Collector``.
+  "Download all memories" through ``memorial.export.Collector``;
+- **bin kinds**: a ``memorial.bin.BinKind`` each: what the app's people delete (paintings) goes
+  into the memorial's bin, is listed there for its managers to restore, and is purged with it.
 
 Without a registration the memorial shows and exports its own things only.
 """
@@ -35,3 +37,15 @@ def gallery(name: str, memorial, user, *, photo=None, limit: int | None = None) 
 
 def export_parts() -> list[Callable]:
     return list(_export_parts.values())
+
+
+_bin_kinds: dict[str, object] = {}
+
+
+def register_bin_kind(kind) -> None:
+    """A ``memorial.bin.BinKind``: what the app's people delete goes into the memorial's bin."""
+    _bin_kinds[kind.name] = kind
+
+
+def bin_kinds() -> list:
+    return list(_bin_kinds.values())

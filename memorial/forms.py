@@ -60,6 +60,11 @@ class MemorialForm(forms.ModelForm):
         if self.instance.pk:
             self.initial["born"] = partial_date_input(self.instance.born_on, self.instance.born_precision)
             self.initial["died"] = partial_date_input(self.instance.died_on, self.instance.died_precision)
+            # The version this edit starts from: a save after someone else's is refused (memorial/editing.py).
+            self.fields["version"] = forms.IntegerField(
+                required=False, min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput
+            )
+            self.initial["version"] = self.instance.edit_version
 
     def clean_full_name(self):
         name = self.cleaned_data["full_name"].strip()

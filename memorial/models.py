@@ -71,6 +71,9 @@ class Memorial(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Bumped by every change to what the memorial page shows: the key of its cached rendering.
     content_version = models.PositiveIntegerField(default=0, editable=False)
+    # Bumped by every edit of the memorial's own fields (memorial/editing.py): the version an edit
+    # form or an API client started from, so a stale edit is refused instead of overwriting.
+    edit_version = models.PositiveIntegerField(default=0, editable=False)
     # Deleting hides a memorial at once; it is destroyed RESTORE_DAYS later unless restored.
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     deleted_by = models.ForeignKey(
@@ -233,6 +236,11 @@ class Album(models.Model):
     description = models.TextField(_("description"), blank=True, max_length=2000)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # In the bin (memorial/bin.py): hidden from everyone, restorable by the managers until purged.
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -277,6 +285,11 @@ class Photo(models.Model):
     thumbnail_width = models.PositiveIntegerField()
     thumbnail_height = models.PositiveIntegerField()
     hidden = models.BooleanField(_("hidden by a moderator"), default=False)
+    # In the bin (memorial/bin.py): hidden from everyone, restorable by the managers until purged.
+    deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -291,6 +304,25 @@ class Photo(models.Model):
     @property
     def alt_text(self) -> str:
         return self.caption or _("A photo from the album “%(album)s”") % {"album": self.album.title}
+
+
+class MemorialEdit(models.Model):
+    """One saved edit of a memorial's own fields: the version it made, who, when, and each field's
+    value before and after. Shown to a person whose edit started from an older version."""
+
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="edits")
+    version = models.PositiveIntegerField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    by_name = models.CharField(max_length=200, blank=True)
+    changes = models.JSONField(default=dict)  # field -> [before, after], as text
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["version", "pk"]
+        indexes = [models.Index(fields=["memorial", "version"])]
+
+    def __str__(self) -> str:
+        return f"Edit {self.version} of memorial {self.memorial_id}"
 
 
 class Condolence(models.Model):

@@ -34,9 +34,18 @@ Pages and the API link to those addresses.
 **A hidden photo hides its paintings.** Whoever may not see a hidden photo (``sees_hidden_photos``)
 sees none of its paintings either: not on a page, not as a file, not in a gallery or the API.
 
+What the family deletes goes into the memorial's bin (memorial/bin.py): a binned photo, album
+or painting (and what it holds: an album's photos, a photo's paintings) is hidden from everyone,
+managers included, everywhere (``photos_visible_to``, ``artworks_visible_to`` and the ``*_for``
+helpers leave it out), except on the bin page, which is the managers' (the ``bin`` action).
+
+A deleted memorial is a 404 to everyone but the one who may bring it back
+(``may_restore_deleted``): its owner, or, when it has no owner any more (they deleted their
+account), its managers.
+
 memorial knows nothing of generation: the helpers for artworks and jobs take the queryset
 generation passes in, and read only the fields they name (``memorial``, ``memorial_id``,
-``published``, ``photo.hidden``, ``requested_by_id``).
+``published``, ``requested_by_id``, ``deleted_at``, ``photo``).
 """
 
 from __future__ import annotations
@@ -69,6 +78,7 @@ MINIMUM_ROLE = {
     "download_original": Role.MANAGER,
     "export": Role.MANAGER,
     "publish_artwork": Role.MANAGER,
+    "bin": Role.MANAGER,
     "delete": Role.OWNER,
     "restore": Role.OWNER,
     "transfer": Role.OWNER,
@@ -105,8 +115,8 @@ def can(user, action: str, memorial: Memorial) -> bool:
     if action not in MINIMUM_ROLE:
         raise ValueError(f"Unknown action {action!r}; known: {', '.join(ACTIONS)}")
     if memorial.deleted_at is not None:
-        # A deleted memorial is gone for everyone; only its owner may bring it back.
-        return action == "restore" and role_of(user, memorial) == Role.OWNER
+        # A deleted memorial is gone for everyone; only its owner (or its managers, when it has no owner) may bring it back.
+        return action == "restore" and may_restore_deleted(user, memorial)
     if action in SITE_MODERATOR_ACTIONS and is_site_moderator(user):
         return True
     role = role_of(user, memorial)
@@ -116,6 +126,28 @@ def can(user, action: str, memorial: Memorial) -> bool:
     if needed is None:
         return True
     return role is not None and RANK[role] >= RANK[needed]
+
+
+def may_restore_deleted(user, memorial: Memorial) -> bool:
+    """Who may bring a deleted memorial back: its owner; when it has none any more (the owner
+    deleted their account), its managers, the first of whom to restore it becomes its owner."""
+    role = role_of(user, memorial)
+    if role == Role.OWNER:
+        return True
+    return role == Role.MANAGER and not Membership.objects.filter(memorial=memorial, role=Role.OWNER).exists()
+
+
+def restorable_memorials(user):
+    """The deleted memorials ``user`` may still bring back (``may_restore_deleted``)."""
+    if user is None or not user.is_authenticated:
+        return Memorial.objects.none()
+    owned = Membership.objects.filter(role=Role.OWNER).values("memorial_id")
+    managed_without_owner = Q(memberships__user=user, memberships__role=Role.MANAGER) & ~Q(pk__in=owned)
+    return (
+        Memorial.objects.filter(deleted_at__isnull=False)
+        .filter(Q(memberships__user=user, memberships__role=Role.OWNER) | managed_without_owner)
+        .distinct()
+    )
 
 
 def require(user, action: str, memorial: Memorial) -> None:
@@ -142,14 +174,29 @@ def sees_hidden_photos(user, memorial: Memorial) -> bool:
     return can(user, "moderate", memorial)
 
 
+def is_binned_photo(photo: Photo) -> bool:
+    """In the bin, itself or with its album."""
+    return photo.deleted_at is not None or photo.album.deleted_at is not None
+
+
 def can_see_photo(user, photo: Photo, memorial: Memorial | None = None) -> bool:
     memorial = memorial or photo.album.memorial
+    if is_binned_photo(photo):
+        return False
     return can(user, "view", memorial) and (not photo.hidden or sees_hidden_photos(user, memorial))
 
 
 def photos_visible_to(user, memorial: Memorial, photos):
-    """``photos`` (a queryset of the memorial's photos) without those hidden from ``user``."""
+    """``photos`` (a queryset of the memorial's photos) without those hidden from ``user``, and
+    without those in the bin (hidden from everyone)."""
+    photos = photos.filter(deleted_at__isnull=True, album__deleted_at__isnull=True)
     return photos if sees_hidden_photos(user, memorial) else photos.filter(hidden=False)
+
+
+def albums_visible_to(user, memorial: Memorial, albums=None):
+    """The memorial's albums, without those in the bin."""
+    albums = albums if albums is not None else Album.objects.filter(memorial=memorial)
+    return albums.filter(deleted_at__isnull=True)
 
 
 def sees_unpublished_artworks(user, memorial: Memorial) -> bool:
@@ -158,9 +205,17 @@ def sees_unpublished_artworks(user, memorial: Memorial) -> bool:
     return can(user, "see_unpublished_artworks", memorial)
 
 
+def is_binned_artwork(artwork) -> bool:
+    """In the bin, itself, or with its photo or the photo's album."""
+    return artwork.deleted_at is not None or is_binned_photo(artwork.photo)
+
+
 def can_see_artwork(user, artwork, memorial: Memorial | None = None) -> bool:
-    """A painting is seen by those who see its memorial, when it is published (or they see the
-    family's work in progress), and its photo is not hidden (or they see hidden photos)."""
+    """A painting is seen by those who see its memorial, when it is not in the bin, is published
+    (or they see the family's work in progress), and its photo is not hidden (or they see hidden
+    photos)."""
+    if is_binned_artwork(artwork):
+        return False
     memorial = memorial or artwork.memorial
     return (
         can(user, "view", memorial)
@@ -171,7 +226,11 @@ def can_see_artwork(user, artwork, memorial: Memorial | None = None) -> bool:
 
 def artworks_visible_to(user, memorial: Memorial, artworks):
     """``artworks`` (a queryset of the memorial's) without the unpublished ones, unless ``user``
-    sees those, and without the paintings of hidden photos, unless ``user`` sees those."""
+    sees those, without the paintings of hidden photos, unless ``user`` sees those, and without
+    those in the bin (itself, or with its photo or album)."""
+    artworks = artworks.filter(
+        deleted_at__isnull=True, photo__deleted_at__isnull=True, photo__album__deleted_at__isnull=True
+    )
     if not sees_hidden_photos(user, memorial):
         artworks = artworks.filter(photo__hidden=False)
     return artworks if sees_unpublished_artworks(user, memorial) else artworks.filter(published=True)
@@ -253,11 +312,12 @@ def memorial_for(user, slug: str, action: str = "view", *, loader: Callable | No
 
 def album_for(user, album_id, action: str = "view", *, memorial: Memorial | None = None) -> Album:
     """An album, if ``user`` may do ``action`` on its memorial; with ``memorial`` (loaded by its
-    slug), only one of its albums; without, only of a memorial listed to ``user``."""
+    slug), only one of its albums; without, only of a memorial listed to ``user``. One in the bin
+    is a 404 to everyone."""
     if memorial is None:
-        album = _first(Album.objects.select_related("memorial"), pk=album_id)
+        album = _first(Album.objects.select_related("memorial"), pk=album_id, deleted_at__isnull=True)
     else:
-        album = _first(memorial.albums.all(), pk=album_id)
+        album = _first(memorial.albums.all(), pk=album_id, deleted_at__isnull=True)
     if album is None:
         raise Http404("No such album.")
     if memorial is None:
@@ -315,6 +375,28 @@ def condolence_for(user, condolence_id, action: str, *, memorial: Memorial | Non
     if not condolences_visible_to(user, memorial, Condolence.objects.filter(pk=condolence.pk)).exists():
         raise Http404("No such message.")
     return condolence
+
+
+def binned_item_for(user, memorial: Memorial, kind: str, item_id):
+    """One item of the memorial's bin (a photo, an album, a painting), for those who may see and
+    restore what is in it (the ``bin`` action: its managers); a 404 when there is no such item in
+    this memorial's bin."""
+    from memorial import bin
+
+    require(user, "bin", memorial)
+    item = bin.binned_item(memorial, kind, item_id)
+    if item is None:
+        raise Http404("Nothing like this is in the bin.")
+    return item
+
+
+def bin_photo_for(user, memorial: Memorial, photo_id) -> Photo:
+    """Any photo of the memorial, in the bin or not, for the bin page's thumbnails (its managers)."""
+    require(user, "bin", memorial)
+    photo = _first(Photo.objects.filter(album__memorial=memorial), pk=photo_id)
+    if photo is None:
+        raise Http404("No such photo.")
+    return photo
 
 
 def export_for(user, export_id, action: str = "export") -> MemorialExport:

@@ -31,6 +31,10 @@ def add_photo(*, album: Album, upload, by, caption: str = "") -> tuple[Photo, bo
     processed = process_upload(upload)
     existing = Photo.objects.filter(album=album, sha256=processed.sha256).first()
     if existing is not None:
+        if existing.deleted_at is not None:  # uploaded again after it went into the bin: it comes back
+            from memorial import bin
+
+            return bin.restore(item=existing, by=by, memorial=album.memorial), True
         return existing, False
 
     name = os.path.basename(getattr(upload, "name", "") or "photo")[:255]
@@ -104,8 +108,12 @@ def set_hidden(*, photo: Photo, hidden: bool, by, note: str = "") -> Photo:
     return photo
 
 
-def delete_photo(*, photo: Photo) -> None:
-    photo.delete()  # its files go after the commit (memorial/signals.py), its artworks' too
+def delete_photo(*, photo: Photo, by=None) -> Photo:
+    """Into the memorial's bin, with its paintings: hidden from everyone, restorable for
+    MEMORIAL_RESTORE_DAYS, then purged with its files (memorial/bin.py)."""
+    from memorial import bin
+
+    return bin.move_to_bin(item=photo, by=by)
 
 
 def _delete_files(fields) -> None:

@@ -34,12 +34,16 @@ def visible_condolences(memorial: Memorial, user):
 
 
 def memorial_page(memorial: Memorial, user, *, condolence_page: int | str = 1) -> dict:
-    # Counted as the album shows them to this person: hidden photos for those who see them only.
-    if permissions.sees_hidden_photos(user, memorial):
-        photo_count = Count("photos")
-    else:
-        photo_count = Count("photos", filter=Q(photos__hidden=False))
-    albums = list(Album.objects.filter(memorial=memorial).annotate(photo_count=photo_count))
+    # Counted as the album shows them to this person: hidden photos for those who see them only,
+    # what is in the bin for no one.
+    shown = Q(photos__deleted_at__isnull=True)
+    if not permissions.sees_hidden_photos(user, memorial):
+        shown &= Q(photos__hidden=False)
+    albums = list(
+        permissions.albums_visible_to(user, memorial, Album.objects.filter(memorial=memorial)).annotate(
+            photo_count=Count("photos", filter=shown)
+        )
+    )
     gallery = list(visible_photos(memorial, user, with_memorial=False)[:GALLERY_SIZE])
     for item in [*albums, *(photo.album for photo in gallery)]:
         item.memorial = memorial  # links are built from it: no query per row, no life story per row
@@ -68,10 +72,9 @@ def my_memorials(user):
 
 
 def my_deleted_memorials(user):
-    """Memorials this person owns that were deleted and can still be restored."""
-    return Memorial.objects.filter(
-        deleted_at__isnull=False, memberships__user=user, memberships__role="owner"
-    ).order_by("-deleted_at")
+    """Deleted memorials this person may still restore: those they own, and those left without an
+    owner that they manage (`permissions.restorable_memorials`)."""
+    return permissions.restorable_memorials(user).order_by("-deleted_at")
 
 
 def pending_condolences(memorial: Memorial):

@@ -59,6 +59,11 @@ class MemorialSerializer(serializers.ModelSerializer):
     your_role = serializers.SerializerMethodField(
         help_text="Your role on this memorial; null when you are not a member."
     )
+    version = serializers.IntegerField(
+        source="edit_version",
+        read_only=True,
+        help_text="The version of the memorial's fields (also its ETag): send it back with an edit.",
+    )
 
     class Meta:
         model = Memorial
@@ -76,6 +81,7 @@ class MemorialSerializer(serializers.ModelSerializer):
             "condolence_policy",
             "created_at",
             "your_role",
+            "version",
         ]
         read_only_fields = ["slug", "created_at"]
         extra_kwargs = {"life_story": {"help_text": "Markdown, as written: *italic*, **bold**, lists and links."}}
@@ -224,3 +230,23 @@ def _photo_file(photo: Photo, size: str) -> str:
 def _absolute(context, path: str) -> str:
     request = context.get("request")
     return request.build_absolute_uri(path) if request is not None else path
+
+
+class BinRestoredSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    id = serializers.IntegerField()
+    restored = serializers.BooleanField()
+
+
+class BinEntrySerializer(serializers.Serializer):
+    """One thing in a memorial's bin (memorial/bin.py)."""
+
+    kind = serializers.CharField(source="kind.name", help_text="album, photo or painting")
+    id = serializers.IntegerField(source="item.pk")
+    title = serializers.CharField()
+    deleted_at = serializers.DateTimeField()
+    deleted_by = serializers.SerializerMethodField(help_text="The display name of who deleted it.")
+    purge_after = serializers.DateTimeField(help_text="When the daily purge destroys it, unless restored.")
+
+    def get_deleted_by(self, entry) -> str | None:
+        return str(entry.deleted_by) if entry.deleted_by else None

@@ -20,11 +20,14 @@ def build_export(export_id: int) -> str:
     return "succeeded"
 
 
-def purge_deleted_memorials() -> list[int]:
-    """Scheduled daily: destroy the memorials deleted more than MEMORIAL_RESTORE_DAYS ago."""
+def purge_deleted_memorials() -> dict:
+    """Scheduled daily: destroy the memorials deleted more than MEMORIAL_RESTORE_DAYS ago, then
+    empty the bins of what was deleted as long ago (photos, albums, paintings), files and all.
+    Each is read again under a row lock right before it is destroyed: one restored meanwhile stays."""
+    from memorial import bin
     from memorial.services import purge_deleted_memorials as purge
 
-    return purge()
+    return {"memorials": purge(), **bin.purge()}
 
 
 def clean_up_exports() -> dict:

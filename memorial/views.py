@@ -22,7 +22,9 @@ from django.views.decorators.http import require_POST, require_safe
 from core import ratelimit
 from core.serving import cache_for_viewers, serve_file
 from memorial import (
+    bin,
     condolences,
+    editing,
     extensions,
     membership,
     offerings,
@@ -107,21 +109,32 @@ def _render_memorial(request, memorial, **extra):
 def memorial_edit(request, slug):
     memorial = permissions.memorial_for(request.user, slug, "edit")
     form = MemorialForm(request.POST or None, instance=memorial)
+    conflict = None
     if request.method == "POST":
         if form.is_valid():
-            services.update_memorial(memorial=memorial, **form.service_fields())
-            messages.success(request, _("Your changes were saved."))
-            return redirect(memorial)
-        status = 400
+            try:
+                services.update_memorial(
+                    memorial=memorial,
+                    by=request.user,
+                    base_version=form.cleaned_data.get("version"),
+                    **form.service_fields(),
+                )
+            except editing.EditConflict as exc:
+                # Nothing saved: show what changed since, and keep what the person typed.
+                conflict, memorial = exc, exc.memorial
+                data = {**editing.reapply(exc, request.POST), "version": exc.current_version}
+                form = MemorialForm(data, instance=memorial)
+                status = 409
+            else:
+                messages.success(request, _("Your changes were saved."))
+                return redirect(memorial)
+        else:
+            status = 400
     else:
         status = 200
     can_delete = permissions.can(request.user, "delete", memorial)
-    return render(
-        request,
-        "memorial/memorial_form.html",
-        {"form": form, "memorial": memorial, "can_delete": can_delete},
-        status=status,
-    )
+    context = {"form": form, "memorial": memorial, "can_delete": can_delete, "conflict": conflict}
+    return render(request, "memorial/memorial_form.html", context, status=status)
 
 
 @sign_in_to_act
@@ -147,7 +160,7 @@ def memorial_delete(request, slug):
 @require_POST
 def memorial_restore(request, slug):
     memorial = permissions.memorial_for(request.user, slug, "restore")
-    services.restore_memorial(memorial=memorial)
+    services.restore_memorial(memorial=memorial, by=request.user)
     messages.success(request, _("The memorial is back, as it was."))
     return redirect(memorial)
 
@@ -319,8 +332,30 @@ def album_detail(request, slug, album_id, *, upload_form=None, status=200):
         memorial=memorial,
         upload_form=upload_form or PhotoUploadForm(),
         can_upload=permissions.can(request.user, "upload", memorial),
+        can_delete=permissions.can(request.user, "edit", memorial),
     )
     return render(request, "memorial/album_detail.html", context, status=status)
+
+
+@sign_in_to_act
+def album_delete(request, slug, album_id):
+    """Asks first (this page), then moves the album and its photos to the bin."""
+    memorial = permissions.memorial_for(request.user, slug, "edit")
+    album = permissions.album_for(request.user, album_id, "edit", memorial=memorial)
+    if request.method == "POST":
+        services.delete_album(album=album, by=request.user)
+        messages.success(
+            request,
+            _(
+                "The album “%(title)s” and its photos were moved to the bin. The memorial's managers can "
+                "restore them from there for %(days)d days."
+            )
+            % {"title": album.title, "days": bin.restore_days()},
+        )
+        return redirect(memorial)
+    photo_count = permissions.photos_visible_to(request.user, memorial, album.photos.all()).count()
+    context = {"memorial": memorial, "album": album, "photo_count": photo_count, "days": bin.restore_days()}
+    return render(request, "memorial/album_delete.html", context)
 
 
 @sign_in_to_act
@@ -409,9 +444,48 @@ def photo_show(request, slug, photo_id):
 @require_POST
 def photo_delete(request, slug, photo_id):
     photo = _photo(request, slug, photo_id, "edit")
-    photos.delete_photo(photo=photo)
-    messages.success(request, _("The photo was deleted."))
+    photos.delete_photo(photo=photo, by=request.user)
+    messages.success(
+        request,
+        _("The photo was moved to the bin. The memorial's managers can restore it from there for %(days)d days.")
+        % {"days": bin.restore_days()},
+    )
     return redirect(photo.album)
+
+
+# --- The bin ----------------------------------------------------------------------------------
+
+
+@sign_in_to_act
+def bin_page(request, slug):
+    """What was deleted, by whom, when, and when it will be purged; restored in one step."""
+    memorial = permissions.memorial_for(request.user, slug, "bin")
+    context = {"memorial": memorial, "entries": bin.entries(memorial), "days": bin.restore_days()}
+    return render(request, "memorial/bin.html", context)
+
+
+@sign_in_to_act
+@require_POST
+def bin_restore(request, slug, kind, item_id):
+    memorial = permissions.memorial_for(request.user, slug, "bin")
+    item = permissions.binned_item_for(request.user, memorial, kind, item_id)
+    try:
+        bin.restore(item=item, by=request.user, memorial=memorial)
+    except bin.RestoreRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("It is back, as it was."))
+    return redirect("memorial:bin", memorial.slug)
+
+
+@sign_in_to_act
+@require_safe
+def bin_thumbnail(request, slug, photo_id):
+    """A photo's thumbnail for the bin page, binned or not (its managers only)."""
+    memorial = permissions.memorial_for(request.user, slug, "bin")
+    photo = permissions.bin_photo_for(request.user, memorial, photo_id)
+    response = serve_file(request, photo.thumbnail, content_type="image/jpeg")
+    return cache_for_viewers(response, public=False)
 
 
 def photo_file(request, photo_id, size, slug=None):

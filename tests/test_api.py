@@ -316,7 +316,8 @@ def test_a_manager_changes_a_caption_and_deletes_a_photo(api, people, memorial):
     assert response.status_code == 200
     assert response.json()["caption"] == "Jeju, 1975" and response.json()["width"] == 48
     assert api.delete(f"{API}/photos/{photo.pk}/").status_code == 204
-    assert not Photo.objects.exists()
+    assert Photo.objects.get().deleted_at is not None  # in the bin (tests/test_bin.py)
+    assert api.get(f"{API}/photos/{photo.pk}/").status_code == 404
 
 
 def test_albums_are_listed_created_renamed_and_deleted(api, people, memorial):
@@ -328,7 +329,8 @@ def test_albums_are_listed_created_renamed_and_deleted(api, people, memorial):
     response = api.patch(f"{API}/albums/{created['id']}/", {"title": "Wedding, 1968"}, format="json")
     assert response.status_code == 200 and response.json()["title"] == "Wedding, 1968"
     assert api.delete(f"{API}/albums/{created['id']}/").status_code == 204
-    assert memorial.albums.count() == 1
+    assert memorial.albums.filter(deleted_at__isnull=True).count() == 1  # the other is in the bin
+    assert api.get(f"{API}/albums/{created['id']}/").status_code == 404
 
 
 # --- Condolences -------------------------------------------------------------------------------

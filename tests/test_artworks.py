@@ -124,7 +124,9 @@ def test_a_new_artwork_is_for_the_family_until_a_manager_publishes_it(client, fa
 
     client.force_login(family.manager)
     client.post(reverse("generation:artwork_delete", args=[artwork.pk]))
-    assert not Artwork.objects.exists()
+    assert Artwork.objects.get().deleted_at is not None  # in the bin (tests/test_bin.py)
+    client.logout()
+    assert "Paintings" not in client.get(memorial.get_absolute_url()).content.decode()
 
 
 def test_galleries_show_a_small_jpeg_of_each_painting_and_the_page_the_painting_itself(

@@ -235,8 +235,9 @@ def test_only_managers_delete_an_artwork_and_it_is_recorded(api, family, artwork
     assert api.delete(url).status_code == 403
     as_(api, family, "manager")
     assert api.delete(url).status_code == 204
-    assert not Artwork.objects.exists() and not Narration.objects.exists()
-    assert ModerationAction.objects.get(action="delete_artwork").moderator == family.manager
+    # Into the bin, with its words and recording, restorable for 30 days (tests/test_bin.py).
+    assert Artwork.objects.get().deleted_at is not None and Narration.objects.exists()
+    assert ModerationAction.objects.get(action="bin_painting").moderator == family.manager
     assert api.get(url).status_code == 404
 
 

@@ -103,6 +103,14 @@ EXPECTED = {
     # The link the removed member once joined with: the family's own are already in, a
     # stranger it was sent on to joins, a signed-out visitor is asked to sign in first.
     "join through an old invitation link": always((OK, OK, OK, OK, OK, SIGN_IN)),
+    # The bin: deleting moves a thing there; it is the managers' to see and restore from, and what
+    # is in it is gone for everyone else, managers included, everywhere else.
+    "delete a photo": MANAGERS,
+    "delete an album": MANAGERS,
+    "see the bin": MANAGERS,
+    "restore from the bin": MANAGERS,
+    "see a photo in the bin": always((GONE, GONE, GONE, GONE, GONE, GONE)),
+    "see a painting in the bin": always((GONE, GONE, GONE, GONE, GONE, GONE)),
 }
 
 # A seventh person: a contributor the owner removed. Answered as the stranger is, except:
@@ -153,6 +161,18 @@ class World:
         )
         photo_service.set_hidden(photo=photo, hidden=True, by=self.family.manager)
         return photo
+
+    @cached_property
+    def binned_photo(self):
+        photo, _ = photo_service.add_photo(
+            album=self.album, upload=jpeg_upload("binned.jpg", color=(20, 20, 200)), by=self.family.owner
+        )
+        return photo_service.delete_photo(photo=photo, by=self.family.manager)
+
+    @cached_property
+    def binned_artwork(self):
+        artwork = self._artwork(published=True)
+        return artwork_services.delete_artwork(artwork=artwork, by=self.family.manager)
 
     @cached_property
     def condolence(self):
@@ -291,6 +311,16 @@ PAGES = {
         lambda c, w: c.get(at(w, "generation:memorial_artwork_thumbnail", w.hidden_photo_artwork.pk)), 200
     ),
     "join through an old invitation link": Way(lambda c, w: c.post(w.invitation_path), 302),
+    "delete a photo": Way(lambda c, w: c.post(photo_page(w, w.photo, "photo_delete")), 302),
+    "delete an album": Way(
+        lambda c, w: c.post(reverse("memorial:album_delete", args=[w.memorial.slug, w.album.pk])), 302
+    ),
+    "see the bin": Way(lambda c, w: c.get(reverse("memorial:bin", args=[w.memorial.slug])), 200),
+    "restore from the bin": Way(
+        lambda c, w: c.post(reverse("memorial:bin_restore", args=[w.memorial.slug, "photo", w.binned_photo.pk])), 302
+    ),
+    "see a photo in the bin": Way(lambda c, w: c.get(photo_page(w, w.binned_photo)), 200),
+    "see a painting in the bin": Way(lambda c, w: c.get(w.binned_artwork.get_absolute_url()), 200),
 }
 
 APIS = {
@@ -352,6 +382,14 @@ APIS = {
     "see a painting of a hidden photo": Way(
         lambda c, w: c.get(at_api(w, f"artworks/{w.hidden_photo_artwork.pk}/")), 200
     ),
+    "delete a photo": Way(lambda c, w: c.delete(at_api(w, f"photos/{w.photo.pk}/")), 204),
+    "delete an album": Way(lambda c, w: c.delete(at_api(w, f"albums/{w.album.pk}/")), 204),
+    "see the bin": Way(lambda c, w: c.get(f"{API}/memorials/{w.memorial.slug}/bin/"), 200),
+    "restore from the bin": Way(
+        lambda c, w: c.post(f"{API}/memorials/{w.memorial.slug}/bin/photo/{w.binned_photo.pk}/restore/"), 200
+    ),
+    "see a photo in the bin": Way(lambda c, w: c.get(at_api(w, f"photos/{w.binned_photo.pk}/")), 200),
+    "see a painting in the bin": Way(lambda c, w: c.get(at_api(w, f"artworks/{w.binned_artwork.pk}/")), 200),
 }
 
 
@@ -481,6 +519,10 @@ NEEDS = {
     "see a painting of a hidden photo": ["hidden_photo_artwork"],
     "fetch a painting of a hidden photo": ["hidden_photo_artwork"],
     "join through an old invitation link": ["invitation_path"],
+    "delete a photo": ["photo"],
+    "restore from the bin": ["binned_photo"],
+    "see a photo in the bin": ["binned_photo"],
+    "see a painting in the bin": ["binned_artwork"],
 }
 
 
