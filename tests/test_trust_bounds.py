@@ -1,0 +1,133 @@
+"""Bounded: one upload cannot take the server's memory, one memorial cannot fill its disk, one life
+story cannot be a book (issue 13, item 15)."""
+
+import io
+import struct
+import time
+import zlib
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from memorial.imaging import ImageRejected, decode_bytes, process_upload
+from memorial.models import Photo
+
+# --- decoding memory follows the colour mode, not only the pixels ------------------------------
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+
+def png_header(width: int, height: int, *, bit_depth: int = 8, colour_type: int = 2) -> bytes:
+    """A tiny PNG whose header claims a size: colour type 0 grey, 2 RGB, 4 grey+alpha, 6 RGBA."""
+    ihdr = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 64)
+    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
+
+
+def as_upload(data: bytes, name: str = "photo.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type="image/png")
+
+
+def refused(data: bytes, **limits) -> ImageRejected:
+    start = time.perf_counter()
+    with pytest.raises(ImageRejected) as caught:
+        process_upload(as_upload(data), **limits)
+    assert time.perf_counter() - start < 1.0  # judged from the header, never decoded
+    return caught.value
+
+
+def encode_png(img: Image.Image) -> bytes:
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_hundred_megapixel_transparent_png_is_refused_before_it_is_decoded():
+    # 10000 x 10000 RGBA: under the pixel limit, but about 900 MB to decode and lay on white.
+    err = refused(png_header(10_000, 10_000, colour_type=6))
+    assert err.code == "too_much_memory"
+    assert "100 megapixels" in str(err) and "memory" in str(err) and "512 MB" in str(err)
+
+
+def test_a_hundred_megapixel_16_bit_png_is_refused_before_it_is_decoded():
+    err = refused(png_header(10_000, 10_000, bit_depth=16, colour_type=0))
+    assert err.code == "too_much_memory"
+    assert "1 GB" in str(err)  # about 1.1 GB: a 16-bit image is rescaled through 32-bit copies
+
+
+def test_a_grey_png_with_alpha_is_weighed_by_its_mode():
+    assert refused(png_header(8000, 8000, colour_type=4)).code == "too_much_memory"
+
+
+def test_an_rgb_png_of_the_same_size_still_passes_the_memory_check():
+    # Within the budget: it goes on to the real decode, where this header-only file is found broken.
+    err = refused(png_header(10_000, 10_000, colour_type=2))
+    assert err.code == "corrupt"
+
+
+def test_the_pixel_limit_still_holds_for_any_mode():
+    assert refused(png_header(12_000, 9_000, colour_type=0)).code == "too_many_pixels"
+
+
+def test_the_memory_budget_is_a_setting(settings):
+    settings.PHOTO_MAX_DECODE_BYTES = 64 * 1024 * 1024
+    # 20 MP RGB: 80 MB to decode.
+    err = refused(png_header(5000, 4000, colour_type=2))
+    assert err.code == "too_much_memory" and "64 MB" in str(err)
+
+
+def test_real_transparent_and_16_bit_photos_are_weighed_by_their_mode():
+    rgba = Image.new("RGBA", (300, 200), (200, 30, 30, 128))
+    needed = decode_bytes("RGBA", (300, 200))
+    assert needed == 300 * 200 * 9
+    assert process_upload(as_upload(encode_png(rgba)), max_decode_bytes=needed).width == 300
+    with pytest.raises(ImageRejected) as caught:
+        process_upload(as_upload(encode_png(rgba)), max_decode_bytes=needed - 1)
+    assert caught.value.code == "too_much_memory"
+
+    grey16 = Image.new("I;16", (200, 100), 40000)
+    assert decode_bytes("I;16", (200, 100)) > decode_bytes("L", (200, 100)) * 10
+    result = process_upload(as_upload(encode_png(grey16)))
+    assert result.width == 200
+    with pytest.raises(ImageRejected) as caught:
+        process_upload(as_upload(encode_png(grey16)), max_decode_bytes=decode_bytes("RGB", (200, 100)))
+    assert caught.value.code == "too_much_memory"
+
+    # The same pixels as an RGB photo fit where the 16-bit one did not.
+    rgb = Image.new("RGB", (200, 100), (10, 20, 30))
+    assert process_upload(as_upload(encode_png(rgb)), max_decode_bytes=decode_bytes("RGB", (200, 100))).width == 200
+
+
+def test_a_large_jpeg_is_weighed_at_the_reduced_scale_it_is_decoded_at(settings):
+    settings.PHOTO_SCREEN_SIZE = 256
+    out = io.BytesIO()
+    Image.new("RGB", (2048, 1536), (90, 120, 150)).save(out, "JPEG")
+    # Decoded at 1/8 scale: 256 x 192 x 4 bytes, far under what the full size would need.
+    result = process_upload(as_upload(out.getvalue(), "big.jpg"), max_decode_bytes=256 * 192 * 4)
+    assert (result.width, result.height) == (2048, 1536)
+
+
+def test_a_family_member_uploading_a_huge_transparent_png_is_told_why(client, family, settings):
+    memorial = family.memorial()
+    album = memorial.albums.get()
+    client.force_login(family.contributor)
+    response = client.post(
+        reverse("memorial:upload", args=[memorial.slug, album.pk]),
+        {"files": [as_upload(png_header(10_000, 10_000, colour_type=6), "scan.png")]},
+    )
+    assert response.status_code == 400
+    assert "scan.png" in response.content.decode() and "memory" in response.content.decode()
+    assert not Photo.objects.exists()
+
+    response = client.post(
+        reverse("memorial_api:album-photos", args=[album.pk]),
+        {"files": [as_upload(png_header(10_000, 10_000, bit_depth=16, colour_type=0), "scan16.png")]},
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert "memory" in body["detail"] and body["files"][0]["error"]
+    assert not Photo.objects.exists()
