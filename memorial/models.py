@@ -2,6 +2,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +31,20 @@ class Role(models.TextChoices):
 class CondolencePolicy(models.TextChoices):
     OPEN = "open", _("Publish messages at once")
     APPROVAL = "approval", _("Hold messages until a manager approves them")
+
+
+def validate_life_story_length(value: str) -> None:
+    """A life story of at most MEMORIAL_LIFE_STORY_MAX_CHARS characters (pages and API alike)."""
+    limit = settings.MEMORIAL_LIFE_STORY_MAX_CHARS
+    if value and len(value) > limit:
+        raise ValidationError(
+            _(
+                "The life story is too long: %(length)s characters, and it can have at most %(limit)s. "
+                "Please shorten it, or tell the rest in an album's description or a photo's caption."
+            ),
+            code="max_length",
+            params={"length": f"{len(value):,}", "limit": f"{limit:,}"},
+        )
 
 
 def new_slug_token() -> str:

@@ -12,7 +12,7 @@ from rest_framework import serializers
 from memorial import permissions
 from memorial.condolence_rules import HeldReason
 from memorial.dates import Precision, parse_partial_date, partial_date_input
-from memorial.models import Album, Condolence, Memorial, Offering, Photo
+from memorial.models import Album, Condolence, Memorial, Offering, Photo, validate_life_story_length
 from memorial.offerings import offering_counts
 
 
@@ -77,7 +77,13 @@ class MemorialSerializer(serializers.ModelSerializer):
             "your_role",
         ]
         read_only_fields = ["slug", "created_at"]
-        extra_kwargs = {"life_story": {"help_text": "Markdown, as written: *italic*, **bold**, lists and links."}}
+        extra_kwargs = {
+            "life_story": {
+                "help_text": "Markdown, as written: *italic*, **bold**, lists and links. "
+                "At most MEMORIAL_LIFE_STORY_MAX_CHARS characters (50,000 unless the site says otherwise).",
+                "validators": [validate_life_story_length],
+            }
+        }
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, memorial: Memorial) -> str:

@@ -131,3 +131,49 @@ def test_a_family_member_uploading_a_huge_transparent_png_is_told_why(client, fa
     body = response.json()
     assert "memory" in body["detail"] and body["files"][0]["error"]
     assert not Photo.objects.exists()
+
+
+# --- a life story has a length limit ---------------------------------------------------------
+
+
+def test_a_manager_pasting_a_book_into_the_life_story_is_told_the_limit_and_keeps_the_text(client, family, settings):
+    settings.MEMORIAL_LIFE_STORY_MAX_CHARS = 1000
+    memorial = family.memorial(life_story="She loved the sea.")
+    client.force_login(family.manager)
+    url = reverse("memorial:edit", args=[memorial.slug])
+    form = {"full_name": memorial.full_name, "language": "ko", "visibility": "public", "condolence_policy": "open"}
+
+    response = client.post(url, {**form, "life_story": "바다" * 600})  # 1200 characters
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "too long" in page and "1,200" in page and "1,000" in page
+    assert "바다바다" in page  # what was typed is still in the form
+    memorial.refresh_from_db()
+    assert memorial.life_story == "She loved the sea."
+
+    assert client.post(url, {**form, "life_story": "바" * 1000}).status_code == 302
+    memorial.refresh_from_db()
+    assert len(memorial.life_story) == 1000
+
+
+def test_a_life_story_over_the_limit_is_refused_over_the_api(family, settings):
+    from rest_framework.test import APIClient
+
+    settings.MEMORIAL_LIFE_STORY_MAX_CHARS = 1000
+    api = APIClient()
+    api.force_login(family.owner)
+    response = api.post("/api/v1/memorials/", {"full_name": "Grace Lee", "life_story": "x" * 1001}, format="json")
+    assert response.status_code == 400
+    assert "too long" in response.json()["life_story"][0]
+
+    memorial = family.memorial(life_story="Short.")
+    response = api.patch(f"/api/v1/memorials/{memorial.slug}/", {"life_story": "y" * 5000}, format="json")
+    assert response.status_code == 400 and "1,000" in response.json()["life_story"][0]
+    memorial.refresh_from_db()
+    assert memorial.life_story == "Short."
+
+
+def test_the_default_life_story_limit_is_generous():
+    from django.conf import settings
+
+    assert settings.MEMORIAL_LIFE_STORY_MAX_CHARS >= 50_000
