@@ -4,6 +4,8 @@ do what with them is decided by `memorial.permissions`, which every read here as
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from generation.models import Artwork, Style, StylizationJob
 from memorial import page_cache, permissions
 
@@ -57,8 +59,23 @@ def gallery(memorial, user, *, photo=None, limit: int | None = None) -> list[Art
     return list(artworks[:limit] if limit is not None else artworks)
 
 
-def job_status(job: StylizationJob) -> dict:
+def job_failure(job: StylizationJob, user) -> tuple[str, str]:
+    """(what the family reads, what staff read) when the job failed; two empty strings otherwise.
+
+    The stored reason can hold server paths, model ids and exception text: staff only
+    (`permissions.sees_error_detail`)."""
+    if job.status != "failed":
+        return "", ""
+    plain = _(
+        "The painting could not be made. The photo is safe and unchanged: you can ask for the painting "
+        "again, or choose another style. If it keeps failing, please let us know."
+    )
+    return plain, (job.error if permissions.sees_error_detail(user) else "")
+
+
+def job_status(job: StylizationJob, user) -> dict:
     artwork = getattr(job, "artwork", None) if job.status == "succeeded" else None
+    error, error_detail = job_failure(job, user)
     return {
         "id": job.pk,
         "status": job.status,
@@ -66,7 +83,8 @@ def job_status(job: StylizationJob) -> dict:
         "stage": job.stage,
         "stage_display": str(job.get_stage_display()),
         "progress": job.progress,
-        "error": job.error if job.status == "failed" else "",
+        "error": error,
+        "error_detail": error_detail,
         "artwork_url": artwork.get_absolute_url() if artwork else None,
         "finished": job.is_finished,
     }

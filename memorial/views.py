@@ -555,7 +555,7 @@ def export_page(request, slug, *, gone=None):
             request, _("Everything is being packed into one file. You can leave this page: it will be waiting here.")
         )
         return redirect("memorial:export", memorial.slug)
-    exports = [(export, exporting.export_status(export)) for export in exporting.exports_of(memorial)]
+    exports = [(export, exporting.export_status(export, request.user)) for export in exporting.exports_of(memorial)]
     context = {
         "memorial": memorial,
         "exports": exports,
@@ -567,7 +567,7 @@ def export_page(request, slug, *, gone=None):
 
 @sign_in_to_act
 def export_status(request, export_id):
-    response = JsonResponse(exporting.export_status(permissions.export_for(request.user, export_id)))
+    response = JsonResponse(exporting.export_status(permissions.export_for(request.user, export_id), request.user))
     response["Cache-Control"] = "no-store"
     return response
 
