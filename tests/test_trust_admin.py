@@ -2,6 +2,9 @@
 factor (issue 13, item 6); what went wrong on the server is told to staff, and families read a
 plain sentence (item 9)."""
 
+import time
+
+import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -9,6 +12,7 @@ from generation import services
 from generation.models import JobStatus, StylizationJob
 from memorial import export as exporting
 from memorial.models import MemorialExport
+from tests.conftest import PASSWORD, make_user
 
 SERVER_REASON = (
     "OSError: /srv/memorial/models/sd15/unet/diffusion_pytorch_model.safetensors (runwayml/sd-v1-5) is missing"
@@ -73,3 +77,105 @@ def test_a_manager_whose_download_failed_reads_what_to_do_not_the_exception(clie
     family.owner.save(update_fields=["is_staff"])
     client.force_login(family.owner)
     assert "/var/lib/memorial" in client.get(reverse("memorial:export_status", args=[export.pk])).json()["error_detail"]
+
+
+# --- the admin's sign-in ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff(db):
+    return make_user("moderator@example.com", "Moderator", is_staff=True, is_superuser=True)
+
+
+def sign_in(client, email, password, next_url="/admin/"):
+    return client.post(reverse("account_login"), {"login": email, "password": password, "next": next_url})
+
+
+def test_the_admin_signs_in_through_the_sites_sign_in_page(client, staff):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    response = client.get(response["Location"])  # the admin's own login page
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login")) and "next=%2Fadmin%2F" in response["Location"]
+
+    # The admin's old form takes no password: a POST to it is sent to the same page.
+    response = client.post("/admin/login/?next=/admin/", {"username": staff.email, "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+    assert client.get("/admin/").status_code == 302
+
+    response = sign_in(client, staff.email, PASSWORD)
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
+
+
+def test_guessing_an_admin_password_is_stopped(client, staff):
+    for attempt in range(5):
+        response = sign_in(client, staff.email, f"wrong guess {attempt}")
+        assert response.status_code == 200
+        assert "not correct" in response.content.decode()
+    # The sixth guess is not even tried, and neither is the right password for a while.
+    response = sign_in(client, staff.email, "wrong guess again")
+    assert "Too many failed login attempts" in response.content.decode()
+    response = sign_in(client, staff.email, PASSWORD)
+    assert response.status_code == 200 and "Too many failed login attempts" in response.content.decode()
+    assert client.get("/admin/").status_code == 302
+    assert "_auth_user_id" not in client.session
+    # Nor can the admin's own form be used to go on guessing.
+    response = client.post("/admin/login/", {"username": staff.email, "password": PASSWORD})
+    assert response.status_code == 302 and "_auth_user_id" not in client.session
+
+
+def test_a_signed_in_family_member_is_not_let_into_the_admin(client, family):
+    client.force_login(family.owner)
+    assert client.get("/admin/login/?next=/admin/").status_code == 403
+    assert client.get("/admin/memorial/memorial/").status_code == 302
+
+
+def test_staff_can_turn_on_two_factor_sign_in(client, staff):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import SECRET_SESSION_KEY, format_hotp_value, hotp_value
+
+    assert sign_in(client, staff.email, PASSWORD, next_url="/accounts/profile/").status_code == 302
+    profile = client.get(reverse("accounts:profile")).content.decode()
+    assert reverse("mfa_index") in profile and "Two-factor sign-in" in profile
+
+    # Turning it on asks for the password again first.
+    response = client.get(reverse("mfa_activate_totp"))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_reauthenticate"))
+    response = client.post(response["Location"], {"password": PASSWORD})
+    assert response.status_code == 302
+    page = client.get(reverse("mfa_activate_totp"))
+    assert page.status_code == 200
+    secret = client.session[SECRET_SESSION_KEY]
+    html = page.content.decode()
+    assert secret in html and ("<svg" in html or "data:image" in html)  # the key and its QR code
+
+    response = client.post(reverse("mfa_activate_totp"), {"code": "123"})
+    assert response.status_code == 200 and not Authenticator.objects.filter(user=staff).exists()
+
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    response = client.post(reverse("mfa_activate_totp"), {"code": code})
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=staff, type="totp").exists()
+    assert Authenticator.objects.filter(user=staff, type="recovery_codes").exists()  # for a lost phone
+
+
+def test_a_staff_account_with_two_factors_must_give_a_code_to_reach_the_admin(client, staff):
+    from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+
+    secret = generate_totp_secret()
+    TOTP.activate(staff, secret)
+
+    response = sign_in(client, staff.email, PASSWORD)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("mfa_authenticate"))
+    assert client.get("/admin/").status_code == 302  # the password alone is not enough
+    assert "_auth_user_id" not in client.session
+
+    response = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert response.status_code == 200 and "Incorrect code" in response.content.decode()
+    assert client.get("/admin/").status_code == 302
+
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    response = client.post(reverse("mfa_authenticate"), {"code": code})
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
