@@ -242,6 +242,10 @@ class Photo(models.Model):
     thumbnail = models.FileField(upload_to=thumbnail_path, max_length=300)
     thumbnail_width = models.PositiveIntegerField()
     thumbnail_height = models.PositiveIntegerField()
+    # Bytes of the two served copies (with original_size: what the photo takes in storage, counted
+    # against MEMORIAL_STORAGE_QUOTA_BYTES by memorial/quota.py).
+    screen_bytes = models.PositiveBigIntegerField(default=0)
+    thumbnail_bytes = models.PositiveBigIntegerField(default=0)
     hidden = models.BooleanField(_("hidden by a moderator"), default=False)
 
     class Meta:

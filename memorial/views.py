@@ -29,6 +29,7 @@ from memorial import (
     permissions,
     photos,
     qr,
+    quota,
     selectors,
     services,
 )
@@ -308,10 +309,14 @@ def album_detail(request, slug, album_id, *, upload_form=None, status=200):
     memorial = permissions.memorial_for(request.user, slug)
     album = permissions.album_for(request.user, album_id, memorial=memorial)
     context = selectors.album_page(album, request.user)
+    can_upload = permissions.can(request.user, "upload", memorial)
     context.update(
         memorial=memorial,
         upload_form=upload_form or PhotoUploadForm(),
-        can_upload=permissions.can(request.user, "upload", memorial),
+        can_upload=can_upload,
+        # The memorial's storage: its usage for the managers, and a word to every uploader once full.
+        storage=quota.usage(memorial) if can_upload else None,
+        sees_storage=permissions.can(request.user, "edit", memorial),
     )
     return render(request, "memorial/album_detail.html", context, status=status)
 

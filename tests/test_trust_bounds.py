@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
+from rest_framework.test import APIClient
 
 from memorial.imaging import ImageRejected, decode_bytes, process_upload
 from memorial.models import Photo
@@ -177,3 +178,121 @@ def test_the_default_life_story_limit_is_generous():
     from django.conf import settings
 
     assert settings.MEMORIAL_LIFE_STORY_MAX_CHARS >= 50_000
+
+
+# --- a memorial's storage has a quota ------------------------------------------------------------
+
+
+def _stored_files(settings) -> set:
+    found = set()
+    for root in (settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT):
+        if root.exists():
+            found |= {p for p in root.rglob("*") if p.is_file()}
+    return found
+
+
+def test_a_photo_counts_its_original_and_both_served_copies(family):
+    from memorial import quota
+    from tests.conftest import add_photo
+
+    memorial = family.memorial()
+    assert quota.used_bytes(memorial) == 0
+    photo = add_photo(memorial, family.contributor)
+    assert photo.screen_bytes == photo.screen.size and photo.thumbnail_bytes == photo.thumbnail.size > 0
+    assert quota.used_bytes(memorial) == photo.original_size + photo.screen.size + photo.thumbnail.size
+    assert quota.used_bytes(family.memorial()) == 0  # another memorial's photos are its own
+
+
+def test_an_upload_over_the_memorials_quota_is_refused_before_anything_is_stored(client, family, settings):
+    from memorial import quota
+    from tests.conftest import add_photo, jpeg_upload
+
+    memorial = family.memorial()
+    album = memorial.albums.get()
+    first = add_photo(memorial, family.contributor, color=(10, 20, 30))
+    settings.MEMORIAL_STORAGE_QUOTA_BYTES = quota.used_bytes(memorial) + 100  # room for 100 bytes more
+    before = _stored_files(settings)
+
+    client.force_login(family.contributor)
+    url = reverse("memorial:upload", args=[memorial.slug, album.pk])
+    response = client.post(url, {"files": [jpeg_upload("sea.jpg", color=(200, 20, 30))]})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "sea.jpg" in page and "does not fit in the memorial&#x27;s storage" in page and "deleting photos" in page
+    assert list(Photo.objects.all()) == [first] and _stored_files(settings) == before
+
+    api = APIClient()
+    api.force_login(family.contributor)
+    response = api.post(f"/api/v1/albums/{album.pk}/photos/", {"files": [jpeg_upload("sea.jpg", color=(200, 20, 30))]})
+    assert response.status_code == 400
+    assert "storage" in response.json()["detail"] and response.json()["files"][0]["outcome"] == "refused"
+    assert list(Photo.objects.all()) == [first] and _stored_files(settings) == before
+
+
+def test_a_full_memorial_refuses_an_upload_without_decoding_it(family, settings, monkeypatch):
+    from memorial import photos, quota
+    from memorial.imaging import ImageRejected
+    from tests.conftest import add_photo, jpeg_upload
+
+    memorial = family.memorial()
+    add_photo(memorial, family.contributor)
+    settings.MEMORIAL_STORAGE_QUOTA_BYTES = quota.used_bytes(memorial)
+
+    def never(*args, **kwargs):  # pragma: no cover - must not be reached
+        raise AssertionError("decoded an upload the memorial has no room for")
+
+    monkeypatch.setattr(photos, "process_upload", never)
+    with pytest.raises(ImageRejected) as caught:
+        photos.add_photo(album=memorial.albums.get(), upload=jpeg_upload("more.jpg"), by=family.contributor)
+    assert caught.value.code == "storage_full" and "full" in str(caught.value)
+
+
+def test_managers_see_how_much_of_the_storage_is_used(client, family, settings):
+    from tests.conftest import add_photo
+
+    settings.MEMORIAL_STORAGE_QUOTA_BYTES = 5 * 1024**3
+    memorial = family.memorial()
+    add_photo(memorial, family.contributor)
+    url = reverse("memorial:album", args=[memorial.slug, memorial.albums.get().pk])
+
+    client.force_login(family.manager)
+    page = client.get(url).content.decode().replace("\xa0", " ")
+    assert 'id="storage-usage"' in page and "KB of 5.0 GB used" in page
+
+    client.force_login(family.contributor)  # uploads, but the usage is the managers' business
+    assert 'id="storage-usage"' not in client.get(url).content.decode()
+    client.logout()
+    assert 'id="storage-usage"' not in client.get(url).content.decode()
+
+
+def test_everyone_who_uploads_is_told_when_the_storage_is_full(client, family, settings):
+    from memorial import quota
+    from tests.conftest import add_photo
+
+    memorial = family.memorial()
+    add_photo(memorial, family.contributor)
+    settings.MEMORIAL_STORAGE_QUOTA_BYTES = quota.used_bytes(memorial)
+    client.force_login(family.contributor)
+    page = client.get(reverse("memorial:album", args=[memorial.slug, memorial.albums.get().pk])).content.decode()
+    assert 'id="storage-full"' in page
+
+
+def test_the_default_quota_is_five_gigabytes():
+    from django.conf import settings
+
+    assert settings.MEMORIAL_STORAGE_QUOTA_BYTES == 5 * 1024**3
+
+
+def test_managers_read_the_storage_usage_over_the_api(family):
+    from memorial import quota
+    from tests.conftest import add_photo
+
+    memorial = family.memorial()
+    add_photo(memorial, family.contributor)
+    api = APIClient()
+    api.force_login(family.manager)
+    storage = api.get(f"/api/v1/memorials/{memorial.slug}/").json()["storage"]
+    assert storage["used"] == quota.used_bytes(memorial) > 0 and storage["limit"] == 5 * 1024**3
+    assert "used" in storage["display"]
+    api.force_login(family.viewer)
+    assert api.get(f"/api/v1/memorials/{memorial.slug}/").json()["storage"] is None
