@@ -1,4 +1,3 @@
-from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -9,9 +8,8 @@ from accounts import views as account_views
 from config import views
 
 # The admin signs in through the site's own sign-in page (allauth): its rate limits, its lockout of
-# an address after failed attempts and its second factor apply to staff too. A signed-out visitor
-# of /admin/login/ is sent there with next=; a signed-in person who is not staff gets 403.
-admin.site.login = secure_admin_login(admin.site.login)
+# an address after failed attempts and its second factor apply to staff too (config/views.py).
+admin.site.login = views.admin_login
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -96,7 +96,7 @@ def test_the_admin_signs_in_through_the_sites_sign_in_page(client, staff):
     assert response.status_code == 302
     response = client.get(response["Location"])  # the admin's own login page
     assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login")) and "next=%2Fadmin%2F" in response["Location"]
+    assert response["Location"] == f"{reverse('account_login')}?next=/admin/"
 
     # The admin's old form takes no password: a POST to it is sent to the same page.
     response = client.post("/admin/login/?next=/admin/", {"username": staff.email, "password": PASSWORD})
@@ -179,3 +179,16 @@ def test_a_staff_account_with_two_factors_must_give_a_code_to_reach_the_admin(cl
     response = client.post(reverse("mfa_authenticate"), {"code": code})
     assert response.status_code == 302 and response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_a_signed_in_staff_member_cannot_try_other_accounts_passwords_on_the_admin_form(client, staff, family):
+    client.force_login(staff)
+    for attempt in range(20):
+        response = client.post(
+            "/admin/login/?next=/admin/", {"username": family.owner.email, "password": f"guess {attempt}"}
+        )
+        assert response.status_code == 302 and response["Location"] == "/admin/"
+    response = client.post("/admin/login/", {"username": family.owner.email, "password": PASSWORD})
+    assert response.status_code == 302 and int(client.session["_auth_user_id"]) == staff.pk
+    # Sent on only within the site.
+    assert client.get("/admin/login/?next=https://evil.example/").headers["Location"] == "/admin/"
