@@ -1,4 +1,7 @@
+from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import AdminSite
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -6,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 
@@ -37,4 +41,22 @@ def admin_login(request, extra_context=None):
         return redirect_to_login(target, login_url=resolve_url(settings.LOGIN_URL))
     if not (request.user.is_active and request.user.is_staff):
         raise PermissionDenied
+    if not _second_factor_ok(request.user):
+        messages.info(
+            request,
+            _(
+                "The admin asks staff for two-factor sign-in. Turn on an authenticator app here, then go back "
+                "to the admin."
+            ),
+        )
+        return redirect("mfa_index")
     return redirect(target)
+
+
+def _second_factor_ok(user) -> bool:
+    return not settings.ADMIN_REQUIRE_TWO_FACTOR or is_mfa_enabled(user)
+
+
+def admin_has_permission(request) -> bool:
+    """Django's rule (active staff), and with ADMIN_REQUIRE_TWO_FACTOR a second factor turned on."""
+    return AdminSite.has_permission(admin.site, request) and _second_factor_ok(request.user)

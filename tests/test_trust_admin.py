@@ -192,3 +192,21 @@ def test_a_signed_in_staff_member_cannot_try_other_accounts_passwords_on_the_adm
     assert response.status_code == 302 and int(client.session["_auth_user_id"]) == staff.pk
     # Sent on only within the site.
     assert client.get("/admin/login/?next=https://evil.example/").headers["Location"] == "/admin/"
+
+
+def test_a_site_can_ask_staff_for_two_factors_before_the_admin(client, staff, settings):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    settings.ADMIN_REQUIRE_TWO_FACTOR = True
+    client.force_login(staff)
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0] == reverse("mfa_index")
+    assert "asks staff for two-factor sign-in" in response.content.decode()
+    assert client.get("/admin/memorial/memorial/").status_code == 302
+
+    TOTP.activate(staff, generate_totp_secret())
+    assert client.get("/admin/").status_code == 200
+
+    settings.ADMIN_REQUIRE_TWO_FACTOR = False  # the default: offered, not required
+    client.force_login(make_user("helper@example.com", "Helper", is_staff=True))
+    assert client.get("/admin/").status_code == 200
