@@ -4,9 +4,10 @@ do what with them is decided by `memorial.permissions`, which every read here as
 
 from __future__ import annotations
 
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from generation.models import Artwork, Style, StylizationJob
+from generation.models import Artwork, Narration, Style, StylizationJob
 from memorial import page_cache, permissions
 
 ARTWORK_RELATED = ("photo__album__memorial", "style", "memorial", "tribute__narration", "job")
@@ -88,3 +89,13 @@ def job_status(job: StylizationJob, user) -> dict:
         "artwork_url": artwork.get_absolute_url() if artwork else None,
         "finished": job.is_finished,
     }
+
+
+def storage_used(memorial) -> int:
+    """The bytes the memorial's paintings, their thumbnails and recordings take: registered with
+    ``memorial.extensions`` for the memorial's storage quota."""
+    paintings = Artwork.objects.filter(memorial=memorial).aggregate(total=Sum("stored_bytes"))["total"]
+    recordings = Narration.objects.filter(tribute__artwork__memorial=memorial).aggregate(total=Sum("audio_bytes"))[
+        "total"
+    ]
+    return int(paintings or 0) + int(recordings or 0)

@@ -1,5 +1,6 @@
-"""What one memorial may take in storage: its photos' originals, screen copies and thumbnails,
-against MEMORIAL_STORAGE_QUOTA_BYTES.
+"""What one memorial may take in storage: its photos' originals, screen copies and thumbnails, and
+what other apps store for it (paintings and their recordings, registered through
+``memorial.extensions``), against MEMORIAL_STORAGE_QUOTA_BYTES.
 
 An upload that would go over is refused before anything of it is stored, with a sentence saying
 how much is used and what to do; the managers see the usage on the album pages.
@@ -14,6 +15,7 @@ from django.db.models import F, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from memorial import extensions
 from memorial.imaging import ImageRejected
 from memorial.models import Memorial, Photo
 
@@ -52,7 +54,7 @@ def used_bytes(memorial: Memorial) -> int:
     total = Photo.objects.filter(album__memorial=memorial).aggregate(
         total=Sum(F("original_size") + F("screen_bytes") + F("thumbnail_bytes"))
     )["total"]
-    return int(total or 0)
+    return int(total or 0) + extensions.storage_used(memorial)
 
 
 def usage(memorial: Memorial) -> StorageUsage:

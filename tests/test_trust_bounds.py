@@ -296,3 +296,30 @@ def test_managers_read_the_storage_usage_over_the_api(family):
     assert "used" in storage["display"]
     api.force_login(family.viewer)
     assert api.get(f"/api/v1/memorials/{memorial.slug}/").json()["storage"] is None
+
+
+def test_paintings_and_their_recordings_count_in_the_memorials_storage(memorial, photo, artwork):
+    from memorial import quota
+
+    artwork.refresh_from_db()
+    narration = artwork.tribute.narration
+    assert artwork.stored_bytes == artwork.image.size + artwork.thumbnail.size > 0
+    assert narration.audio_bytes == narration.audio.size > 0
+    photos = photo.original_size + photo.screen_bytes + photo.thumbnail_bytes
+    assert quota.used_bytes(memorial) == photos + artwork.stored_bytes + narration.audio_bytes
+
+
+def test_a_full_memorial_makes_no_more_paintings_and_says_why(client, family, memorial, photo, style, settings):
+    from generation.models import StylizationJob
+    from memorial import quota
+
+    settings.MEMORIAL_STORAGE_QUOTA_BYTES = quota.used_bytes(memorial)
+    api = APIClient()
+    api.force_login(family.contributor)
+    response = api.post(f"/api/v1/photos/{photo.pk}/artworks/", {"style": style.slug}, format="json")
+    assert response.status_code == 400 and "storage is full" in response.json()["detail"]
+
+    client.force_login(family.contributor)
+    response = client.post(reverse("generation:request", args=[photo.pk]), {"style": style.slug}, follow=True)
+    assert "storage is full" in response.content.decode().replace("&#x27;", "'")
+    assert not StylizationJob.objects.exists()
