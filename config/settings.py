@@ -152,7 +152,8 @@ PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 100_000_000, minimum=10_000)
 # Memory one photo's decode may take, by its pixels and colour mode (a 16-bit or transparent PNG
 # needs two to three times an RGB one's): 512 MiB lets a 100-megapixel RGB photo through.
 PHOTO_MAX_DECODE_BYTES = env_int("PHOTO_MAX_DECODE_BYTES", 512 * 1024**2, minimum=1024**2)
-# What one memorial's photos may take in storage, originals, screen copies and thumbnails together.
+# What one memorial may take in storage: its photos (originals, screen copies, thumbnails) and its
+# paintings with their recordings (memorial/quota.py).
 MEMORIAL_STORAGE_QUOTA_BYTES = env_int("MEMORIAL_STORAGE_QUOTA_BYTES", 5 * 1024**3, minimum=1024**2)
 # The longest life story, in characters (about 30 printed pages).
 MEMORIAL_LIFE_STORY_MAX_CHARS = env_int("MEMORIAL_LIFE_STORY_MAX_CHARS", 50_000, minimum=1000)
