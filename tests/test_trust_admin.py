@@ -210,3 +210,18 @@ def test_a_site_can_ask_staff_for_two_factors_before_the_admin(client, staff, se
     settings.ADMIN_REQUIRE_TWO_FACTOR = False  # the default: offered, not required
     client.force_login(make_user("helper@example.com", "Helper", is_staff=True))
     assert client.get("/admin/").status_code == 200
+
+
+def test_guessing_a_staff_members_second_factor_code_is_stopped(client, staff):
+    from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+
+    secret = generate_totp_secret()
+    TOTP.activate(staff, secret)
+    sign_in(client, staff.email, PASSWORD)
+    right = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    wrong = [f"{n:06d}" for n in range(1000) if f"{n:06d}" != right][:5]
+    for code in wrong:
+        assert "Incorrect code" in client.post(reverse("mfa_authenticate"), {"code": code}).content.decode()
+    response = client.post(reverse("mfa_authenticate"), {"code": right})
+    assert response.status_code == 200 and "Too many failed login attempts" in response.content.decode()
+    assert client.get("/admin/").status_code == 302
