@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from memorial import moderation, quota
 from memorial.imaging import ImageRejected, process_upload
-from memorial.models import Album, Photo
+from memorial.models import Album, Memorial, Photo
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,8 @@ def add_photo(*, album: Album, upload, by, caption: str = "") -> tuple[Photo, bo
     existing = Photo.objects.filter(album=album, sha256=processed.sha256).first()
     if existing is not None:
         return existing, False
-    quota.require_room(memorial, processed.original_size + len(processed.screen) + len(processed.thumbnail))
+    needed = processed.original_size + len(processed.screen) + len(processed.thumbnail)
+    quota.require_room(memorial, needed)
 
     name = os.path.basename(getattr(upload, "name", "") or "photo")[:255]
     photo = Photo(
@@ -68,6 +69,9 @@ def add_photo(*, album: Album, upload, by, caption: str = "") -> tuple[Photo, bo
         photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail), save=False)
         saved.append(photo.thumbnail)
         with transaction.atomic():
+            # Again under the memorial's lock: two uploads at once cannot both take the last room.
+            Memorial.objects.select_for_update().filter(pk=memorial.pk).exists()
+            quota.require_room(memorial, needed)
             photo.save()
     except IntegrityError:
         # The same file arrived twice at once: keep the first, leave no stray files.

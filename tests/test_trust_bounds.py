@@ -323,3 +323,29 @@ def test_a_full_memorial_makes_no_more_paintings_and_says_why(client, family, me
     response = client.post(reverse("generation:request", args=[photo.pk]), {"style": style.slug}, follow=True)
     assert "storage is full" in response.content.decode().replace("&#x27;", "'")
     assert not StylizationJob.objects.exists()
+
+
+def test_two_uploads_at_once_cannot_both_take_the_last_room(family, settings, monkeypatch):
+    """The second check runs under the memorial's lock, after the files of the first were counted."""
+    from memorial import photos, quota
+    from memorial.imaging import ImageRejected
+    from tests.conftest import jpeg_upload
+
+    memorial = family.memorial()
+    album = memorial.albums.get()
+    settings.MEMORIAL_STORAGE_QUOTA_BYTES = 10**9
+    checks = []
+    real = quota.require_room
+
+    def room_then_a_rival(memorial_, needed):
+        checks.append(needed)
+        real(memorial_, needed)
+        if len(checks) == 2:  # the first upload passed its checks before storing: a rival fills the room
+            settings.MEMORIAL_STORAGE_QUOTA_BYTES = quota.used_bytes(memorial_) + needed - 1
+
+    monkeypatch.setattr(quota, "require_room", room_then_a_rival)
+    before = _stored_files(settings)
+    with pytest.raises(ImageRejected) as caught:
+        photos.add_photo(album=album, upload=jpeg_upload("last.jpg"), by=family.contributor)
+    assert caught.value.code == "storage_full"
+    assert not Photo.objects.exists() and _stored_files(settings) == before
