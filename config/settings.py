@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -148,6 +149,14 @@ else:
 # --- Uploads ------------------------------------------------------------------------------
 PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 30 * 1024 * 1024, minimum=1024)
 PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 100_000_000, minimum=10_000)
+# Memory one photo's decode may take, by its pixels and colour mode (a 16-bit or transparent PNG
+# needs two to three times an RGB one's): 512 MiB lets a 100-megapixel RGB photo through.
+PHOTO_MAX_DECODE_BYTES = env_int("PHOTO_MAX_DECODE_BYTES", 512 * 1024**2, minimum=1024**2)
+# What one memorial may take in storage: its photos (originals, screen copies, thumbnails) and its
+# paintings with their recordings (memorial/quota.py).
+MEMORIAL_STORAGE_QUOTA_BYTES = env_int("MEMORIAL_STORAGE_QUOTA_BYTES", 5 * 1024**3, minimum=1024**2)
+# The longest life story, in characters (about 30 printed pages).
+MEMORIAL_LIFE_STORY_MAX_CHARS = env_int("MEMORIAL_LIFE_STORY_MAX_CHARS", 50_000, minimum=1000)
 PHOTO_SCREEN_SIZE = env_int("PHOTO_SCREEN_SIZE", 2048, minimum=256)
 PHOTO_THUMB_SIZE = env_int("PHOTO_THUMB_SIZE", 480, minimum=64)
 # Files in one upload request (deploy/nginx allows PHOTO_MAX_BYTES times this, plus overhead).
@@ -256,6 +265,14 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupDetailsForm"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+# Two-factor sign-in (allauth.mfa): an authenticator app's codes, and recovery codes for the day
+# the phone is lost. Offered to everyone on the profile page, to staff first: the admin signs in
+# through the same page (config/urls.py), with these limits and this second step.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = SITE_NAME
+# On: staff reach the admin only once they have turned two-factor sign-in on (they are sent to
+# set it up first).
+ADMIN_REQUIRE_TWO_FACTOR = env_bool("ADMIN_REQUIRE_TWO_FACTOR", False)
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",

@@ -7,6 +7,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts import views as account_views
 from config import views
 
+# The admin signs in through the site's own sign-in page (allauth): its rate limits, its lockout of
+# an address after failed attempts and its second factor apply to staff too (config/views.py).
+admin.site.login = views.admin_login
+admin.site.has_permission = views.admin_has_permission
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz/", views.healthz, name="healthz"),

@@ -16,6 +16,7 @@ class GenerationConfig(AppConfig):
         extensions.register_gallery("artworks", selectors.gallery)
         extensions.register_export_part("artworks", export_part.add_artworks)
         extensions.register_bin_kind(bin_kind.ARTWORKS)
+        extensions.register_storage_user("artworks", selectors.storage_used)
         # Its kinds of background work, for core.work's claim, heartbeat and take-back.
         work.register(
             work.Kind(

@@ -127,6 +127,8 @@ class Artwork(models.Model):
     image = models.FileField(upload_to=artwork_path, max_length=300)
     # A small JPEG for galleries (a guest's phone loads one per painting); the PNG is the artwork.
     thumbnail = models.FileField(max_length=300, blank=True)
+    # Bytes of the image and its thumbnail: counted in the memorial's storage (memorial/quota.py).
+    stored_bytes = models.PositiveBigIntegerField(default=0)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     seed = models.BigIntegerField()
@@ -187,6 +189,7 @@ class TributeText(models.Model):
 class Narration(models.Model):
     tribute = models.OneToOneField(TributeText, on_delete=models.CASCADE, related_name="narration")
     audio = models.FileField(upload_to=narration_path, max_length=300)
+    audio_bytes = models.PositiveBigIntegerField(default=0)  # counted in the memorial's storage
     content_type = models.CharField(max_length=40, default="audio/mpeg")
     duration_s = models.FloatField()
     sample_rate = models.PositiveIntegerField()

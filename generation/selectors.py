@@ -4,7 +4,10 @@ do what with them is decided by `memorial.permissions`, which every read here as
 
 from __future__ import annotations
 
-from generation.models import Artwork, Style, StylizationJob
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from generation.models import Artwork, Narration, Style, StylizationJob
 from memorial import page_cache, permissions
 
 ARTWORK_RELATED = ("photo__album__memorial", "style", "memorial", "tribute__narration", "job")
@@ -74,8 +77,23 @@ def gallery(memorial, user, *, photo=None, limit: int | None = None) -> list[Art
     return list(artworks[:limit] if limit is not None else artworks)
 
 
-def job_status(job: StylizationJob) -> dict:
+def job_failure(job: StylizationJob, user) -> tuple[str, str]:
+    """(what the family reads, what staff read) when the job failed; two empty strings otherwise.
+
+    The stored reason can hold server paths, model ids and exception text: staff only
+    (`permissions.sees_error_detail`)."""
+    if job.status != "failed":
+        return "", ""
+    plain = _(
+        "The painting could not be made. The photo is safe and unchanged: you can ask for the painting "
+        "again, or choose another style. If it keeps failing, please let us know."
+    )
+    return plain, (job.error if permissions.sees_error_detail(user) else "")
+
+
+def job_status(job: StylizationJob, user) -> dict:
     artwork = getattr(job, "artwork", None) if job.status == "succeeded" else None
+    error, error_detail = job_failure(job, user)
     if artwork is not None and permissions.is_binned_artwork(artwork):
         artwork = None  # in the bin: gone for everyone
     return {
@@ -85,7 +103,20 @@ def job_status(job: StylizationJob) -> dict:
         "stage": job.stage,
         "stage_display": str(job.get_stage_display()),
         "progress": job.progress,
-        "error": job.error if job.status == "failed" else "",
+        "error": error,
+        "error_detail": error_detail,
         "artwork_url": artwork.get_absolute_url() if artwork else None,
         "finished": job.is_finished,
     }
+
+
+def storage_used(memorial) -> int:
+    """The bytes the memorial's paintings, their thumbnails and recordings take: registered with
+    ``memorial.extensions`` for the memorial's storage quota. What is in the bin does not count."""
+    kept = {"deleted_at__isnull": True, "photo__deleted_at__isnull": True, "photo__album__deleted_at__isnull": True}
+    paintings = Artwork.objects.filter(memorial=memorial, **kept).aggregate(total=Sum("stored_bytes"))["total"]
+    in_bin = {f"tribute__artwork__{name}": value for name, value in kept.items()}
+    recordings = Narration.objects.filter(tribute__artwork__memorial=memorial, **in_bin).aggregate(
+        total=Sum("audio_bytes")
+    )["total"]
+    return int(paintings or 0) + int(recordings or 0)

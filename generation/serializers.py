@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from generation import selectors
 from generation.models import (
     Artwork,
     JobStatus,
@@ -60,7 +61,12 @@ class JobSerializer(serializers.ModelSerializer):
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     stage_display = serializers.CharField(source="get_stage_display", read_only=True)
     progress = serializers.IntegerField(read_only=True, min_value=0, max_value=100, help_text="Percent done.")
-    error = serializers.SerializerMethodField(help_text="Why the job failed, readable; empty unless it failed.")
+    error = serializers.SerializerMethodField(
+        help_text="What happened when the job failed, in a plain sentence for the family; empty unless it failed."
+    )
+    error_detail = serializers.SerializerMethodField(
+        help_text="The server's own reason for the failure (exception text): for the site's staff only, empty for others."
+    )
     finished = serializers.BooleanField(source="is_finished", read_only=True)
     artwork = serializers.SerializerMethodField(help_text="The artwork's id once the job has succeeded; null before.")
     artwork_url = serializers.SerializerMethodField(help_text="The artwork in the API once the job has succeeded.")
@@ -80,6 +86,7 @@ class JobSerializer(serializers.ModelSerializer):
             "stage_display",
             "progress",
             "error",
+            "error_detail",
             "finished",
             "cancel_requested",
             "created_at",
@@ -99,8 +106,15 @@ class JobSerializer(serializers.ModelSerializer):
     def get_page_url(self, job: StylizationJob) -> str:
         return _absolute(self.context, job.get_absolute_url())
 
+    def _failure(self, job: StylizationJob) -> tuple[str, str]:
+        request = self.context.get("request")
+        return selectors.job_failure(job, request.user if request else None)
+
     def get_error(self, job: StylizationJob) -> str:
-        return job.error if job.status == JobStatus.FAILED else ""
+        return self._failure(job)[0]
+
+    def get_error_detail(self, job: StylizationJob) -> str:
+        return self._failure(job)[1]
 
     def _artwork(self, job: StylizationJob) -> Artwork | None:
         if job.status != JobStatus.SUCCEEDED:

@@ -11,7 +11,7 @@ from django_q.tasks import async_task
 
 from core import work
 from generation.models import Artwork, JobStage, JobStatus, Style, StylizationJob, TributeText
-from memorial import bin, moderation, permissions
+from memorial import bin, moderation, permissions, quota
 
 MAX_ACTIVE_JOBS_PER_PERSON = 5
 MAX_TRIBUTE_CHARS = 2000
@@ -43,6 +43,13 @@ def request_artwork(*, photo, style: Style, by, language: str | None = None, see
             _("You already have %(count)d paintings on the way. Please wait for one to finish.") % {"count": active}
         )
     memorial = photo.album.memorial
+    if quota.usage(memorial).full:
+        raise ArtworkRefused(
+            _(
+                "This memorial's storage is full, so no more paintings can be made. A manager can make room by "
+                "deleting photos or paintings the family does not need."
+            )
+        )
     with transaction.atomic():
         job = StylizationJob.objects.create(
             photo=photo,

@@ -43,13 +43,15 @@ def job_detail(request, job_id):
     job = selectors.job_for(request.user, job_id)
     can_cancel = permissions.can_cancel_job(request.user, job)
     return render(
-        request, "generation/job.html", {"job": job, "status": selectors.job_status(job), "can_cancel": can_cancel}
+        request,
+        "generation/job.html",
+        {"job": job, "status": selectors.job_status(job, request.user), "can_cancel": can_cancel},
     )
 
 
 @never_cache
 def job_status(request, job_id):
-    return JsonResponse(selectors.job_status(selectors.job_for(request.user, job_id)))
+    return JsonResponse(selectors.job_status(selectors.job_for(request.user, job_id), request.user))
 
 
 @require_POST

@@ -44,7 +44,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core import work
-from memorial import extensions
+from memorial import extensions, permissions
 from memorial.markdown import render_markdown
 from memorial.models import Condolence, Memorial, MemorialExport, Photo, export_path
 from memorial.offerings import offering_counts
@@ -92,9 +92,21 @@ def is_available(export: MemorialExport) -> bool:
     return export.status == MemorialExport.Status.SUCCEEDED and bool(export.file) and not export.is_expired
 
 
-def export_status(export: MemorialExport) -> dict:
+def export_failure(export: MemorialExport, user) -> tuple[str, str]:
+    """(what the managers read, what staff read) when the download failed; empty strings otherwise."""
+    if export.status != MemorialExport.Status.FAILED:
+        return "", ""
+    plain = _(
+        "The download could not be prepared. Nothing in the memorial was changed: please ask for it again "
+        "in a few minutes. If it keeps failing, please let us know."
+    )
+    return plain, (export.error if permissions.sees_error_detail(user) else "")
+
+
+def export_status(export: MemorialExport, user) -> dict:
     """What the progress bar polls."""
     available = is_available(export)
+    error, error_detail = export_failure(export, user)
     return {
         "id": export.pk,
         "status": export.status,
@@ -107,7 +119,8 @@ def export_status(export: MemorialExport) -> dict:
         "finished_at": export.finished_at.isoformat() if export.finished_at else None,
         "expires_at": export.expires_at.isoformat() if export.expires_at else None,
         "expired": export.status == MemorialExport.Status.SUCCEEDED and not available,
-        "error": export.error,
+        "error": error,
+        "error_detail": error_detail,
         "download_url": reverse("memorial:export_download", args=[export.pk]) if available else None,
     }
 

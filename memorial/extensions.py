@@ -9,6 +9,8 @@ The generation app registers its paintings here from its ``AppConfig.ready()``:
   "Download all memories" through ``memorial.export.Collector``;
 - **bin kinds**: a ``memorial.bin.BinKind`` each: what the app's people delete (paintings) goes
   into the memorial's bin, is listed there for its managers to restore, and is purged with it.
+- **storage users**: ``(memorial) -> int``, the bytes their files of the memorial take, counted
+  with the photos against the memorial's storage quota (``memorial.quota``).
 
 Without a registration the memorial shows and exports its own things only.
 """
@@ -19,6 +21,7 @@ from collections.abc import Callable
 
 _galleries: dict[str, Callable] = {}
 _export_parts: dict[str, Callable] = {}
+_storage_users: dict[str, Callable] = {}
 
 
 def register_gallery(name: str, items: Callable) -> None:
@@ -27,6 +30,15 @@ def register_gallery(name: str, items: Callable) -> None:
 
 def register_export_part(name: str, part: Callable) -> None:
     _export_parts[name] = part
+
+
+def register_storage_user(name: str, used_bytes: Callable) -> None:
+    _storage_users[name] = used_bytes
+
+
+def storage_used(memorial) -> int:
+    """The bytes every other app's files of this memorial take (0 when none registered)."""
+    return sum(int(used(memorial) or 0) for used in _storage_users.values())
 
 
 def gallery(name: str, memorial, user, *, photo=None, limit: int | None = None) -> list:

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from memorial.dates import parse_partial_date, partial_date_input
-from memorial.models import Album, Memorial, Role, TimelineEvent
+from memorial.models import Album, Memorial, Role, TimelineEvent, validate_life_story_length
 from memorial.validators import single_line
 
 
@@ -57,6 +57,8 @@ class MemorialForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # No maxlength on the textarea: a browser would cut a pasted story short without a word.
+        self.fields["life_story"].validators.append(validate_life_story_length)
         if self.instance.pk:
             self.initial["born"] = partial_date_input(self.instance.born_on, self.instance.born_precision)
             self.initial["died"] = partial_date_input(self.instance.died_on, self.instance.died_precision)

@@ -14,7 +14,11 @@ The order of the checks is the point of this module:
 2. the format, from the file's own bytes, among a short list of plugins only
    (Pillow is never asked to try EPS, PSD, ... on a stranger's file);
 3. the pixel count, from the header, before anything is decoded;
-4. a real decode of the whole file (a truncated or corrupt photo is refused,
+4. the memory the decode would take: pixels times what one pixel of the file's
+   colour mode needs while it is decoded and turned into 8-bit RGB (a 16-bit or
+   transparent PNG needs two or three times an RGB photo's), against a byte budget,
+   again from the header only;
+5. a real decode of the whole file (a truncated or corrupt photo is refused,
    ``ImageFile.LOAD_TRUNCATED_IMAGES`` is never set), at a reduced scale where
    the format allows it, so a 48-megapixel phone photo does not need 200 MB.
 
@@ -46,6 +50,7 @@ ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "TIFF", "HEIF")
 
 DEFAULT_MAX_BYTES = 30 * 1024 * 1024
 DEFAULT_MAX_PIXELS = 100_000_000
+DEFAULT_MAX_DECODE_BYTES = 512 * 1024 * 1024
 DEFAULT_SCREEN_SIZE = 2048
 DEFAULT_THUMB_SIZE = 480
 
@@ -85,6 +90,47 @@ _DECODE_ERRORS = (
     OverflowError,
 )
 
+# Bytes one pixel takes at the peak of decoding an image of each Pillow mode and turning it into
+# 8-bit RGB here: Pillow's own storage (1 byte for "1", "L", "P"; 2 for "I;16"; 4 for every other
+# mode, RGB included) plus the copies _normalise_mode makes while the decoded image is still held
+# (RGBA: the image, the white paper and the alpha band; I;16: the image, a 32-bit copy, the
+# rescaled copy and the 8-bit result). HEIF adds the decoder's own 3- or 4-byte buffer.
+_DECODE_BYTES_PER_PIXEL = {
+    "1": 2,
+    "L": 1,
+    "P": 5,
+    "RGB": 4,
+    "RGBX": 4,
+    "CMYK": 4,
+    "YCbCr": 8,
+    "LAB": 8,
+    "HSV": 8,
+    "RGBA": 9,
+    "RGBa": 13,
+    "LA": 13,
+    "La": 13,
+    "PA": 13,
+    "I": 9,
+    "F": 9,
+    "I;16": 11,
+    "I;16L": 11,
+    "I;16B": 11,
+    "I;16N": 11,
+}
+_UNKNOWN_MODE_BYTES_PER_PIXEL = 8
+_HEIF_DECODER_BYTES_PER_PIXEL = 4
+
+
+def decode_bytes(mode: str, size: tuple[int, int], *, image_format: str = "", transparency: bool = False) -> int:
+    """The memory, in bytes, that decoding an image of this mode and size takes here at its peak."""
+    per_pixel = _DECODE_BYTES_PER_PIXEL.get(mode, _UNKNOWN_MODE_BYTES_PER_PIXEL)
+    if mode == "P" and transparency:
+        per_pixel = 1 + 4 + 4 + 1  # the palette image, RGBA, the white paper, the alpha band
+    if image_format == "HEIF":
+        per_pixel += _HEIF_DECODER_BYTES_PER_PIXEL
+    return size[0] * size[1] * per_pixel
+
+
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
@@ -93,7 +139,7 @@ class ImageRejected(ValueError):
 
     ``str(exc)`` is a clear, user-facing, translatable sentence; ``exc.code`` is a
     stable short name for it ("empty", "too_large", "not_an_image", "vector",
-    "pdf", "corrupt", "too_many_pixels", "unsupported_colours") that forms and the API can pass on.
+    "pdf", "corrupt", "too_many_pixels", "too_much_memory", "unsupported_colours") that forms and the API can pass on.
     """
 
     def __init__(self, message: str, *, code: str = "invalid"):
@@ -121,6 +167,7 @@ def process_upload(
     *,
     max_bytes: int | None = None,
     max_pixels: int | None = None,
+    max_decode_bytes: int | None = None,
 ) -> ProcessedImage:
     """Check an uploaded photo and make the images the site serves from it.
 
@@ -132,6 +179,8 @@ def process_upload(
         max_bytes = getattr(settings, "PHOTO_MAX_BYTES", DEFAULT_MAX_BYTES)
     if max_pixels is None:
         max_pixels = getattr(settings, "PHOTO_MAX_PIXELS", DEFAULT_MAX_PIXELS)
+    if max_decode_bytes is None:
+        max_decode_bytes = getattr(settings, "PHOTO_MAX_DECODE_BYTES", DEFAULT_MAX_DECODE_BYTES)
     screen_side = getattr(settings, "PHOTO_SCREEN_SIZE", DEFAULT_SCREEN_SIZE)
     thumb_side = getattr(settings, "PHOTO_THUMB_SIZE", DEFAULT_THUMB_SIZE)
 
@@ -151,6 +200,7 @@ def process_upload(
                     sha256=sha256,
                     size=size,
                     max_pixels=max_pixels,
+                    max_decode_bytes=max_decode_bytes,
                     screen_side=screen_side,
                     thumb_side=thumb_side,
                 )
@@ -242,9 +292,28 @@ def _too_many_pixels(max_pixels: int) -> ImageRejected:
     )
 
 
+def _too_much_memory(*, pixels: int, needed: int, limit: int) -> ImageRejected:
+    return ImageRejected(
+        _(
+            "This image is too large to open: at %(megapixels)s megapixels in its colour format "
+            "(such as 16-bit colour or transparency) it would need about %(needed)s of memory, and a "
+            "photo may use at most %(limit)s. Please upload a smaller copy, or save it as a JPEG."
+        )
+        % {
+            "megapixels": f"{pixels / 1_000_000:.1f}".removesuffix(".0"),
+            "needed": _megabytes(needed),
+            "limit": _megabytes(limit),
+        },
+        code="too_much_memory",
+    )
+
+
 def _megabytes(n: int) -> str:
+    """A byte count as people read it: "1.5 GB", "30 MB", "12 KB"."""
+    if n >= 1024**3:
+        return f"{n / 1024**3:.1f}".removesuffix(".0") + " GB"
     if n >= 1024 * 1024:
-        return f"{n / (1024 * 1024):g} MB"
+        return f"{n / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
     return f"{max(1, round(n / 1024))} KB"
 
 
@@ -285,6 +354,7 @@ def _process_opened(
     sha256: str,
     size: int,
     max_pixels: int,
+    max_decode_bytes: int,
     screen_side: int,
     thumb_side: int,
 ) -> ProcessedImage:
@@ -304,6 +374,11 @@ def _process_opened(
         scale = screen_side / max(full_w, full_h)
         if scale < 1:
             im.draft(None, (max(1, int(full_w * scale)), max(1, int(full_h * scale))))
+    # Still only the header: what the decode will hold, by the mode it decodes to (after draft(),
+    # a JPEG decodes at its reduced size).
+    needed = decode_bytes(im.mode, im.size, image_format=original_format, transparency="transparency" in im.info)
+    if needed > max_decode_bytes:
+        raise _too_much_memory(pixels=full_w * full_h, needed=needed, limit=max_decode_bytes)
     im.load()  # the real decode: truncated and corrupt files fail here
 
     # Shrink first, then fix colours and orientation on the small image. Each

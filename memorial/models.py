@@ -2,6 +2,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +32,20 @@ class Role(models.TextChoices):
 class CondolencePolicy(models.TextChoices):
     OPEN = "open", _("Publish messages at once")
     APPROVAL = "approval", _("Hold messages until a manager approves them")
+
+
+def validate_life_story_length(value: str) -> None:
+    """A life story of at most MEMORIAL_LIFE_STORY_MAX_CHARS characters (pages and API alike)."""
+    limit = settings.MEMORIAL_LIFE_STORY_MAX_CHARS
+    if value and len(value) > limit:
+        raise ValidationError(
+            _(
+                "The life story is too long: %(length)s characters, and it can have at most %(limit)s. "
+                "Please shorten it, or tell the rest in an album's description or a photo's caption."
+            ),
+            code="max_length",
+            params={"length": f"{len(value):,}", "limit": f"{limit:,}"},
+        )
 
 
 def new_slug_token() -> str:
@@ -284,6 +299,10 @@ class Photo(models.Model):
     thumbnail = models.FileField(upload_to=thumbnail_path, max_length=300)
     thumbnail_width = models.PositiveIntegerField()
     thumbnail_height = models.PositiveIntegerField()
+    # Bytes of the two served copies (with original_size: what the photo takes in storage, counted
+    # against MEMORIAL_STORAGE_QUOTA_BYTES by memorial/quota.py).
+    screen_bytes = models.PositiveBigIntegerField(default=0)
+    thumbnail_bytes = models.PositiveBigIntegerField(default=0)
     hidden = models.BooleanField(_("hidden by a moderator"), default=False)
     # In the bin (memorial/bin.py): hidden from everyone, restorable by the managers until purged.
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)

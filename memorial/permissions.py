@@ -111,6 +111,12 @@ def is_site_moderator(user) -> bool:
     return bool(user and user.is_authenticated and user.is_staff and user.has_perm("memorial.change_photo"))
 
 
+def sees_error_detail(user) -> bool:
+    """Why background work failed, as the server wrote it (paths, model ids, exception text), is for
+    the site's staff; everyone else reads a plain sentence of what happened and what to do."""
+    return bool(user and user.is_authenticated and user.is_active and user.is_staff)
+
+
 def can(user, action: str, memorial: Memorial) -> bool:
     if action not in MINIMUM_ROLE:
         raise ValueError(f"Unknown action {action!r}; known: {', '.join(ACTIONS)}")

@@ -10,9 +10,9 @@ from django.core.files.base import ContentFile, File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from memorial import moderation
+from memorial import moderation, quota
 from memorial.imaging import ImageRejected, process_upload
-from memorial.models import Album, Photo
+from memorial.models import Album, Memorial, Photo
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,13 @@ class UploadOutcome:
 def add_photo(*, album: Album, upload, by, caption: str = "") -> tuple[Photo, bool]:
     """Store one upload. Returns (photo, created); a file already in the album is not stored again.
 
-    Raises ImageRejected with a clear message; then nothing has been stored.
+    Raises ImageRejected with a clear message; then nothing has been stored. An upload that would
+    take the memorial over its storage quota is refused so (before it is even decoded when the
+    memorial is full or the file alone would not fit).
     """
+    memorial = album.memorial
+    declared = getattr(upload, "size", None)
+    quota.require_room(memorial, declared if isinstance(declared, int) and declared > 0 else 0)
     processed = process_upload(upload)
     existing = Photo.objects.filter(album=album, sha256=processed.sha256).first()
     if existing is not None:
@@ -36,6 +41,8 @@ def add_photo(*, album: Album, upload, by, caption: str = "") -> tuple[Photo, bo
 
             return bin.restore(item=existing, by=by, memorial=album.memorial), True
         return existing, False
+    needed = processed.original_size + len(processed.screen) + len(processed.thumbnail)
+    quota.require_room(memorial, needed)
 
     name = os.path.basename(getattr(upload, "name", "") or "photo")[:255]
     photo = Photo(
@@ -53,6 +60,8 @@ def add_photo(*, album: Album, upload, by, caption: str = "") -> tuple[Photo, bo
         screen_height=processed.screen_size[1],
         thumbnail_width=processed.thumbnail_size[0],
         thumbnail_height=processed.thumbnail_size[1],
+        screen_bytes=len(processed.screen),
+        thumbnail_bytes=len(processed.thumbnail),
     )
     saved = []
     try:
@@ -64,6 +73,9 @@ def add_photo(*, album: Album, upload, by, caption: str = "") -> tuple[Photo, bo
         photo.thumbnail.save("thumb.jpg", ContentFile(processed.thumbnail), save=False)
         saved.append(photo.thumbnail)
         with transaction.atomic():
+            # Again under the memorial's lock: two uploads at once cannot both take the last room.
+            Memorial.objects.select_for_update().filter(pk=memorial.pk).exists()
+            quota.require_room(memorial, needed)
             photo.save()
     except IntegrityError:
         # The same file arrived twice at once: keep the first, leave no stray files.

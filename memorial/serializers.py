@@ -9,10 +9,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from memorial import permissions
+from memorial import permissions, quota
 from memorial.condolence_rules import HeldReason
 from memorial.dates import Precision, parse_partial_date, partial_date_input
-from memorial.models import Album, Condolence, Memorial, Offering, Photo
+from memorial.models import Album, Condolence, Memorial, Offering, Photo, validate_life_story_length
 from memorial.offerings import offering_counts
 from memorial.validators import single_line
 
@@ -52,6 +52,14 @@ class OfferingCountsSerializer(serializers.Serializer):
     flower = serializers.IntegerField(read_only=True)
 
 
+class StorageUsageSerializer(serializers.Serializer):
+    """Reads `memorial.quota.StorageUsage`."""
+
+    used = serializers.IntegerField(read_only=True, help_text="Bytes the memorial's photos take.")
+    limit = serializers.IntegerField(read_only=True, help_text="Bytes they may take (the site's quota).")
+    display = serializers.CharField(read_only=True, help_text="The same, as people read it.")
+
+
 class MemorialSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text="The memorial's page.")
     born = PartialDateField("born")
@@ -84,7 +92,13 @@ class MemorialSerializer(serializers.ModelSerializer):
             "version",
         ]
         read_only_fields = ["slug", "created_at"]
-        extra_kwargs = {"life_story": {"help_text": "Markdown, as written: *italic*, **bold**, lists and links."}}
+        extra_kwargs = {
+            "life_story": {
+                "help_text": "Markdown, as written: *italic*, **bold**, lists and links. "
+                "At most MEMORIAL_LIFE_STORY_MAX_CHARS characters (50,000 unless the site says otherwise).",
+                "validators": [validate_life_story_length],
+            }
+        }
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, memorial: Memorial) -> str:
@@ -97,9 +111,19 @@ class MemorialSerializer(serializers.ModelSerializer):
 
 class MemorialDetailSerializer(MemorialSerializer):
     offerings = serializers.SerializerMethodField(help_text="Candles lit and flowers laid, all days together.")
+    storage = serializers.SerializerMethodField(
+        help_text="What the photos take of the memorial's storage quota: for its managers; null for others."
+    )
 
     class Meta(MemorialSerializer.Meta):
-        fields = MemorialSerializer.Meta.fields + ["offerings"]
+        fields = MemorialSerializer.Meta.fields + ["offerings", "storage"]
+
+    @extend_schema_field(StorageUsageSerializer(allow_null=True))
+    def get_storage(self, memorial: Memorial) -> dict | None:
+        request = self.context.get("request")
+        if request is None or not permissions.can(request.user, "edit", memorial):
+            return None
+        return StorageUsageSerializer(quota.usage(memorial)).data
 
     @extend_schema_field(OfferingCountsSerializer)
     def get_offerings(self, memorial: Memorial) -> dict:

@@ -32,6 +32,7 @@ from memorial import (
     permissions,
     photos,
     qr,
+    quota,
     selectors,
     services,
 )
@@ -328,11 +329,15 @@ def album_detail(request, slug, album_id, *, upload_form=None, status=200):
     memorial = permissions.memorial_for(request.user, slug)
     album = permissions.album_for(request.user, album_id, memorial=memorial)
     context = selectors.album_page(album, request.user)
+    can_upload = permissions.can(request.user, "upload", memorial)
     context.update(
         memorial=memorial,
         upload_form=upload_form or PhotoUploadForm(),
-        can_upload=permissions.can(request.user, "upload", memorial),
+        can_upload=can_upload,
         can_delete=permissions.can(request.user, "edit", memorial),
+        # The memorial's storage: its usage for the managers, and a word to every uploader once full.
+        storage=quota.usage(memorial) if can_upload else None,
+        sees_storage=permissions.can(request.user, "edit", memorial),
     )
     return render(request, "memorial/album_detail.html", context, status=status)
 
@@ -651,7 +656,7 @@ def export_page(request, slug, *, gone=None):
             request, _("Everything is being packed into one file. You can leave this page: it will be waiting here.")
         )
         return redirect("memorial:export", memorial.slug)
-    exports = [(export, exporting.export_status(export)) for export in exporting.exports_of(memorial)]
+    exports = [(export, exporting.export_status(export, request.user)) for export in exporting.exports_of(memorial)]
     context = {
         "memorial": memorial,
         "exports": exports,
@@ -663,7 +668,7 @@ def export_page(request, slug, *, gone=None):
 
 @sign_in_to_act
 def export_status(request, export_id):
-    response = JsonResponse(exporting.export_status(permissions.export_for(request.user, export_id)))
+    response = JsonResponse(exporting.export_status(permissions.export_for(request.user, export_id), request.user))
     response["Cache-Control"] = "no-store"
     return response
 

@@ -44,7 +44,7 @@ def run_stylization(job_id: int) -> str:
         written = tribute.write(job)
         _stop_if_cancelled(progress, JobStage.SPEAKING)
         spoken, speech_error = _speak(written.text, written.language)
-        stored = _store_files(job, rendered, spoken)
+        stored, stored_bytes = _store_files(job, rendered, spoken)
 
         def make_records():
             artwork = Artwork.objects.create(
@@ -54,6 +54,7 @@ def run_stylization(job_id: int) -> str:
                 style=job.style,
                 image=stored["image"],
                 thumbnail=stored["thumbnail"],
+                stored_bytes=stored_bytes,
                 width=rendered.image.width,
                 height=rendered.image.height,
                 seed=job.seed,
@@ -103,16 +104,16 @@ def _speak(text: str, language: str):
         return None, f"The narration could not be recorded: {exc}"
 
 
-def _store_files(job, rendered, spoken) -> dict:
-    """Write the files before the records, so the transaction that makes the records is short."""
+def _store_files(job, rendered, spoken) -> tuple[dict, int]:
+    """Write the files before the records, so the transaction that makes the records is short.
+    Returns their names and the bytes of the image and its thumbnail."""
     buffer = io.BytesIO()
     rendered.image.save(buffer, "PNG", optimize=True)
+    small = _thumbnail(rendered.image)
     image = default_storage.save(artwork_file_name(job.memorial_id), ContentFile(buffer.getvalue()))
-    thumbnail = default_storage.save(
-        artwork_thumbnail_file_name(job.memorial_id), ContentFile(_thumbnail(rendered.image))
-    )
+    thumbnail = default_storage.save(artwork_thumbnail_file_name(job.memorial_id), ContentFile(small))
     audio = _store_audio(job.memorial_id, spoken) if spoken is not None else None
-    return {"image": image, "thumbnail": thumbnail, "audio": audio}
+    return {"image": image, "thumbnail": thumbnail, "audio": audio}, len(buffer.getvalue()) + len(small)
 
 
 def _thumbnail(image) -> bytes:
@@ -142,6 +143,7 @@ def _create_narration(text: TributeText, spoken, audio_name: str) -> Narration:
     return Narration.objects.create(
         tribute=text,
         audio=audio_name,
+        audio_bytes=len(spoken.data),
         content_type=spoken.content_type,
         duration_s=spoken.duration_s,
         sample_rate=spoken.sample_rate,

@@ -6,6 +6,7 @@
   const stage = document.getElementById("job-stage");
   const status = document.getElementById("job-status");
   const error = document.getElementById("job-error");
+  const detail = document.getElementById("job-error-detail");
   const done = document.getElementById("job-done");
   const link = document.getElementById("job-artwork-link");
   const cancel = document.getElementById("job-cancel");
@@ -16,6 +17,7 @@
     stage.textContent = data.stage_display;
     status.textContent = data.status_display;
     if (data.error) { error.textContent = data.error; error.hidden = false; }
+    if (data.error_detail && detail) { detail.querySelector("pre").textContent = data.error_detail; detail.hidden = false; }
     if (data.artwork_url) { link.href = data.artwork_url; done.hidden = false; }
     if (data.finished && cancel) cancel.hidden = true;
   });
