@@ -564,6 +564,7 @@ def qr_code(request, slug, fmt):
 def export_page(request, slug, *, gone=None):
     memorial = permissions.memorial_for(request.user, slug, "export")
     if request.method == "POST" and gone is None:
+        ratelimit.enforce(request, "export")  # each packs every original: a few a day
         exporting.request_export(memorial=memorial, by=request.user)
         messages.success(
             request, _("Everything is being packed into one file. You can leave this page: it will be waiting here.")
