@@ -11,3 +11,9 @@ def home(request):
 def healthz(request):
     """A trivial view: liveness for the proxy, and the baseline of the load benchmark."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without this site's token: from another website's page, or from a page kept open
+    so long that its token is gone. Said plainly; nothing was changed."""
+    return render(request, "403_csrf.html", status=403)

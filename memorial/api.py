@@ -311,7 +311,9 @@ class PhotoView(MemorialAPIMixin, generics.GenericAPIView):
         description=(
             "Members, and guests on public or unlisted memorials (guests give `guest_name`). "
             "A message that looks like a scam, or any message where the family approves first, is "
-            "stored with status `pending`. Guests may post a few messages an hour from one address."
+            "stored with status `pending`. Guests may post a few messages an hour each (a guest is known by "
+            "the site's visitor cookie; all guests of one network share a higher ceiling, and requests without "
+            "the cookie a stricter one). A browser on another website's page is refused (403)."
         ),
         parameters=[SLUG_PARAMETER],
         request=CondolenceCreateSerializer,
@@ -319,7 +321,7 @@ class PhotoView(MemorialAPIMixin, generics.GenericAPIView):
             201: CondolenceSerializer,
             400: OpenApiResponse(description="The message could not be posted; `detail` says why."),
             404: NOT_FOUND,
-            429: OpenApiResponse(description="Too many messages from this address; see Retry-After."),
+            429: OpenApiResponse(description="Too many messages in a short time; see Retry-After."),
         },
     ),
 )
@@ -453,7 +455,11 @@ class CondolenceRestoreView(_CondolenceDecisionView):
     ),
     post=extend_schema(
         summary="Light a candle or lay a flower",
-        description="Once of each kind per visitor per day: 201 when counted, 200 with `counted: false` when already made today.",
+        description=(
+            "Once of each kind per visitor per day: 201 when counted, 200 with `counted: false` when already "
+            "made today. A visitor is a signed-in person, or a guest's visitor cookie (given with the first "
+            "answer: keep it); a client without it counts against its network's stricter budget."
+        ),
         parameters=[SLUG_PARAMETER],
         request=OfferingRequestSerializer,
         responses={201: OfferingResultSerializer, 200: OfferingResultSerializer, 404: NOT_FOUND},

@@ -239,7 +239,8 @@ def test_a_guests_forms_on_the_page_refuse_other_sites(memorial):
     # The memorial page's forms are Django's: a post without the page's token is refused.
     browser = Client(enforce_csrf_checks=True, REMOTE_ADDR=HALL)
     visit(browser, memorial)
-    assert light_candle(browser, memorial).status_code == 403
+    refused = light_candle(browser, memorial)
+    assert refused.status_code == 403 and "This form could not be sent" in refused.content.decode()
     assert leave_message(browser, memorial, "Click here").status_code == 403
     assert not Offering.objects.exists() and not Condolence.objects.exists()
 
