@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -73,6 +74,25 @@ def notify_managers(condolence: Condolence) -> int:
                 "message": condolence.message,
                 "url": url,
             }
+        mails.append((settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    return send_mass_mail(mails, fail_silently=True) if mails else 0
+
+
+def notify_hidden(condolence: Condolence) -> int:
+    """E-mail the memorial's owner and managers that reports hid a message, and where to decide."""
+    memorial = condolence.memorial
+    managers = Membership.objects.filter(memorial=memorial, role__in=[Role.OWNER, Role.MANAGER]).select_related("user")
+    url = settings.SITE_URL + reverse("memorial:moderation", args=[memorial.slug])
+    name = " ".join(memorial.full_name.split())  # one line, whatever the name holds
+    mails = []
+    for membership in managers:
+        user = membership.user
+        with override(user.preferred_language):
+            subject = _("A message for %(name)s was hidden after reports") % {"name": name}
+            body = _(
+                "%(author)s wrote:\n\n%(message)s\n\nVisitors reported this message, and it is hidden from "
+                "guests until you decide. See the reports, and restore or reject it: %(url)s"
+            ) % {"author": condolence.display_name, "message": condolence.message, "url": url}
         mails.append((settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
     return send_mass_mail(mails, fail_silently=True) if mails else 0
 
@@ -161,5 +181,6 @@ def report(
         moderation.record(
             moderator=None, action="hidden_after_reports", target=locked, memorial=locked.memorial, note=""
         )
+        transaction.on_commit(lambda: notify_hidden(locked))
     condolence.status, condolence.report_count = locked.status, locked.report_count
     return True

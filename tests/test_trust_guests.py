@@ -263,6 +263,19 @@ def test_three_strangers_cannot_empty_a_guestbook(family, memorial):
     assert "Rest well, teacher." in visit(guest("192.0.2.1"), memorial).content.decode()
 
 
+def test_signed_in_strangers_weigh_more_than_guests(family, memorial):
+    message = condolences.leave_condolence(memorial=memorial, message="Cheap loans", guest_name="Spam")
+    for n in range(3):
+        stranger = Client(REMOTE_ADDR=f"192.0.2.{n + 1}")
+        stranger.force_login(make_user(f"s{n}@example.com", f"S{n}"))
+        report(stranger, message)
+    message.refresh_from_db()
+    assert message.status == "published"  # 9 of 10
+    report(guest("198.51.100.99"), message)
+    message.refresh_from_db()
+    assert message.status == "hidden"
+
+
 def test_many_reports_from_one_network_count_once(family, memorial, settings):
     settings.CONDOLENCE_REPORT_THRESHOLD = 2
     message = condolences.leave_condolence(memorial=memorial, message="Hello", guest_name="G")
@@ -274,14 +287,22 @@ def test_many_reports_from_one_network_count_once(family, memorial, settings):
     assert message.status == "published" and message.report_count == 3
 
 
-def test_the_family_and_signed_in_people_weigh_more(family, memorial):
+def test_the_family_and_signed_in_people_weigh_more(family, memorial, django_capture_on_commit_callbacks):
+    from django.core import mail
+
     message = condolences.leave_condolence(memorial=memorial, message="Buy gold now", guest_name="Spammer")
-    for who in (family.viewer, family.contributor):
-        relative = Client()
-        relative.force_login(who)
-        report(relative, message, "spam")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        for who in (family.viewer, family.contributor):
+            relative = Client()
+            relative.force_login(who)
+            report(relative, message, "spam")
     message.refresh_from_db()
     assert message.status == "hidden"
+    # The managers are told, with the way to the reports.
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([family.owner.email, family.manager.email])
+    assert "hidden after reports" in mail.outbox[0].subject
+    assert reverse("memorial:moderation", args=[memorial.slug]) in mail.outbox[0].body
     assert ModerationAction.objects.filter(action="hidden_after_reports", target_id=message.pk).exists()
     assert "Buy gold now" not in visit(guest(), memorial).content.decode()
 
