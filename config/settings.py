@@ -35,6 +35,8 @@ if not ALLOWED_HOSTS:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG=0 (comma-separated host names).")
     ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A form refused by the CSRF check says why, in the visitor's language.
+CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 
 # The address people see, used in e-mails, QR codes and link previews.
 SITE_URL = (env_str("SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
@@ -78,6 +80,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.ratelimit.RateLimitMiddleware",
+    "core.visitors.VisitorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -162,14 +165,58 @@ PHOTO_THUMB_SIZE = env_int("PHOTO_THUMB_SIZE", 480, minimum=64)
 # Files in one upload request (deploy/nginx allows PHOTO_MAX_BYTES times this, plus overhead).
 PHOTO_MAX_FILES_PER_UPLOAD = env_int("PHOTO_MAX_FILES_PER_UPLOAD", 10, minimum=1)
 
-CONDOLENCE_REPORT_THRESHOLD = env_int("CONDOLENCE_REPORT_THRESHOLD", 3, minimum=1)
+# A published message is hidden until a manager decides when its reports since the last decision
+# weigh this much: a guest's report weighs 1 (all guests of one network together count once), a
+# signed-in person's CONDOLENCE_REPORT_WEIGHT_SIGNED_IN, a member of the memorial's
+# CONDOLENCE_REPORT_WEIGHT_MEMBER. With the defaults: ten networks of guests, four signed-in
+# strangers, or two of the family; a handful of anonymous addresses never.
+CONDOLENCE_REPORT_THRESHOLD = env_int("CONDOLENCE_REPORT_THRESHOLD", 10, minimum=1)
+CONDOLENCE_REPORT_WEIGHT_SIGNED_IN = env_int("CONDOLENCE_REPORT_WEIGHT_SIGNED_IN", 3, minimum=1)
+CONDOLENCE_REPORT_WEIGHT_MEMBER = env_int("CONDOLENCE_REPORT_WEIGHT_MEMBER", 5, minimum=1)
 GUEST_CONDOLENCES_PER_HOUR = env_int("GUEST_CONDOLENCES_PER_HOUR", 5, minimum=1)
-# (per signed-in person, per address, window in seconds); sign-in and sign-up: ACCOUNT_RATE_LIMITS.
+# Guests are known by a first-party visitor cookie together with their network (core/visitors.py).
+VISITOR_COOKIE_NAME = env_str("VISITOR_COOKIE_NAME", "visitor")
+VISITOR_COOKIE_AGE = env_int("VISITOR_COOKIE_AGE", 60 * 60 * 24 * 365, minimum=60)
+# Per scope (core/ratelimit.py): each signed-in person; each guest (visitor cookie); all guests of
+# one network (an IPv4 address, an IPv6 /64: a funeral hall's Wi-Fi) together; guests of one network
+# without the visitor cookie together (scripts that drop cookies); all signed-in people of one
+# network together; the window in seconds. Sign-in and sign-up: ACCOUNT_RATE_LIMITS.
+_UPLOADS = env_int("UPLOADS_PER_HOUR", 300, minimum=1)
+_ARTWORKS = env_int("ARTWORKS_PER_HOUR", 20, minimum=1)
 RATE_LIMITS = {
-    "condolence": (env_int("CONDOLENCES_PER_HOUR", 20, minimum=1), GUEST_CONDOLENCES_PER_HOUR, 3600),
-    "offering": (20, 40, 3600),
-    "upload": (env_int("UPLOADS_PER_HOUR", 300, minimum=1), env_int("UPLOADS_PER_HOUR", 300, minimum=1) * 2, 3600),
-    "artwork": (env_int("ARTWORKS_PER_HOUR", 20, minimum=1), env_int("ARTWORKS_PER_HOUR", 20, minimum=1) * 2, 3600),
+    "condolence": {
+        "person": env_int("CONDOLENCES_PER_HOUR", 20, minimum=1),
+        "visitor": GUEST_CONDOLENCES_PER_HOUR,
+        "network": env_int("GUEST_CONDOLENCES_PER_NETWORK_PER_HOUR", 100, minimum=1),
+        "cookieless": env_int("COOKIELESS_CONDOLENCES_PER_NETWORK_PER_HOUR", 3, minimum=1),
+        "people_network": 400,
+        "window": 3600,
+    },
+    "offering": {
+        "person": 20,
+        "visitor": 20,
+        "network": env_int("GUEST_OFFERINGS_PER_NETWORK_PER_HOUR", 200, minimum=1),
+        "cookieless": 3,
+        "people_network": 400,
+        "window": 3600,
+    },
+    "report": {
+        "person": 30,
+        "visitor": 10,
+        "network": env_int("GUEST_REPORTS_PER_NETWORK_PER_HOUR", 30, minimum=1),
+        "cookieless": 3,
+        "people_network": 300,
+        "window": 3600,
+    },
+    "upload": {"person": _UPLOADS, "network": _UPLOADS * 2, "people_network": _UPLOADS * 10, "window": 3600},
+    "artwork": {"person": _ARTWORKS, "network": _ARTWORKS * 2, "people_network": _ARTWORKS * 10, "window": 3600},
+    # A download of everything packs every original: a few a day per person.
+    "export": {
+        "person": env_int("EXPORTS_PER_DAY", 5, minimum=1),
+        "network": env_int("EXPORTS_PER_DAY", 5, minimum=1),
+        "people_network": env_int("EXPORTS_PER_DAY", 5, minimum=1) * 4,
+        "window": 86400,
+    },
 }
 
 # --- Artworks: models the worker loads (a local folder or a hub id each) ---------------------
@@ -369,7 +416,8 @@ REST_FRAMEWORK = {
     # Token first, so that a signed-out client is answered 401 with WWW-Authenticate, not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        # DRF's, which also refuses another website's writes made as a guest (core/cross_site.py).
+        "core.cross_site.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -60,3 +60,9 @@ def _second_factor_ok(user) -> bool:
 def admin_has_permission(request) -> bool:
     """Django's rule (active staff), and with ADMIN_REQUIRE_TWO_FACTOR a second factor turned on."""
     return AdminSite.has_permission(admin.site, request) and _second_factor_ok(request.user)
+
+
+def csrf_failure(request, reason=""):
+    """A form sent without this site's token: from another website's page, or from a page kept open
+    so long that its token is gone. Said plainly; nothing was changed."""
+    return render(request, "403_csrf.html", status=403)

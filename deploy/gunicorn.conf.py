@@ -54,7 +54,7 @@ def post_worker_init(worker):
     """Take REMOTE_ADDR from nginx's X-Real-IP, for requests that come from a trusted proxy only.
 
     gunicorn always sets REMOTE_ADDR to the socket's peer, which behind nginx is nginx itself; the
-    site's rate limits and guest keys (config/ratelimit.py) would then count every visitor as one.
+    site's rate limits and guests' networks (core/visitors.py) would then count every visitor as one.
     nginx's realip module fixes nginx's own $remote_addr, not the WSGI environ: this does.
     """
     trusted = {address.strip() for address in forwarded_allow_ips.split(",") if address.strip()}

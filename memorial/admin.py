@@ -473,7 +473,7 @@ class CondolenceReportInline(admin.TabularInline):
     model = CondolenceReport
     extra = 0
     can_delete = False
-    fields = ("created_at", "reporter", "reporter_key", "reason", "resolved")
+    fields = ("created_at", "reported_by", "reporter", "reason", "resolved")
     readonly_fields = fields
     ordering = ("resolved", "-created_at")
 
@@ -581,7 +581,7 @@ class CondolenceAdmin(RecordsDeletion, admin.ModelAdmin):
 
     @admin.action(description=_("Restore the selected messages (publish them again)"), permissions=["change"])
     def restore(self, request, queryset):
-        count = _decide_all(request, queryset, condolences.approve, note="admin: restored")
+        count = _decide_all(request, queryset, condolences.restore, note="admin: restored")
         done = ngettext("%(count)d message restored.", "%(count)d messages restored.", count)
         self.message_user(request, done % {"count": count}, messages.SUCCESS)
 
@@ -602,8 +602,17 @@ class CondolenceAdmin(RecordsDeletion, admin.ModelAdmin):
 class CondolenceReportAdmin(admin.ModelAdmin):
     """The queue of reported messages: unresolved first, newest first."""
 
-    list_display = ("reported_message", "memorial", "condolence_status", "reason", "reporter", "created_at", "resolved")
-    list_filter = ("resolved", "condolence__status", "created_at")
+    list_display = (
+        "reported_message",
+        "memorial",
+        "condolence_status",
+        "reason",
+        "reported_by",
+        "reporter",
+        "created_at",
+        "resolved",
+    )
+    list_filter = ("resolved", "reported_by", "condolence__status", "created_at")
     search_fields = (
         "reason",
         "reporter__email",
@@ -615,7 +624,7 @@ class CondolenceReportAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("resolved", "-created_at", "-pk")
     list_select_related = ("condolence__memorial", "reporter")
-    readonly_fields = ("condolence", "reporter", "reporter_key", "reason", "created_at", "resolved")
+    readonly_fields = ("condolence", "reported_by", "reporter", "reporter_key", "reason", "created_at", "resolved")
     actions = ("keep_messages", "hide_messages")
 
     def has_add_permission(self, request):

@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, generics, mixins, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from core import ratelimit
+from core import ratelimit, visitors
+from core.cross_site import SessionAuthentication
 from memorial import bin, condolences, editing, offerings, permissions, photos, selectors, services
 from memorial.models import Album, Condolence, Memorial, Photo
 from memorial.serializers import (
@@ -389,7 +390,9 @@ class PhotoView(MemorialAPIMixin, generics.GenericAPIView):
         description=(
             "Members, and guests on public or unlisted memorials (guests give `guest_name`). "
             "A message that looks like a scam, or any message where the family approves first, is "
-            "stored with status `pending`. Guests may post a few messages an hour from one address."
+            "stored with status `pending`. Guests may post a few messages an hour each (a guest is known by "
+            "the site's visitor cookie; all guests of one network share a higher ceiling, and requests without "
+            "the cookie a stricter one). A browser on another website's page is refused (403)."
         ),
         parameters=[SLUG_PARAMETER],
         request=CondolenceCreateSerializer,
@@ -397,7 +400,7 @@ class PhotoView(MemorialAPIMixin, generics.GenericAPIView):
             201: CondolenceSerializer,
             400: OpenApiResponse(description="The message could not be posted; `detail` says why."),
             404: NOT_FOUND,
-            429: OpenApiResponse(description="Too many messages from this address; see Retry-After."),
+            429: OpenApiResponse(description="Too many messages in a short time; see Retry-After."),
         },
     ),
 )
@@ -409,6 +412,8 @@ class MemorialCondolencesView(MemorialAPIMixin, generics.ListCreateAPIView):
         memorial = permissions.memorial_for(request.user, kwargs["slug"], "view")
         shown = selectors.visible_condolences(memorial, request.user)
         moderator = permissions.can(request.user, "moderate", memorial)
+        if moderator:
+            shown = shown.prefetch_related("reports")
         serializer_class = ModeratedCondolenceSerializer if moderator else CondolenceSerializer
         page = self.paginate_queryset(shown)
         return self.get_paginated_response(
@@ -446,9 +451,21 @@ class CondolenceActionView(MemorialAPIMixin, generics.GenericAPIView):
 
 @extend_schema(
     summary="Report a condolence to the memorial's managers",
-    description="Anyone who can see the message; counted once per visitor. Enough reports hide it until a manager decides.",
+    description=(
+        "Anyone who can see the message; counted once per visitor (201; 200 with `counted: false` when "
+        "you had reported it already). A published message is hidden until a manager decides when the "
+        "reports since the last decision weigh enough: a guest's report counts 1 (guests of one network "
+        "together once), a signed-in person's and a family member's more. A few reports an hour per visitor "
+        "and per network (429 beyond)."
+    ),
     request=CondolenceReportSerializer,
-    responses={201: CountedSerializer, 200: CountedSerializer, 404: NOT_FOUND},
+    responses={
+        201: CountedSerializer,
+        200: CountedSerializer,
+        403: OpenApiResponse(description="Sent by another website's page: guests report on this site only."),
+        404: NOT_FOUND,
+        429: OpenApiResponse(description="Too many reports in a short time; see Retry-After."),
+    },
 )
 class CondolenceReportView(CondolenceActionView):
     serializer_class = CondolenceReportSerializer
@@ -457,9 +474,12 @@ class CondolenceReportView(CondolenceActionView):
         condolence = self.get_object("report")
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
+        ratelimit.enforce(request, "report")
+        visitor = visitors.visitor(request)
         counted = condolences.report(
             condolence=condolence,
-            reporter_key=offerings.visitor_key_for(request),
+            reporter_key=visitor.key,
+            network_key=visitor.network,
             reporter=request.user,
             reason=form.validated_data.get("reason", ""),
         )
@@ -495,6 +515,16 @@ class CondolenceRejectView(_CondolenceDecisionView):
     decide = staticmethod(condolences.reject)
 
 
+@extend_schema(
+    summary="Restore a message hidden after reports (managers)",
+    description="Publishes it again in one step; the reports made before never count again.",
+    request=ModerationNoteSerializer,
+    responses=_DECISION_RESPONSES,
+)
+class CondolenceRestoreView(_CondolenceDecisionView):
+    decide = staticmethod(condolences.restore)
+
+
 # --- Offerings -----------------------------------------------------------------------------
 
 
@@ -506,7 +536,11 @@ class CondolenceRejectView(_CondolenceDecisionView):
     ),
     post=extend_schema(
         summary="Light a candle or lay a flower",
-        description="Once of each kind per visitor per day: 201 when counted, 200 with `counted: false` when already made today.",
+        description=(
+            "Once of each kind per visitor per day: 201 when counted, 200 with `counted: false` when already "
+            "made today. A visitor is a signed-in person, or a guest's visitor cookie (given with the first "
+            "answer: keep it); a client without it counts against its network's stricter budget."
+        ),
         parameters=[SLUG_PARAMETER],
         request=OfferingRequestSerializer,
         responses={201: OfferingResultSerializer, 200: OfferingResultSerializer, 404: NOT_FOUND},

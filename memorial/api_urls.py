@@ -50,4 +50,5 @@ urlpatterns = router.urls + [
     path("condolences/<int:pk>/report/", api.CondolenceReportView.as_view(), name="condolence-report"),
     path("condolences/<int:pk>/approve/", api.CondolenceApproveView.as_view(), name="condolence-approve"),
     path("condolences/<int:pk>/reject/", api.CondolenceRejectView.as_view(), name="condolence-reject"),
+    path("condolences/<int:pk>/restore/", api.CondolenceRestoreView.as_view(), name="condolence-restore"),
 ]

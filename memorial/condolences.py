@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
@@ -79,6 +80,25 @@ def notify_managers(condolence: Condolence) -> int:
     return send_mass_mail(mails, fail_silently=True) if mails else 0
 
 
+def notify_hidden(condolence: Condolence) -> int:
+    """E-mail the memorial's owner and managers that reports hid a message, and where to decide."""
+    memorial = condolence.memorial
+    managers = Membership.objects.filter(memorial=memorial, role__in=[Role.OWNER, Role.MANAGER]).select_related("user")
+    url = settings.SITE_URL + reverse("memorial:moderation", args=[memorial.slug])
+    name = " ".join(memorial.full_name.split())  # one line, whatever the name holds
+    mails = []
+    for membership in managers:
+        user = membership.user
+        with override(user.preferred_language):
+            subject = _("A message for %(name)s was hidden after reports") % {"name": name}
+            body = _(
+                "%(author)s wrote:\n\n%(message)s\n\nVisitors reported this message, and it is hidden from "
+                "guests until you decide. See the reports, and restore or reject it: %(url)s"
+            ) % {"author": condolence.display_name, "message": condolence.message, "url": url}
+        mails.append((settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    return send_mass_mail(mails, fail_silently=True) if mails else 0
+
+
 def _decide(condolence: Condolence, status: str, by, action: str, note: str = "") -> Condolence:
     condolence.status = status
     condolence.decided_by = by if getattr(by, "is_authenticated", False) else None
@@ -102,25 +122,67 @@ def hide(*, condolence: Condolence, by, note: str = "") -> Condolence:
     return _decide(condolence, Condolence.Status.HIDDEN, by, "hide_condolence", note)
 
 
+def restore(*, condolence: Condolence, by, note: str = "") -> Condolence:
+    """Put a message hidden after reports (or by a moderator) back on the page, in one step. The
+    reports it answered never count again."""
+    return _decide(condolence, Condolence.Status.PUBLISHED, by, "restore_condolence", note)
+
+
+def reporter_kind(reporter, memorial: Memorial) -> str:
+    if not getattr(reporter, "is_authenticated", False):
+        return CondolenceReport.From.GUEST
+    if Membership.objects.filter(memorial=memorial, user=reporter).exists():
+        return CondolenceReport.From.MEMBER
+    return CondolenceReport.From.SIGNED_IN
+
+
+def report_weight(condolence: Condolence) -> int:
+    """How much the reports since the last decision weigh: a guest's 1, all guests of one network
+    together once; a signed-in person's and a family member's more (settings)."""
+    weight, guest_networks = 0, set()
+    open_reports = CondolenceReport.objects.filter(condolence=condolence, resolved=False)
+    for reported_by, network_key, reporter_key in open_reports.values_list(
+        "reported_by", "network_key", "reporter_key"
+    ):
+        if reported_by == CondolenceReport.From.MEMBER:
+            weight += settings.CONDOLENCE_REPORT_WEIGHT_MEMBER
+        elif reported_by == CondolenceReport.From.SIGNED_IN:
+            weight += settings.CONDOLENCE_REPORT_WEIGHT_SIGNED_IN
+        else:
+            guest_networks.add(network_key or reporter_key)
+    return weight + len(guest_networks)
+
+
 @transaction.atomic
-def report(*, condolence: Condolence, reporter_key: str, reporter=None, reason: str = "") -> bool:
-    """Count one report per visitor; past the threshold the message is hidden for moderators."""
+def report(
+    *, condolence: Condolence, reporter_key: str, reporter=None, reason: str = "", network_key: str = ""
+) -> bool:
+    """Count one report per visitor (False when they had reported it already). When the reports
+    since the last decision weigh CONDOLENCE_REPORT_THRESHOLD, a published message is hidden
+    until a manager decides; a handful of guests cannot do that alone, and a manager's decision
+    answers every report made before it."""
+    # One report at a time per message, and never across a manager's decision.
+    locked = Condolence.objects.select_for_update().select_related("memorial").get(pk=condolence.pk)
     _, created = CondolenceReport.objects.get_or_create(
-        condolence=condolence,
+        condolence=locked,
         reporter_key=reporter_key,
         defaults={
             "reporter": reporter if getattr(reporter, "is_authenticated", False) else None,
-            "reason": reason[:300],
+            "reason": (reason or "")[:300],
+            "reported_by": reporter_kind(reporter, locked.memorial),
+            "network_key": network_key[:64],
         },
     )
     if not created:
         return False
-    Condolence.objects.filter(pk=condolence.pk).update(report_count=F("report_count") + 1)
-    condolence.refresh_from_db(fields=["report_count", "status"])
-    if (
-        condolence.status == Condolence.Status.PUBLISHED
-        and condolence.report_count >= settings.CONDOLENCE_REPORT_THRESHOLD
-    ):
-        condolence.status = Condolence.Status.HIDDEN
-        condolence.save(update_fields=["status"])
+    Condolence.objects.filter(pk=locked.pk).update(report_count=F("report_count") + 1)
+    locked.refresh_from_db(fields=["report_count", "status"])
+    if locked.status == Condolence.Status.PUBLISHED and report_weight(locked) >= settings.CONDOLENCE_REPORT_THRESHOLD:
+        locked.status = Condolence.Status.HIDDEN
+        locked.save(update_fields=["status"])
+        moderation.record(
+            moderator=None, action="hidden_after_reports", target=locked, memorial=locked.memorial, note=""
+        )
+        transaction.on_commit(lambda: notify_hidden(locked))
+    condolence.status, condolence.report_count = locked.status, locked.report_count
     return True

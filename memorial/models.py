@@ -379,13 +379,29 @@ class Condolence(models.Model):
             return str(self.author)
         return self.guest_name
 
+    @property
+    def open_reports(self) -> list:
+        """The reports no decision has answered yet, newest first (prefetch ``reports`` to list many)."""
+        return sorted((r for r in self.reports.all() if not r.resolved), key=lambda r: r.created_at, reverse=True)
+
 
 class CondolenceReport(models.Model):
+    """One visitor's report of a message. Reports a manager's decision answered are ``resolved``
+    and never count again (memorial/condolences.py)."""
+
+    class From(models.TextChoices):
+        GUEST = "guest", _("a guest")
+        SIGNED_IN = "signed_in", _("a signed-in person")
+        MEMBER = "member", _("a member of the family")
+
     condolence = models.ForeignKey(Condolence, on_delete=models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reporter_key = models.CharField(max_length=64)
+    # Who reported, as the rule weighs it, and their network (hashed): guests of one network count once.
+    reported_by = models.CharField(_("reported by"), max_length=10, choices=From.choices, default=From.GUEST)
+    network_key = models.CharField(max_length=64, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     resolved = models.BooleanField(default=False)

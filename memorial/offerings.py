@@ -1,4 +1,7 @@
-"""Candles and flowers (헌화): one of each per visitor per day, counted per memorial."""
+"""Candles and flowers (헌화): one of each per visitor per day, counted per memorial.
+
+A visitor is a signed-in person, or a guest's browser (its visitor cookie): twenty guests on one
+Wi-Fi light twenty candles. A request without the cookie counts for its whole network."""
 
 from __future__ import annotations
 
@@ -32,8 +35,9 @@ def offering_counts(memorial: Memorial) -> dict[str, int]:
 
 
 def visitor_key_for(request) -> str:
-    from core.ratelimit import client_ip, hashed
+    """Who "one per visitor" counts (core/visitors.py): a signed-in person, a guest's visitor
+    cookie, or, for a request without the cookie, its whole network."""
+    from core import visitors
 
-    if request.user.is_authenticated:
-        return f"u:{request.user.pk}"
-    return "a:" + hashed(client_ip(request))
+    visitors.remember(request)
+    return visitors.visitor(request).key

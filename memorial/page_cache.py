@@ -21,6 +21,7 @@ Two levels:
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -67,20 +68,52 @@ def cacheable(request) -> bool:
     return settings.SESSION_COOKIE_NAME not in request.COOKIES or "_messages" not in request.session
 
 
-def condolence_page(request) -> str:
-    """The only part of the address the page depends on. Anything else (a share link's
-    ``?fbclid=...``) gets the same rendering, and is not written into it."""
+_PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
+
+
+def requested_page(request) -> int:
+    """The page of messages asked for: a plain page number, or the first page for anything else
+    (`` 2``, ``02``, ``٢``, ``2.0``, ``x``: one spelling per page, so one kept rendering)."""
     page = request.GET.get("page", "1")
-    return page if page.isdigit() and len(page) <= 6 else "1"
+    return int(page) if _PAGE_NUMBER.fullmatch(page) else 1
+
+
+def guest_page_count(memorial: Memorial) -> int:
+    """How many pages of messages a guest has, for this content version (read once per version)."""
+    count_key = f"memorial-condolence-pages:{memorial.pk}:{memorial.content_version}"
+    pages = _pages.get(count_key)
+    if pages is None:
+        pages = cache.get(count_key)
+        if pages is None:
+            from django.contrib.auth.models import AnonymousUser
+            from django.core.paginator import Paginator
+
+            from memorial.selectors import CONDOLENCES_PER_PAGE, visible_condolences
+
+            pages = Paginator(visible_condolences(memorial, AnonymousUser()), CONDOLENCES_PER_PAGE).num_pages
+            cache.set(count_key, pages, TIMEOUT)
+        _pages.put(count_key, pages)
+    return pages
+
+
+def condolence_page(request, memorial: Memorial) -> int:
+    """The only part of the address a guest's page depends on: the page of messages, one that
+    exists (past the last one is the last one, as the page shows it). Anything else (a share
+    link's ``?fbclid=...``, a page number spelt another way) gets the same rendering, and is not
+    written into it, so no address makes a rendering that is not one of the memorial's pages."""
+    page = requested_page(request)
+    return 1 if page == 1 else min(page, guest_page_count(memorial))
 
 
 def canonical_path(request, memorial: Memorial) -> str:
-    page = condolence_page(request)
-    return memorial.get_absolute_url() + ("" if page == "1" else f"?page={page}")
+    page = condolence_page(request, memorial)
+    return memorial.get_absolute_url() + ("" if page == 1 else f"?page={page}")
 
 
 def key(request, memorial: Memorial) -> str:
-    return f"memorial-page:{memorial.pk}:{memorial.content_version}:{get_language()}:{condolence_page(request)}"
+    return (
+        f"memorial-page:{memorial.pk}:{memorial.content_version}:{get_language()}:{condolence_page(request, memorial)}"
+    )
 
 
 def render_context_for_cache(request, memorial: Memorial) -> dict:
@@ -89,6 +122,7 @@ def render_context_for_cache(request, memorial: Memorial) -> dict:
         "csrf_token": CSRF_PLACEHOLDER,
         "offerings_placeholder": OFFERINGS_PLACEHOLDER,
         "next_path": canonical_path(request, memorial),
+        "condolence_page": condolence_page(request, memorial),
     }
 
 

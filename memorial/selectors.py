@@ -78,6 +78,10 @@ def my_deleted_memorials(user):
 
 
 def pending_condolences(memorial: Memorial):
-    return Condolence.objects.filter(
-        memorial=memorial, status__in=[Condolence.Status.PENDING, Condolence.Status.HIDDEN]
-    ).select_related("author")
+    """What the managers review: messages waiting for approval, and those hidden (after reports, or
+    by a moderator), each with the reports no decision has answered yet."""
+    return (
+        Condolence.objects.filter(memorial=memorial, status__in=[Condolence.Status.PENDING, Condolence.Status.HIDDEN])
+        .select_related("author")
+        .prefetch_related("reports")
+    )

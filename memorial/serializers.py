@@ -12,7 +12,7 @@ from rest_framework import serializers
 from memorial import permissions, quota
 from memorial.condolence_rules import HeldReason
 from memorial.dates import Precision, parse_partial_date, partial_date_input
-from memorial.models import Album, Condolence, Memorial, Offering, Photo, validate_life_story_length
+from memorial.models import Album, Condolence, CondolenceReport, Memorial, Offering, Photo, validate_life_story_length
 from memorial.offerings import offering_counts
 from memorial.validators import single_line
 
@@ -198,15 +198,31 @@ class CondolenceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OpenReportSerializer(serializers.ModelSerializer):
+    reported_by_display = serializers.CharField(source="get_reported_by_display", read_only=True)
+
+    class Meta:
+        model = CondolenceReport
+        fields = ["reason", "reported_by", "reported_by_display", "created_at"]
+        read_only_fields = fields
+
+
 class ModeratedCondolenceSerializer(CondolenceSerializer):
-    """What the memorial's managers see: why a message was held, and how often it was reported."""
+    """What the memorial's managers see: why a message was held, how often it was reported, and
+    the reports no decision has answered yet (with their reasons)."""
 
     # Blank for a message that was not held: the schema must allow "" besides the codes.
     held_reason = serializers.ChoiceField(choices=HeldReason.choices, allow_blank=True, read_only=True)
     held_reason_display = serializers.CharField(source="get_held_reason_display", read_only=True)
+    open_reports = OpenReportSerializer(many=True, read_only=True)
 
     class Meta(CondolenceSerializer.Meta):
-        fields = CondolenceSerializer.Meta.fields + ["held_reason", "held_reason_display", "report_count"]
+        fields = CondolenceSerializer.Meta.fields + [
+            "held_reason",
+            "held_reason_display",
+            "report_count",
+            "open_reports",
+        ]
         read_only_fields = fields
 
 

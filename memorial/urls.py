@@ -46,6 +46,9 @@ urlpatterns = [
     ),
     path("m/<uslug:slug>/condolences/<int:condolence_id>/reject/", views.condolence_reject, name="condolence_reject"),
     path("m/<uslug:slug>/condolences/<int:condolence_id>/hide/", views.condolence_hide, name="condolence_hide"),
+    path(
+        "m/<uslug:slug>/condolences/<int:condolence_id>/restore/", views.condolence_restore, name="condolence_restore"
+    ),
     path("m/<uslug:slug>/offerings/", views.offering_create, name="offer"),
     path("m/<uslug:slug>/moderation/", views.moderation_queue, name="moderation"),
     path("photos/<int:photo_id>/<str:size>.jpg", views.photo_file, name="photo_file"),

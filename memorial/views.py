@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
-from core import ratelimit
+from core import ratelimit, visitors
 from core.serving import cache_for_viewers, serve_file
 from memorial import (
     bin,
@@ -79,6 +79,7 @@ def memorial_create(request):
 
 
 def memorial_detail(request, slug):
+    visitors.remember(request)  # a guest's browser gets its visitor cookie with the page
     if not page_cache.cacheable(request):
         return _render_memorial(request, permissions.memorial_for(request.user, slug))
     light = permissions.memorial_for(request.user, slug, loader=page_cache.lookup)
@@ -92,8 +93,9 @@ def memorial_detail(request, slug):
     return page_cache.fill_in(request, light, html)
 
 
-def _render_memorial(request, memorial, **extra):
-    context = selectors.memorial_page(memorial, request.user, condolence_page=request.GET.get("page", 1))
+def _render_memorial(request, memorial, *, condolence_page=None, **extra):
+    page = condolence_page or page_cache.requested_page(request)
+    context = selectors.memorial_page(memorial, request.user, condolence_page=page)
     context.update(
         artworks=extensions.gallery("artworks", memorial, request.user, limit=selectors.GALLERY_SIZE),
         condolence_form=CondolenceForm(guest=not request.user.is_authenticated),
@@ -571,13 +573,19 @@ def _after_decision(request, memorial):
 def condolence_report(request, slug, condolence_id):
     memorial = permissions.memorial_for(request.user, slug)
     condolence = permissions.condolence_for(request.user, condolence_id, "report", memorial=memorial)
-    condolences.report(
+    ratelimit.enforce(request, "report")
+    visitor = visitors.visitor(request)
+    counted = condolences.report(
         condolence=condolence,
-        reporter_key=offerings.visitor_key_for(request),
+        reporter_key=visitor.key,
+        network_key=visitor.network,
         reporter=request.user,
         reason=request.POST.get("reason", ""),
     )
-    messages.success(request, _("Thank you. A moderator will look at this message."))
+    if counted:
+        messages.success(request, _("Thank you. The family will look at this message."))
+    else:
+        messages.info(request, _("You have already reported this message. Thank you."))
     return _after_decision(request, memorial)
 
 
@@ -605,6 +613,12 @@ def condolence_reject(request, slug, condolence_id):
 @require_POST
 def condolence_hide(request, slug, condolence_id):
     return _decide(request, slug, condolence_id, condolences.hide)
+
+
+@sign_in_to_act
+@require_POST
+def condolence_restore(request, slug, condolence_id):
+    return _decide(request, slug, condolence_id, condolences.restore)
 
 
 @require_POST
@@ -651,6 +665,7 @@ def qr_code(request, slug, fmt):
 def export_page(request, slug, *, gone=None):
     memorial = permissions.memorial_for(request.user, slug, "export")
     if request.method == "POST" and gone is None:
+        ratelimit.enforce(request, "export")  # each packs every original: a few a day
         exporting.request_export(memorial=memorial, by=request.user)
         messages.success(
             request, _("Everything is being packed into one file. You can leave this page: it will be waiting here.")

@@ -232,7 +232,7 @@ def test_restore_publishes_a_hidden_condolence_again(admin_client, admin_user, c
     assert condolence.status == Condolence.Status.PUBLISHED
     assert list(ModerationAction.objects.order_by("pk").values_list("action", flat=True)) == [
         "hide_condolence",
-        "approve_condolence",
+        "restore_condolence",
     ]
 
 

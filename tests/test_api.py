@@ -367,7 +367,7 @@ def test_a_robot_filling_the_hidden_field_posts_nothing(api, memorial):
 
 
 def test_a_guest_posting_too_often_is_asked_to_wait(api, memorial, settings):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "condolence": (20, 2, 3600)}
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "condolence": {"person": 20, "visitor": 2, "network": 100}}
     for n in range(2):
         assert condole(api, memorial, guest_name="Guest", message=f"Message {n}").status_code == 201
     response = condole(api, memorial, guest_name="Guest", message="One more")

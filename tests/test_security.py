@@ -83,8 +83,8 @@ def test_an_svg_with_a_script_never_reaches_storage(client, family, world):
     assert response.status_code == 400 and Photo.objects.count() == 1
 
 
-def limit(settings, scope, per_user, per_address):
-    settings.RATE_LIMITS = {**settings.RATE_LIMITS, scope: (per_user, per_address, 3600)}
+def limit(settings, scope, person, visitor, **more):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, scope: {"person": person, "visitor": visitor, **more}}
 
 
 def test_uploads_are_rate_limited_per_person(client, family, world, settings):
@@ -113,7 +113,7 @@ def test_artwork_requests_are_rate_limited_on_pages_and_the_api(client, family, 
     assert response.status_code == 429 and "many paintings" in response.json()["detail"] and response["Retry-After"]
 
 
-def test_offerings_are_rate_limited_per_address(client, family, world, settings):
+def test_offerings_are_rate_limited_per_visitor(client, family, world, settings):
     memorial, _, _ = world
     limit(settings, "offering", 100, 2)
     url = reverse("memorial:offer", args=[memorial.slug])
