@@ -107,17 +107,38 @@ def describe(edits: list[MemorialEdit]) -> list[str]:
                 _("%(field)s: %(before)s → %(after)s, by %(who)s")
                 % {
                     "field": LABELS.get(name, name),
-                    "before": _short(before) or _("(empty)"),
-                    "after": _short(after) or _("(empty)"),
+                    "before": _short(before, around=_first_difference(before, after)) or _("(empty)"),
+                    "after": _short(after, around=_first_difference(before, after)) or _("(empty)"),
                     "who": edit.by_name or _("someone"),
                 }
             )
     return lines
 
 
-def _short(value: str) -> str:
-    value = " ".join((value or "").split())
-    return value if len(value) <= SHORT else value[: SHORT - 1] + "…"
+def _flat(value) -> str:
+    return " ".join((value or "").split())
+
+
+def _first_difference(before, after) -> int:
+    """Where two values (as shown, on one line) first differ."""
+    before, after = _flat(before), _flat(after)
+    index = 0
+    for a, b in zip(before, after, strict=False):
+        if a != b:
+            break
+        index += 1
+    return index
+
+
+def _short(value, *, around: int = 0) -> str:
+    """A value cut to SHORT characters around where the change is, so that two long versions of a
+    life story that start alike do not look the same."""
+    value = _flat(value)
+    if len(value) <= SHORT:
+        return value
+    start = max(0, min(around - SHORT // 3, len(value) - SHORT))
+    end = start + SHORT
+    return ("…" if start else "") + value[start:end].strip() + ("…" if end < len(value) else "")
 
 
 def base_values(memorial: Memorial, edits: list[MemorialEdit]) -> dict[str, str]:

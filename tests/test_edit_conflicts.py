@@ -33,7 +33,7 @@ def test_a_managers_stale_form_does_not_make_a_private_memorial_public_again(cli
     response = client.post(reverse("memorial:edit", args=[memorial.slug]), {**managers_form, "place": "Busan"})
     assert response.status_code == 409
     html = response.content.decode()
-    assert "Someone else saved changes" in html and "visibility: public → private, by Owner" in html
+    assert "Someone else saved changes" in html and "Visibility: public → private, by Owner" in html
     memorial.refresh_from_db()
     assert memorial.visibility == "private" and memorial.place == ""  # nothing saved
     # The form keeps what the manager typed, and shows the owner's change: saving again is safe.
@@ -57,7 +57,7 @@ def test_two_relatives_editing_the_life_story_do_not_overwrite_each_other(client
     assert other.post(url, {**theirs, "life_story": "She loved the sea and her garden."}).status_code == 302
     response = client.post(url, {**mine, "life_story": "She loved the sea, and singing."})
     assert response.status_code == 409
-    assert "life story: She loved the sea. → She loved the sea and her garden., by Owner" in response.content.decode()
+    assert "Life story: She loved the sea. → She loved the sea and her garden., by Owner" in response.content.decode()
     assert _form(response)["life_story"] == "She loved the sea, and singing."  # what I typed is kept
     memorial.refresh_from_db()
     assert memorial.life_story == "She loved the sea and her garden."
@@ -137,5 +137,24 @@ def test_a_moderator_making_a_memorial_private_in_the_admin_is_not_undone_by_an_
     )
     assert Memorial.objects.get(pk=memorial.pk).visibility == "private"
     response = client.post(url, {**form, "place": "Seoul"})
-    assert response.status_code == 409 and "visibility: public → private" in response.content.decode()
+    assert response.status_code == 409 and "Visibility: public → private" in response.content.decode()
     assert Memorial.objects.get(pk=memorial.pk).visibility == "private"
+
+
+def test_a_change_at_the_end_of_a_long_life_story_shows_what_changed(client, family):
+    opening = "She was born in Mokpo in 1941 and grew up by the harbour, the eldest of five children. " * 3
+    memorial = family.memorial(full_name="Long story", life_story=opening + "She loved the sea.")
+    other = client.__class__()
+    other.force_login(family.owner)
+    client.force_login(family.manager)
+    url = reverse("memorial:edit", args=[memorial.slug])
+    mine = _form(client.get(url))
+    theirs = _form(other.get(url))
+    assert other.post(url, {**theirs, "life_story": opening + "She loved the sea and her garden."}).status_code == 302
+
+    response = client.post(url, {**mine, "place": "Mokpo"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    # Both versions are shown around where they differ, not cut to the same first words.
+    assert "She loved the sea.</" in html or "She loved the sea. →" in html
+    assert "She loved the sea and her garden." in html
