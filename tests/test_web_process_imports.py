@@ -1,4 +1,4 @@
-"""The web process never loads torch, diffusers, controlnet-aux, dlib or spandrel, nor the worker's code."""
+"""The web process never loads torch, diffusers, controlnet-aux, dlib, OpenCV, scikit-image or spandrel, nor the worker's code."""
 
 import json
 import subprocess
@@ -21,7 +21,7 @@ for app in ("core", "accounts", "memorial", "generation"):
                 raise
 from generation.pipeline.config import ModelConfig  # the pipeline's plain values import anywhere
 ModelConfig.from_settings()
-models = ("torch", "torchvision", "diffusers", "transformers", "controlnet_aux", "peft", "dlib", "spandrel")
+models = ("torch", "torchvision", "diffusers", "transformers", "controlnet_aux", "peft", "dlib", "face_recognition_models", "cv2", "skimage", "spandrel")
 heavy = sorted(m for m in models if m in sys.modules)
 worker = sorted(m for m in sys.modules if m.startswith(("generation.worker", "generation.tasks", "generation.training.trainer")))
 print(json.dumps(heavy + worker))
