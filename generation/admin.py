@@ -76,6 +76,7 @@ def _change_link(obj, label=None):
 class StyleAdmin(admin.ModelAdmin):
     list_display = (
         "name",
+        "name_ko",
         "slug",
         "is_active",
         "lora_file",
@@ -89,11 +90,23 @@ class StyleAdmin(admin.ModelAdmin):
         "created_at",
     )
     list_filter = ("is_active", "created_at")
-    search_fields = ("name", "slug", "description", "trigger_words")
+    search_fields = ("name", "name_ko", "slug", "description", "description_ko", "trigger_words")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("created_at",)
     fieldsets = (
-        (None, {"fields": ("name", "slug", "description", "sample_image", "is_active", "created_at")}),
+        (
+            None,
+            {
+                "fields": (
+                    ("name", "name_ko"),
+                    "slug",
+                    ("description", "description_ko"),
+                    "sample_image",
+                    "is_active",
+                    "created_at",
+                )
+            },
+        ),
         (
             _("LoRA and prompt"),
             {"fields": ("lora_file", "lora_scale", "trigger_words", "prompt_template", "negative_prompt")},

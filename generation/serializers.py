@@ -29,12 +29,37 @@ from memorial import permissions
 
 
 class StyleSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(
+        source="display_name", read_only=True, help_text="The name in the request's language (Accept-Language)."
+    )
+    description = serializers.CharField(
+        source="display_description", read_only=True, help_text="The description in the request's language."
+    )
+    name_en = serializers.CharField(source="name", read_only=True, help_text="The name in English.")
+    name_ko = serializers.SerializerMethodField(help_text="The name in Korean (the English one where none is given).")
+    description_en = serializers.CharField(source="description", read_only=True)
+    description_ko = serializers.SerializerMethodField(help_text="The description in Korean (else the English one).")
     sample_image_url = serializers.SerializerMethodField(help_text="An example painting in this style; null when none.")
 
     class Meta:
         model = Style
-        fields = ["name", "slug", "description", "sample_image_url"]
+        fields = [
+            "name",
+            "slug",
+            "description",
+            "name_en",
+            "name_ko",
+            "description_en",
+            "description_ko",
+            "sample_image_url",
+        ]
         read_only_fields = fields
+
+    def get_name_ko(self, style: Style) -> str:
+        return style.name_in("ko")
+
+    def get_description_ko(self, style: Style) -> str:
+        return style.description_in("ko")
 
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_sample_image_url(self, style: Style) -> str | None:
@@ -169,7 +194,9 @@ class ArtworkSerializer(serializers.ModelSerializer):
         read_only=True, help_text="True when the light painterly filter made it (no diffusion weights were configured)."
     )
     memorial = serializers.CharField(source="memorial.slug", read_only=True, help_text="The memorial's slug.")
-    style = serializers.CharField(source="style.name", read_only=True)
+    style = serializers.CharField(
+        source="style.display_name", read_only=True, help_text="The style's name in the request's language."
+    )
     style_slug = serializers.CharField(source="style.slug", read_only=True)
     tribute = TributeSerializer(read_only=True, allow_null=True, help_text="The words that come with it.")
     narration = NarrationSerializer(
