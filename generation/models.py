@@ -33,7 +33,12 @@ class Style(models.Model):
     prompt_template = models.TextField(
         _("prompt"),
         default="a painting of {subject}, {trigger}, fine brushwork, soft light",
-        help_text=_("{subject} is the photo's caption (or 'a person'); {trigger} the trigger words."),
+        help_text=_(
+            "In English. {subject} is the short English phrase the member gave (or “a portrait of a person”), "
+            "never the photo's caption; {trigger} is the trigger words. Without {trigger} the trigger words go "
+            "first; without {subject} the subject goes at the end. The worker fits the prompt into CLIP's 77 "
+            "tokens by shortening the subject, never the trigger words."
+        ),
     )
     negative_prompt = models.TextField(
         _("negative prompt"), blank=True, default="lowres, deformed, extra fingers, text, watermark"
@@ -108,6 +113,8 @@ class StylizationJob(BackgroundWork):
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
     stage = models.CharField(max_length=10, choices=JobStage.choices, default=JobStage.WAITING)
     seed = models.BigIntegerField()
+    # What the painting shows, in the member's English words (generation/subjects.py); empty: a neutral one.
+    subject = models.CharField(_("subject (English)"), max_length=80, blank=True)
     parameters = models.JSONField(default=dict, blank=True)
     backend = models.CharField(max_length=60, blank=True)
 

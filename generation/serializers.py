@@ -9,6 +9,7 @@ guest of an unlisted memorial can open.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -25,6 +26,7 @@ from generation.models import (
     TributeText,
 )
 from generation.services import MAX_TRIBUTE_CHARS
+from generation.subjects import clean_subject
 from memorial import permissions
 
 
@@ -69,7 +71,8 @@ class StyleSerializer(serializers.ModelSerializer):
 
 
 class ArtworkRequestSerializer(serializers.Serializer):
-    """Which style to paint in. A retired style is refused by `services.request_artwork`, with its reason."""
+    """Which style to paint in, and optionally what the painting shows (in English). A retired style is
+    refused by `services.request_artwork`, with its reason."""
 
     style = serializers.SlugRelatedField(
         slug_field="slug",
@@ -77,6 +80,23 @@ class ArtworkRequestSerializer(serializers.Serializer):
         help_text="The style's slug, as listed at /api/v1/styles/.",
         error_messages={"does_not_exist": _("There is no style called “{value}”. Choose one from the list of styles.")},
     )
+    subject = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default="",
+        help_text=(
+            "What the painting shows, in a few English words for the painter (at most 80 characters: Latin "
+            "letters, digits, spaces and basic punctuation), such as `an old woman smiling`. Empty or left out: "
+            "`a portrait of a person`. The photo's caption is never given to the painter."
+        ),
+    )
+
+    def validate_subject(self, value) -> str:
+        try:
+            return clean_subject(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages[0], code=exc.code) from None
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -105,6 +125,7 @@ class JobSerializer(serializers.ModelSerializer):
             "page_url",
             "photo",
             "style",
+            "subject",
             "status",
             "status_display",
             "stage",
