@@ -179,6 +179,7 @@ class StylizationJobAdmin(admin.ModelAdmin):
         "style",
         "requested_by",
         "language",
+        "subject",
         "status",
         "stage",
         "progress",
@@ -196,7 +197,7 @@ class StylizationJobAdmin(admin.ModelAdmin):
         "artwork_link",
     )
     fieldsets = (
-        (None, {"fields": ("memorial", "photo", "style", "requested_by", "language", "artwork_link")}),
+        (None, {"fields": ("memorial", "photo", "style", "requested_by", "language", "subject", "artwork_link")}),
         (_("State"), {"fields": ("status", "stage", "progress", "cancel_requested", "error")}),
         (_("Worker"), {"fields": ("worker", "attempts", "created_at", "started_at", "heartbeat_at", "finished_at")}),
         (_("Painting"), {"classes": ("collapse",), "fields": ("backend", "seed", "parameters")}),
