@@ -76,6 +76,7 @@ def _change_link(obj, label=None):
 class StyleAdmin(admin.ModelAdmin):
     list_display = (
         "name",
+        "name_ko",
         "slug",
         "is_active",
         "lora_file",
@@ -89,11 +90,23 @@ class StyleAdmin(admin.ModelAdmin):
         "created_at",
     )
     list_filter = ("is_active", "created_at")
-    search_fields = ("name", "slug", "description", "trigger_words")
+    search_fields = ("name", "name_ko", "slug", "description", "description_ko", "trigger_words")
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("created_at",)
     fieldsets = (
-        (None, {"fields": ("name", "slug", "description", "sample_image", "is_active", "created_at")}),
+        (
+            None,
+            {
+                "fields": (
+                    ("name", "name_ko"),
+                    "slug",
+                    ("description", "description_ko"),
+                    "sample_image",
+                    "is_active",
+                    "created_at",
+                )
+            },
+        ),
         (
             _("LoRA and prompt"),
             {"fields": ("lora_file", "lora_scale", "trigger_words", "prompt_template", "negative_prompt")},
@@ -166,6 +179,7 @@ class StylizationJobAdmin(admin.ModelAdmin):
         "style",
         "requested_by",
         "language",
+        "subject",
         "status",
         "stage",
         "progress",
@@ -183,7 +197,7 @@ class StylizationJobAdmin(admin.ModelAdmin):
         "artwork_link",
     )
     fieldsets = (
-        (None, {"fields": ("memorial", "photo", "style", "requested_by", "language", "artwork_link")}),
+        (None, {"fields": ("memorial", "photo", "style", "requested_by", "language", "subject", "artwork_link")}),
         (_("State"), {"fields": ("status", "stage", "progress", "cancel_requested", "error")}),
         (_("Worker"), {"fields": ("worker", "attempts", "created_at", "started_at", "heartbeat_at", "finished_at")}),
         (_("Painting"), {"classes": ("collapse",), "fields": ("backend", "seed", "parameters")}),

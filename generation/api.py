@@ -84,7 +84,12 @@ class PhotoArtworksView(MemorialAPIMixin, generics.GenericAPIView):
         form = self.get_serializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            job = services.request_artwork(photo=photo, style=form.validated_data["style"], by=request.user)
+            job = services.request_artwork(
+                photo=photo,
+                style=form.validated_data["style"],
+                by=request.user,
+                subject=form.validated_data.get("subject", ""),
+            )
         except services.ArtworkRefused as exc:
             return _refused(exc)
         body = JobSerializer(job, context=self.get_serializer_context()).data

@@ -14,7 +14,7 @@ from memorial.bin import BinKind
 
 def _title(artwork: Artwork) -> str:
     return _("%(style)s painting of “%(photo)s”") % {
-        "style": artwork.style.name,
+        "style": artwork.style.display_name,
         "photo": artwork.photo.caption or artwork.photo.original_name or _("a photo"),
     }
 

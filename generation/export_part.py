@@ -48,7 +48,12 @@ def add_artworks(memorial, collector: Collector) -> None:
                 "id": artwork.pk,
                 "photo_id": artwork.photo_id,
                 "photo": collector.screen_of[artwork.photo_id],
-                "style": {"name": artwork.style.name, "slug": artwork.style.slug},
+                "style": {
+                    "name": artwork.style.display_name,  # in the memorial's language (the export activates it)
+                    "name_en": artwork.style.name,
+                    "name_ko": artwork.style.name_ko,
+                    "slug": artwork.style.slug,
+                },
                 "backend": artwork.backend,
                 "painterly_filter": artwork.is_filter,
                 "made_by": "the light painterly filter (no diffusion model was configured)"

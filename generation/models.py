@@ -4,8 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from core.models import BackgroundWork
 
@@ -13,9 +13,13 @@ from core.models import BackgroundWork
 class Style(models.Model):
     """A painting style families can pick: a LoRA and the settings it paints best with."""
 
-    name = models.CharField(_("name"), max_length=80, unique=True)
+    # The English name and description, and the Korean beside them: each visitor reads the
+    # one in their language (`name_in`); a style without Korean shows its English name.
+    name = models.CharField(_("name (English)"), max_length=80, unique=True)
+    name_ko = models.CharField(_("name (Korean)"), max_length=80, blank=True)
     slug = models.SlugField(max_length=80, unique=True)
-    description = models.CharField(_("description"), max_length=300, blank=True)
+    description = models.CharField(_("description (English)"), max_length=300, blank=True)
+    description_ko = models.CharField(_("description (Korean)"), max_length=300, blank=True)
     lora_file = models.FileField(
         _("LoRA file"),
         upload_to="styles/",
@@ -29,7 +33,12 @@ class Style(models.Model):
     prompt_template = models.TextField(
         _("prompt"),
         default="a painting of {subject}, {trigger}, fine brushwork, soft light",
-        help_text=_("{subject} is the photo's caption (or 'a person'); {trigger} the trigger words."),
+        help_text=_(
+            "In English. {subject} is the short English phrase the member gave (or “a portrait of a person”), "
+            "never the photo's caption; {trigger} is the trigger words. Without {trigger} the trigger words go "
+            "first; without {subject} the subject goes at the end. The worker fits the prompt into CLIP's 77 "
+            "tokens by shortening the subject, never the trigger words."
+        ),
     )
     negative_prompt = models.TextField(
         _("negative prompt"), blank=True, default="lowres, deformed, extra fingers, text, watermark"
@@ -53,7 +62,27 @@ class Style(models.Model):
         verbose_name_plural = _("styles")
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    def name_in(self, language: str | None = None) -> str:
+        """The name in ``language`` (the active language when None); English where there is no Korean."""
+        return self.name_ko if _is_korean(language) and self.name_ko else self.name
+
+    def description_in(self, language: str | None = None) -> str:
+        return self.description_ko if _is_korean(language) and self.description_ko else self.description
+
+    @property
+    def display_name(self) -> str:
+        """The name in the visitor's language (templates: ``{{ style.display_name }}``)."""
+        return self.name_in()
+
+    @property
+    def display_description(self) -> str:
+        return self.description_in()
+
+
+def _is_korean(language: str | None) -> bool:
+    return (language or get_language() or settings.LANGUAGE_CODE).lower().startswith("ko")
 
 
 class JobStatus(models.TextChoices):
@@ -84,6 +113,8 @@ class StylizationJob(BackgroundWork):
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED, db_index=True)
     stage = models.CharField(max_length=10, choices=JobStage.choices, default=JobStage.WAITING)
     seed = models.BigIntegerField()
+    # What the painting shows, in the member's English words (generation/subjects.py); empty: a neutral one.
+    subject = models.CharField(_("subject (English)"), max_length=80, blank=True)
     parameters = models.JSONField(default=dict, blank=True)
     backend = models.CharField(max_length=60, blank=True)
 

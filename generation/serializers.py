@@ -9,6 +9,7 @@ guest of an unlisted memorial can open.
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -25,16 +26,42 @@ from generation.models import (
     TributeText,
 )
 from generation.services import MAX_TRIBUTE_CHARS
+from generation.subjects import clean_subject
 from memorial import permissions
 
 
 class StyleSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(
+        source="display_name", read_only=True, help_text="The name in the request's language (Accept-Language)."
+    )
+    description = serializers.CharField(
+        source="display_description", read_only=True, help_text="The description in the request's language."
+    )
+    name_en = serializers.CharField(source="name", read_only=True, help_text="The name in English.")
+    name_ko = serializers.SerializerMethodField(help_text="The name in Korean (the English one where none is given).")
+    description_en = serializers.CharField(source="description", read_only=True)
+    description_ko = serializers.SerializerMethodField(help_text="The description in Korean (else the English one).")
     sample_image_url = serializers.SerializerMethodField(help_text="An example painting in this style; null when none.")
 
     class Meta:
         model = Style
-        fields = ["name", "slug", "description", "sample_image_url"]
+        fields = [
+            "name",
+            "slug",
+            "description",
+            "name_en",
+            "name_ko",
+            "description_en",
+            "description_ko",
+            "sample_image_url",
+        ]
         read_only_fields = fields
+
+    def get_name_ko(self, style: Style) -> str:
+        return style.name_in("ko")
+
+    def get_description_ko(self, style: Style) -> str:
+        return style.description_in("ko")
 
     @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
     def get_sample_image_url(self, style: Style) -> str | None:
@@ -44,7 +71,8 @@ class StyleSerializer(serializers.ModelSerializer):
 
 
 class ArtworkRequestSerializer(serializers.Serializer):
-    """Which style to paint in. A retired style is refused by `services.request_artwork`, with its reason."""
+    """Which style to paint in, and optionally what the painting shows (in English). A retired style is
+    refused by `services.request_artwork`, with its reason."""
 
     style = serializers.SlugRelatedField(
         slug_field="slug",
@@ -52,6 +80,23 @@ class ArtworkRequestSerializer(serializers.Serializer):
         help_text="The style's slug, as listed at /api/v1/styles/.",
         error_messages={"does_not_exist": _("There is no style called “{value}”. Choose one from the list of styles.")},
     )
+    subject = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        allow_null=True,
+        default="",
+        help_text=(
+            "What the painting shows, in a few English words for the painter (at most 80 characters: Latin "
+            "letters, digits, spaces and basic punctuation), such as `an old woman smiling`. Empty or left out: "
+            "`a portrait of a person`. The photo's caption is never given to the painter."
+        ),
+    )
+
+    def validate_subject(self, value) -> str:
+        try:
+            return clean_subject(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages[0], code=exc.code) from None
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -80,6 +125,7 @@ class JobSerializer(serializers.ModelSerializer):
             "page_url",
             "photo",
             "style",
+            "subject",
             "status",
             "status_display",
             "stage",
@@ -169,7 +215,9 @@ class ArtworkSerializer(serializers.ModelSerializer):
         read_only=True, help_text="True when the light painterly filter made it (no diffusion weights were configured)."
     )
     memorial = serializers.CharField(source="memorial.slug", read_only=True, help_text="The memorial's slug.")
-    style = serializers.CharField(source="style.name", read_only=True)
+    style = serializers.CharField(
+        source="style.display_name", read_only=True, help_text="The style's name in the request's language."
+    )
     style_slug = serializers.CharField(source="style.slug", read_only=True)
     tribute = TributeSerializer(read_only=True, allow_null=True, help_text="The words that come with it.")
     narration = NarrationSerializer(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ from django_q.tasks import async_task
 
 from core import work
 from generation.models import Artwork, JobStage, JobStatus, Style, StylizationJob, TributeText
+from generation.subjects import clean_subject
 from memorial import bin, moderation, permissions, quota
 
 MAX_ACTIVE_JOBS_PER_PERSON = 5
@@ -29,8 +31,17 @@ def enqueue(job_id: int) -> None:
     work.enqueue("painting", job_id)
 
 
-def request_artwork(*, photo, style: Style, by, language: str | None = None, seed: int | None = None) -> StylizationJob:
-    """Record the job, then queue it once the record is committed. Returns at once."""
+def request_artwork(
+    *, photo, style: Style, by, language: str | None = None, seed: int | None = None, subject: str = ""
+) -> StylizationJob:
+    """Record the job, then queue it once the record is committed. Returns at once.
+
+    ``subject``: what the painting shows, in a few English words for the painter (see
+    `generation.subjects`); empty for a neutral one. The photo's caption never reaches the prompt."""
+    try:
+        subject = clean_subject(subject)
+    except ValidationError as exc:
+        raise ArtworkRefused(exc.messages[0]) from None
     if not style.is_active:
         raise ArtworkRefused(_("This style is no longer offered. Please choose another."))
     if photo.hidden:
@@ -58,6 +69,7 @@ def request_artwork(*, photo, style: Style, by, language: str | None = None, see
             requested_by=by,
             language=language or memorial.language,
             seed=seed if seed is not None else secrets.randbelow(2**31),
+            subject=subject,
         )
         transaction.on_commit(lambda: enqueue(job.pk))
     return job

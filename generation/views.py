@@ -31,7 +31,12 @@ def request_artwork_view(request, photo_id, slug=None):
         if not form.is_valid():
             return render(request, "generation/request.html", context, status=400)
         try:
-            job = services.request_artwork(photo=photo, style=form.cleaned_data["style"], by=request.user)
+            job = services.request_artwork(
+                photo=photo,
+                style=form.cleaned_data["style"],
+                by=request.user,
+                subject=form.cleaned_data["subject"],
+            )
         except services.ArtworkRefused as exc:
             messages.error(request, str(exc))
             return render(request, "generation/request.html", context, status=400)

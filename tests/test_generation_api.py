@@ -354,7 +354,16 @@ def test_anyone_sees_the_styles_on_offer(api, style):
     response = api.get(f"{API}/styles/")
     assert response.status_code == 200
     assert response.json()["results"] == [
-        {"name": "Watercolor", "slug": "watercolor", "description": "Soft washes of colour", "sample_image_url": None}
+        {
+            "name": "Watercolor",
+            "slug": "watercolor",
+            "description": "Soft washes of colour",
+            "name_en": "Watercolor",
+            "name_ko": "Watercolor",  # no Korean name given: the English one
+            "description_en": "Soft washes of colour",
+            "description_ko": "Soft washes of colour",
+            "sample_image_url": None,
+        }
     ]
 
 

@@ -42,10 +42,14 @@ def open_photo(job: StylizationJob) -> Image.Image:
     return image.convert("RGB")
 
 
-def build_prompt(style: Style, job: StylizationJob) -> str:
-    subject = (job.photo.caption or "a person").strip()
-    prompt = style.prompt_template.replace("{subject}", subject).replace("{trigger}", style.trigger_words)
-    return " ".join(prompt.replace(" ,", ",").split()).strip(" ,")
+def build_prompt(style: Style, job: StylizationJob, tokenizer) -> str:
+    """The style's prompt with the member's English subject (never the photo's caption), fitted
+    to ``tokenizer``'s window (the loaded pipeline's own) with the trigger words kept."""
+    from generation.pipeline import prompts
+
+    return prompts.build_prompt(
+        style.prompt_template, trigger=style.trigger_words, subject=job.subject, tokenizer=tokenizer
+    )
 
 
 def local_lora_path(style: Style) -> str | None:
@@ -79,7 +83,7 @@ def render_artwork(job: StylizationJob, progress: JobProgress) -> Rendered:
     models = loader.get_models(ModelConfig.from_settings())
     request = painter.PaintRequest(
         image=photo,
-        prompt=build_prompt(style, job),
+        prompt=build_prompt(style, job, models.pipe.tokenizer),
         negative_prompt=style.negative_prompt,
         lora_name=style.slug if style.lora_file else None,
         lora_path=local_lora_path(style),

@@ -20,7 +20,7 @@ def facts_for(job: StylizationJob):
     return TributeFacts(
         full_name=memorial.full_name,
         name_other_script=memorial.name_other_script or None,
-        style_name=job.style.name,
+        style_name=job.style.name_in(language),
         language=language,
         birth=_partial(memorial.born_on, memorial.born_precision),
         death=_partial(memorial.died_on, memorial.died_precision),
