@@ -151,7 +151,7 @@ def xmp_packet(label: Label) -> bytes:
         "</rdf:Description>\n"
         "</rdf:RDF>\n"
         "</x:xmpmeta>\n"
-        '<?xpacket end="r"?>'
+        '<?xpacket end="w"?>'
     )
     return packet.encode("utf-8")
 
@@ -178,8 +178,9 @@ def png_info(label: Label) -> PngInfo:
             continue
         if value.isascii():
             info.add_text(key, value)
-        else:
-            info.add_itxt(key, value, lang=label.language, zip=False)
+        else:  # UTF-8; the sentences are in the memorial's language, names in their own
+            language = label.language if key in ("Title", "Description") else ""
+            info.add_itxt(key, value, lang=language, zip=False)
     info.add_itxt(XMP_KEY, xmp_packet(label).decode("utf-8"), zip=False)  # XMP's rule: never compressed
     return info
 
@@ -195,3 +196,52 @@ def jpeg_bytes(image: Image.Image, label: Label, **options) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", xmp=xmp_packet(label), comment=label.comment.encode("utf-8"), **options)
     return buffer.getvalue()
+
+
+def is_labelled(data: bytes) -> bool:
+    """Whether a stored painting's file already says what it is."""
+    with Image.open(io.BytesIO(data)) as image:
+        return b"DigitalSourceType" in _as_bytes(image.info.get("xmp", b""))
+
+
+def _as_bytes(value) -> bytes:
+    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+
+
+def label_stored_artwork(artwork) -> bool:
+    """Write the label into a painting stored before paintings carried one (its PNG and its
+    thumbnail, as new files; the old ones go after the commit). False when it already has one."""
+    from django.core.files.base import ContentFile
+    from django.db import transaction
+
+    from core.files import delete_files_on_commit
+    from generation.models import Artwork, artwork_file_name, artwork_thumbnail_file_name
+
+    with artwork.image.open("rb") as handle:
+        data = handle.read()
+    if is_labelled(data):
+        return False
+    label = label_for(
+        memorial=artwork.memorial,
+        photo=artwork.photo,
+        style=artwork.style,
+        backend=artwork.backend,
+        created=artwork.created_at,
+    )
+    with Image.open(io.BytesIO(data)) as image:
+        image.load()
+        png = png_bytes(image, label)
+        small = image.convert("RGB")
+        small.thumbnail((settings.PHOTO_THUMB_SIZE, settings.PHOTO_THUMB_SIZE), Image.LANCZOS)
+        jpeg = jpeg_bytes(small, label, quality=85, optimize=True, progressive=True)
+    storage = artwork.image.storage
+    image_name = storage.save(artwork_file_name(artwork.memorial_id), ContentFile(png))
+    thumbnail_name = storage.save(artwork_thumbnail_file_name(artwork.memorial_id), ContentFile(jpeg))
+    old = (artwork.image, artwork.thumbnail)
+    with transaction.atomic():
+        growth = len(png) + len(jpeg) - (artwork.image.size + (artwork.thumbnail.size if artwork.thumbnail else 0))
+        Artwork.objects.filter(pk=artwork.pk).update(
+            image=image_name, thumbnail=thumbnail_name, stored_bytes=max(0, artwork.stored_bytes + growth)
+        )
+        delete_files_on_commit(*old)
+    return True

@@ -229,7 +229,10 @@ class ArtworkSerializer(serializers.ModelSerializer):
     def get_guidance(self, artwork: Artwork) -> list[dict] | None:
         request = self.context.get("request")
         user = getattr(request, "user", None)
-        if user is None or not permissions.sees_artwork_guidance(user, artwork.memorial):
+        seen = self.context.setdefault("_sees_guidance", {})  # asked once per memorial in a list
+        if artwork.memorial_id not in seen:
+            seen[artwork.memorial_id] = user is not None and permissions.sees_artwork_guidance(user, artwork.memorial)
+        if not seen[artwork.memorial_id]:
             return None
         return [
             {"kind": item["kind"], "label": str(item["label"]), "url": _absolute(self.context, item["url"])}

@@ -8,9 +8,12 @@ import zipfile
 from email.utils import parsedate_to_datetime
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.urls import reverse
 from PIL import Image
 
+from generation.models import Artwork
 from memorial import tasks as export_tasks
 from memorial.models import MemorialExport
 from tests.conftest import add_photo, paint
@@ -100,3 +103,33 @@ def test_the_download_of_everything_keeps_each_paintings_label(client, family, p
     assert image.text["Memorial"] == "이순신" and image.text["Source photo"] == f"Photo {artwork.photo_id}: 가족 사진"
     assert "Memorial URL" not in image.text  # a private memorial's address is for its family
     assert xmp_of(image)["source_type"] == ALGORITHMIC
+
+
+def test_a_painting_stored_before_labels_gets_its_label_and_keeps_its_picture(
+    client, family, public_memorial, style, django_capture_on_commit_callbacks
+):
+    artwork = paint(add_photo(public_memorial, family.contributor), style, family.contributor)
+    with artwork.image.open("rb") as handle:
+        picture = Image.open(io.BytesIO(handle.read())).convert("RGB")
+    plain = io.BytesIO()
+    picture.save(plain, "PNG")  # as paintings were stored before: no label
+    old_name = artwork.image.name
+    artwork.image.storage.delete(old_name)
+    artwork.image.storage.save(old_name, ContentFile(plain.getvalue()))
+    Artwork.objects.filter(pk=artwork.pk).update(stored_bytes=len(plain.getvalue()) + artwork.thumbnail.size)
+
+    out = io.StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("label_artworks", stdout=out)
+    assert "Labelled 1 painting(s); 0 already had their label; 0 failed." in out.getvalue()
+    artwork.refresh_from_db()
+    assert artwork.image.name != old_name and not artwork.image.storage.exists(old_name)
+    client.force_login(family.viewer)
+    image = Image.open(io.BytesIO(downloaded(client, artwork)))
+    assert image.text["Digital Source Type"] == ALGORITHMIC and image.text["Memorial"] == "김영희"
+    assert image.convert("RGB").tobytes() == picture.tobytes()  # the same picture
+    assert artwork.stored_bytes == artwork.image.size + artwork.thumbnail.size
+
+    out = io.StringIO()
+    call_command("label_artworks", stdout=out)
+    assert "Labelled 0 painting(s); 1 already had their label" in out.getvalue()
