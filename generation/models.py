@@ -137,6 +137,20 @@ def artwork_thumbnail_file_name(memorial_id: int) -> str:
     return f"artworks/{memorial_id}/{uuid.uuid4().hex}-thumb.jpg"
 
 
+def control_file_name(memorial_id: int, kind: str) -> str:
+    return f"artworks/{memorial_id}/{uuid.uuid4().hex}-{kind}.png"
+
+
+# How a diffusion painting was guided: the control images its annotators read from the photo.
+# The kind in the address (/m/<slug>/artworks/<id>/control/<kind>.png) -> the annotator that made it.
+CONTROL_KINDS = {"pose": "openpose", "depth": "depth", "lines": "mlsd"}
+CONTROL_LABELS = {
+    "pose": _("The pose: body, face and hands (OpenPose)"),
+    "depth": _("The shape: near and far (depth)"),
+    "lines": _("The straight lines (M-LSD)"),
+}
+
+
 def narration_file_name(memorial_id: int, extension: str) -> str:
     return f"narrations/{memorial_id}/{uuid.uuid4().hex}.{extension}"
 
@@ -160,6 +174,11 @@ class Artwork(models.Model):
     thumbnail = models.FileField(max_length=300, blank=True)
     # Bytes of the image and its thumbnail: counted in the memorial's storage (memorial/quota.py).
     stored_bytes = models.PositiveBigIntegerField(default=0)
+    # The control images that guided a diffusion painting (PNG, the painting's size; CONTROL_KINDS),
+    # seen by the memorial's members. Empty for the built-in painter and for a control switched off.
+    control_pose = models.FileField(max_length=300, blank=True)
+    control_depth = models.FileField(max_length=300, blank=True)
+    control_lines = models.FileField(max_length=300, blank=True)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     seed = models.BigIntegerField()
@@ -195,6 +214,24 @@ class Artwork(models.Model):
             name, "memorial_narration_audio"
         )
         return reverse(f"generation:{view}", args=[self.memorial.slug, self.pk])
+
+    def control_file(self, kind: str):
+        """The stored control image of ``kind`` ("pose", "depth", "lines"), or None."""
+        field = getattr(self, f"control_{kind}", None) if kind in CONTROL_KINDS else None
+        return field or None
+
+    def guidance(self) -> list[dict]:
+        """How it was guided, for those who may see it (permissions.sees_artwork_guidance):
+        each stored control image's kind, what it shows, and its address."""
+        return [
+            {
+                "kind": kind,
+                "label": CONTROL_LABELS[kind],
+                "url": reverse("generation:memorial_artwork_control", args=[self.memorial.slug, self.pk, kind]),
+            }
+            for kind in CONTROL_KINDS
+            if self.control_file(kind)
+        ]
 
     @property
     def is_filter(self) -> bool:

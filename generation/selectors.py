@@ -40,6 +40,14 @@ def artwork_for(
     )
 
 
+def artwork_guidance_for(user, artwork_id: int, *, slug: str) -> Artwork:
+    """The painting at the memorial ``slug``'s address, if ``user`` may see how it was guided
+    (`permissions.artwork_guidance_for`: the family's; a 404 to everyone else)."""
+    memorial = permissions.memorial_for(user, slug)
+    artworks = Artwork.objects.select_related("memorial", "photo__album")
+    return permissions.artwork_guidance_for(user, artwork_id, artworks=artworks, memorial=memorial)
+
+
 def job_for(user, job_id: int, action: str = "view") -> StylizationJob:
     """The job, if ``user`` may see it and do ``action`` ("view" or "cancel"; `permissions.job_for`)."""
     jobs = StylizationJob.objects.select_related("memorial", "photo__album", "style")

@@ -226,6 +226,13 @@ class ArtworkSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="The words, spoken; null when no recording could be made.",
     )
+    guidance = serializers.SerializerMethodField(
+        help_text=(
+            "How it was guided: the control images (pose with face and hands, depth, straight lines) the "
+            "diffusion painter read from the photo, each with `kind`, `label` and `url`. Seen by the "
+            "memorial's family only: null for everyone else; empty for the built-in painter."
+        )
+    )
 
     class Meta:
         model = Artwork
@@ -249,8 +256,36 @@ class ArtworkSerializer(serializers.ModelSerializer):
             "created_at",
             "tribute",
             "narration",
+            "guidance",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "nullable": True,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "kind": {"type": "string", "enum": ["pose", "depth", "lines"]},
+                    "label": {"type": "string"},
+                    "url": {"type": "string", "format": "uri"},
+                },
+            },
+        }
+    )
+    def get_guidance(self, artwork: Artwork) -> list[dict] | None:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        seen = self.context.setdefault("_sees_guidance", {})  # asked once per memorial in a list
+        if artwork.memorial_id not in seen:
+            seen[artwork.memorial_id] = user is not None and permissions.sees_artwork_guidance(user, artwork.memorial)
+        if not seen[artwork.memorial_id]:
+            return None
+        return [
+            {"kind": item["kind"], "label": str(item["label"]), "url": _absolute(self.context, item["url"])}
+            for item in artwork.guidance()
+        ]
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, artwork: Artwork) -> str:

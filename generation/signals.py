@@ -8,7 +8,9 @@ from memorial.signals import bump_memorial_page
 
 @receiver(post_delete, sender=Artwork, dispatch_uid="artwork-files")
 def artwork_files(sender, instance, **kwargs):
-    delete_files_on_commit(instance.image, instance.thumbnail)
+    delete_files_on_commit(
+        instance.image, instance.thumbnail, instance.control_pose, instance.control_depth, instance.control_lines
+    )
 
 
 @receiver(post_delete, sender=Narration, dispatch_uid="narration-files")

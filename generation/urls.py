@@ -23,6 +23,7 @@ urlpatterns = [
     path(AT_MEMORIAL + "image.png", views.artwork_image, name="memorial_artwork_image"),
     path(AT_MEMORIAL + "thumb.jpg", views.artwork_thumbnail, name="memorial_artwork_thumbnail"),
     path(AT_MEMORIAL + "narration", views.narration_audio, name="memorial_narration_audio"),
+    path(AT_MEMORIAL + "control/<str:kind>.png", views.artwork_control, name="memorial_artwork_control"),
     path("artworks/<int:artwork_id>/", views.artwork_detail, name="artwork"),
     path("artworks/<int:artwork_id>/publish/", views.artwork_publish, name="artwork_publish"),
     path("artworks/<int:artwork_id>/unpublish/", views.artwork_unpublish, name="artwork_unpublish"),

@@ -81,6 +81,7 @@ def _artwork_page(request, artwork, *, edit_form=None, status=200):
         "tribute": tribute,
         "narration": getattr(tribute, "narration", None) if tribute else None,
         "can_manage": permissions.can(request.user, "publish_artwork", artwork.memorial),
+        "guidance": artwork.guidance() if permissions.sees_artwork_guidance(request.user, artwork.memorial) else [],
         "edit_form": edit_form,
     }
     return render(request, "generation/artwork.html", context, status=status)
@@ -162,6 +163,17 @@ def artwork_thumbnail(request, artwork_id, slug=None):
     if not artwork.thumbnail:  # painted before galleries had thumbnails
         return _file_response(request, artwork.image, "image/png", artwork)
     return _file_response(request, artwork.thumbnail, "image/jpeg", artwork)
+
+
+@require_safe
+def artwork_control(request, artwork_id, kind, slug):
+    """One of the control images that guided the painting ("pose", "depth", "lines"): the family's."""
+    artwork = selectors.artwork_guidance_for(request.user, artwork_id, slug=slug)
+    field = artwork.control_file(kind)
+    if field is None:
+        raise Http404("No such control image.")
+    response = serve_file(request, field, content_type="image/png")
+    return cache_for_viewers(response, public=False)
 
 
 def narration_audio(request, artwork_id, slug=None):

@@ -211,6 +211,13 @@ def sees_unpublished_artworks(user, memorial: Memorial) -> bool:
     return can(user, "see_unpublished_artworks", memorial)
 
 
+def sees_artwork_guidance(user, memorial: Memorial) -> bool:
+    """How a painting was guided (the pose, depth and line images read from the photo) is the
+    family's, like their work in progress: its members and the site's moderators. Everyone else
+    is answered as if there were none (404)."""
+    return sees_unpublished_artworks(user, memorial)
+
+
 def is_binned_artwork(artwork) -> bool:
     """In the bin, itself, or with its photo or the photo's album."""
     return artwork.deleted_at is not None or is_binned_photo(artwork.photo)
@@ -447,6 +454,15 @@ def artwork_for(
     if not can_see_artwork(user, artwork, memorial):
         raise Http404("No such artwork.")
     require(user, action, memorial)
+    return artwork
+
+
+def artwork_guidance_for(user, artwork_id, *, artworks, memorial: Memorial | None = None):
+    """A painting whose guidance (``sees_artwork_guidance``) ``user`` may see: as ``artwork_for``,
+    and a 404 to those who see the painting but not how it was made."""
+    artwork = artwork_for(user, artwork_id, artworks=artworks, memorial=memorial)
+    if not sees_artwork_guidance(user, memorial or artwork.memorial):
+        raise Http404("No such file.")
     return artwork
 
 

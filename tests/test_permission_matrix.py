@@ -98,6 +98,8 @@ EXPECTED = {
     "report a condolence by its id": BY_ID,
     "see a published artwork by its id": BY_ID,
     "fetch a published artwork's image by its id": BY_ID,
+    # How a painting was guided (its control images) is the family's, even when it is published.
+    "see how a published painting was guided": always(MEMBERS),
     "see a painting of a hidden photo": always((OK, OK, GONE, GONE, GONE, GONE)),
     "fetch a painting of a hidden photo": always((OK, OK, GONE, GONE, GONE, GONE)),
     # The link the removed member once joined with: the family's own are already in, a
@@ -212,6 +214,13 @@ class World:
     def published_artwork(self):
         return self._artwork(published=True)
 
+    @cached_property
+    def guided_artwork(self):
+        """A published diffusion painting with the pose image that guided it."""
+        artwork = self._artwork(published=True)
+        artwork.control_pose.save("pose.png", ContentFile(b"\x89PNG\r\n\x1a\n"))
+        return artwork
+
 
 @dataclass(frozen=True)
 class Way:
@@ -305,6 +314,9 @@ PAGES = {
     ),
     "fetch a published artwork's image by its id": Way(
         lambda c, w: c.get(reverse("generation:artwork_image", args=[w.published_artwork.pk])), 200
+    ),
+    "see how a published painting was guided": Way(
+        lambda c, w: c.get(at(w, "generation:memorial_artwork_control", w.guided_artwork.pk, "pose")), 200
     ),
     "see a painting of a hidden photo": Way(lambda c, w: c.get(w.hidden_photo_artwork.get_absolute_url()), 200),
     "fetch a painting of a hidden photo": Way(
@@ -516,6 +528,7 @@ NEEDS = {
     "report a condolence by its id": ["condolence"],
     "see a published artwork by its id": ["published_artwork"],
     "fetch a published artwork's image by its id": ["published_artwork"],
+    "see how a published painting was guided": ["guided_artwork"],
     "see a painting of a hidden photo": ["hidden_photo_artwork"],
     "fetch a painting of a hidden photo": ["hidden_photo_artwork"],
     "join through an old invitation link": ["invitation_path"],

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from PIL import Image
@@ -21,6 +21,9 @@ from generation.pipeline.styles import apply_style
 MAX_STEPS = 150
 MAX_LONG_SIDE = 2048
 MAX_SEED = 2**63 - 1
+# OpenPose reads the face's 70 points and the hands (where a body shows them) besides the body,
+# so the shape of the face guides the painting, not only where the head is.
+OPENPOSE_PARTS = {"include_body": True, "include_face": True, "include_hand": True}
 
 
 class PaintCancelled(Exception):
@@ -50,6 +53,8 @@ class PaintRequest:
 class PaintResult:
     image: Image.Image  # exactly output_size(...) of the photo
     parameters: dict  # JSON-able: what was used, and how long it took
+    # The control images that guided it, at the painting's size: only the annotators that ran.
+    controls: dict[str, Image.Image] = field(default_factory=dict)  # CONTROL_NAMES -> image
 
 
 def check_request(r: PaintRequest) -> None:
@@ -128,14 +133,7 @@ def _prepare_controls(models, image, scales, should_stop=None):
         started = time.perf_counter()
         detector = models.annotators[name]
         if name == "openpose":
-            control = detector(
-                image,
-                detect_resolution=resolution,
-                image_resolution=resolution,
-                include_body=True,
-                include_hand=False,
-                include_face=False,
-            )
+            control = detector(image, detect_resolution=resolution, image_resolution=resolution, **OPENPOSE_PARTS)
         elif name == "depth":
             control = detector(
                 image, thr_a=0, thr_b=0, boost=False, detect_resolution=resolution, image_resolution=resolution
@@ -257,6 +255,10 @@ def paint(
         "guidance_scale": request.guidance_scale,
         "control_scales": dict(zip(CONTROL_NAMES, (float(s) for s in request.control_scales), strict=False)),
         "controlnets_run": [CONTROL_NAMES[i] for i in active],
+        # What OpenPose was asked to read (None: it did not run).
+        "openpose_parts": {key.removeprefix("include_"): value for key, value in OPENPOSE_PARTS.items()}
+        if request.control_scales[0]
+        else None,
         "seed": request.seed,
         "width": width,
         "height": height,
@@ -270,4 +272,5 @@ def paint(
             "painting": round(finished - controls_done, 4),
         },
     }
-    return PaintResult(image=image, parameters=parameters)
+    ran = {CONTROL_NAMES[i]: controls[i] for i in range(len(CONTROL_NAMES)) if request.control_scales[i]}
+    return PaintResult(image=image, parameters=parameters, controls=ran)

@@ -16,7 +16,9 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from core import work
+from generation import labels
 from generation.models import (
+    CONTROL_KINDS,
     Artwork,
     JobStage,
     Narration,
@@ -24,6 +26,7 @@ from generation.models import (
     TributeText,
     artwork_file_name,
     artwork_thumbnail_file_name,
+    control_file_name,
     narration_file_name,
 )
 from generation.worker import tribute, webhook
@@ -60,6 +63,7 @@ def run_stylization(job_id: int) -> str:
                 seed=job.seed,
                 parameters=rendered.parameters,
                 backend=rendered.backend,
+                **{field: stored[field] for field in _CONTROL_FIELDS if stored.get(field)},
             )
             text = TributeText.objects.create(
                 artwork=artwork,
@@ -106,26 +110,46 @@ def _speak(text: str, language: str):
 
 def _store_files(job, rendered, spoken) -> tuple[dict, int]:
     """Write the files before the records, so the transaction that makes the records is short.
-    Returns their names and the bytes of the image and its thumbnail."""
-    buffer = io.BytesIO()
-    rendered.image.save(buffer, "PNG", optimize=True)
-    small = _thumbnail(rendered.image)
-    image = default_storage.save(artwork_file_name(job.memorial_id), ContentFile(buffer.getvalue()))
+    Returns their names and the bytes of the image, its thumbnail and its control images."""
+    label = labels.label_for(memorial=job.memorial, photo=job.photo, style=job.style, backend=rendered.backend)
+    png = labels.png_bytes(rendered.image, label)  # says inside the file what made it, from what, when
+    small = _thumbnail(rendered.image, label)
+    image = default_storage.save(artwork_file_name(job.memorial_id), ContentFile(png))
     thumbnail = default_storage.save(artwork_thumbnail_file_name(job.memorial_id), ContentFile(small))
     audio = _store_audio(job.memorial_id, spoken) if spoken is not None else None
-    return {"image": image, "thumbnail": thumbnail, "audio": audio}, len(buffer.getvalue()) + len(small)
+    controls, control_bytes = _store_controls(job.memorial_id, rendered.controls)
+    stored = {"image": image, "thumbnail": thumbnail, "audio": audio, **controls}
+    return stored, len(png) + len(small) + control_bytes
 
 
-def _thumbnail(image) -> bytes:
+_CONTROL_FIELDS = tuple(f"control_{kind}" for kind in CONTROL_KINDS)
+
+
+def _store_controls(memorial_id: int, controls: dict) -> tuple[dict, int]:
+    """The control images that guided a diffusion painting (none for the built-in painter), kept
+    with it so the family can see how it was guided: field name -> stored name, and their bytes."""
+    stored, total = {}, 0
+    for kind, annotator in CONTROL_KINDS.items():
+        control = controls.get(annotator)
+        if control is None:
+            continue
+        buffer = io.BytesIO()
+        control.convert("RGB").save(buffer, "PNG", optimize=True)
+        stored[f"control_{kind}"] = default_storage.save(
+            control_file_name(memorial_id, kind), ContentFile(buffer.getvalue())
+        )
+        total += len(buffer.getvalue())
+    return stored, total
+
+
+def _thumbnail(image, label: labels.Label) -> bytes:
     """The gallery's JPEG: PHOTO_THUMB_SIZE on its long side, like the photos' thumbnails."""
     from django.conf import settings
     from PIL import Image
 
     small = image.convert("RGB")
     small.thumbnail((settings.PHOTO_THUMB_SIZE, settings.PHOTO_THUMB_SIZE), Image.LANCZOS)
-    buffer = io.BytesIO()
-    small.save(buffer, "JPEG", quality=85, optimize=True, progressive=True)
-    return buffer.getvalue()
+    return labels.jpeg_bytes(small, label, quality=85, optimize=True, progressive=True)
 
 
 def _store_audio(memorial_id: int, spoken) -> str:

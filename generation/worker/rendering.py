@@ -4,7 +4,7 @@ painterly filter. Called in the worker; the pipeline (and torch) is imported onl
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -24,6 +24,7 @@ class Rendered:
     image: Image.Image
     parameters: dict
     backend: str
+    controls: dict = field(default_factory=dict)  # "openpose" | "depth" | "mlsd" -> the control image
 
 
 def diffusion_enabled() -> bool:
@@ -106,4 +107,4 @@ def render_artwork(job: StylizationJob, progress: JobProgress) -> Rendered:
         raise Stopped() from None
     # How many times this worker process has loaded weights so far: 1 after any number of jobs.
     parameters = {**result.parameters, "worker_weight_loads": loader.load_count()}
-    return Rendered(image=result.image, parameters=parameters, backend=PIPELINE_BACKEND)
+    return Rendered(image=result.image, parameters=parameters, backend=PIPELINE_BACKEND, controls=result.controls)
