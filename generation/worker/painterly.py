@@ -279,7 +279,7 @@ def ink_wash(photo: np.ndarray, tex: Textures, gentle: float) -> np.ndarray:
     )
     # Ink density: the lights are left as bare hanji, the darks laid in a few diluted tones.
     detail = luminance(photo) * gentle + calm * (1 - gentle)  # a face keeps its own modelling
-    density = np.clip((0.78 + 0.1 * gentle - detail) / 0.72, 0, 1) ** (1.35 - 0.35 * gentle)
+    density = np.clip((0.74 + 0.14 * gentle - detail) / 0.7, 0, 1) ** (1.5 - 0.5 * gentle)
     levels = 3 + 3 * gentle
     stepped = np.round(density * levels) / levels
     density = stepped * (1 - 0.4 * gentle) + density * 0.4 * gentle
@@ -287,7 +287,7 @@ def ink_wash(photo: np.ndarray, tex: Textures, gentle: float) -> np.ndarray:
     density = wobble(density, tex, "ink-bleed", 5 * (1 - 0.6 * gentle), 25)
     density = cv2.GaussianBlur(density, (0, 0), (2.2 - 1.4 * gentle) * u)
     density *= 0.75 + 0.25 * (1 + tex.smooth_noise("ink-load", 45)) / 2
-    density *= 1 + 0.3 * tex.smooth_noise("ink-mottle", 5) * (1 - 0.5 * gentle)  # ink soaking unevenly
+    density *= 1 + 0.3 * tex.smooth_noise("ink-mottle", 9) * (1 - 0.5 * gentle)  # ink soaking unevenly
     # Brush lines along the contours, dry at their ends.
     lines = dog_lines(
         cv2.GaussianBlur(detail, (0, 0), 0.8 * u), (1.3 - 0.4 * gentle) * u, threshold=0.008 - 0.005 * gentle
