@@ -19,6 +19,7 @@ that the built-in painter, not the AI painter, made it. No torch; CPU only (a fe
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -27,6 +28,7 @@ import numpy as np
 from PIL import Image, ImageChops, ImageEnhance, ImageFilter, ImageOps
 
 BACKEND = "filter:painterly"
+logger = logging.getLogger(__name__)
 
 
 def output_size(width: int, height: int, long_side: int) -> tuple[int, int]:
@@ -405,11 +407,17 @@ def face_mask(shape: tuple[int, int], boxes, feather: float = 0.25) -> np.ndarra
     return mask
 
 
-def find_faces(image8: np.ndarray):
+def find_faces(image8: np.ndarray) -> list:
+    """The faces to paint gently. Without dlib's models (a broken install) the painting is still
+    made, every part fully painted, and the worker's log says why."""
     from generation.worker import faces
 
     upsample = 1 if max(image8.shape[:2]) <= 1024 else 0
-    return faces.find_faces(image8, upsample=upsample)
+    try:
+        return faces.find_faces(image8, upsample=upsample)
+    except (ImportError, RuntimeError):
+        logger.warning("the built-in painter found no face detector; faces are painted like the rest", exc_info=True)
+        return []
 
 
 def _region(boxes, shape, margin: float = 1.2) -> tuple[int, int, int, int]:
