@@ -1,4 +1,8 @@
-"""The styles a new site offers before the platform has trained its own LoRAs."""
+"""The styles a new site offers before the platform has trained its own LoRAs.
+
+Without diffusion weights the built-in painter paints each of them with its own recipe, chosen by
+the slug (``generation.worker.painterly.RECIPES``): keep a default style's slug stable.
+"""
 
 from generation.models import Style
 
@@ -29,6 +33,13 @@ DEFAULT_STYLES = [
         "description_ko": "한지에 스민 고요한 먹빛",
         "prompt_template": "an ink wash painting of {subject}, {trigger}, sumukhwa, hanji paper, quiet, minimal",
         "strength": 0.65,
+    },
+    {
+        "slug": "pencil",
+        "name": "Pencil drawing",
+        "description": "Graphite lines and hatching on paper",
+        "prompt_template": "a pencil drawing of {subject}, {trigger}, graphite, fine hatching, sketchbook paper",
+        "strength": 0.6,
     },
 ]
 

@@ -74,8 +74,17 @@ def render_artwork(job: StylizationJob, progress: JobProgress) -> Rendered:
     style = job.style
     if not diffusion_enabled():
         progress.stage(JobStage.PAINTING)
-        image = painterly.paint(photo, long_side=settings.ARTWORK_LONG_SIDE, strength=style.strength)
-        parameters = {"filter": "painterly", "strength": style.strength, "size": list(image.size)}
+        image = painterly.paint(
+            photo, long_side=settings.ARTWORK_LONG_SIDE, strength=style.strength, style=style.slug, seed=job.seed
+        )
+        recipe = painterly.recipe_for(style.slug).key
+        parameters = {
+            "filter": "painterly",
+            "recipe": recipe,
+            "strength": style.strength,
+            "seed": job.seed,
+            "size": list(image.size),
+        }
         return Rendered(image=image, parameters=parameters, backend=painterly.BACKEND)
 
     from generation.pipeline import loader, painter  # torch: only when weights are configured
