@@ -37,7 +37,9 @@ DEFAULT_STYLES = [
     {
         "slug": "pencil",
         "name": "Pencil drawing",
+        "name_ko": "연필 소묘",
         "description": "Graphite lines and hatching on paper",
+        "description_ko": "종이 위에 연필 선과 빗금으로 그린 소묘",
         "prompt_template": "a pencil drawing of {subject}, {trigger}, graphite, fine hatching, sketchbook paper",
         "strength": 0.6,
     },
