@@ -16,8 +16,10 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from core import work
+from generation import likeness
 from generation.models import (
     Artwork,
+    ArtworkCandidate,
     JobStage,
     Narration,
     StylizationJob,
@@ -45,6 +47,7 @@ def run_stylization(job_id: int) -> str:
         _stop_if_cancelled(progress, JobStage.SPEAKING)
         spoken, speech_error = _speak(written.text, written.language)
         stored, stored_bytes = _store_files(job, rendered, spoken)
+        kept, kept_bytes = _store_candidates(job, rendered)
 
         def make_records():
             artwork = Artwork.objects.create(
@@ -54,13 +57,15 @@ def run_stylization(job_id: int) -> str:
                 style=job.style,
                 image=stored["image"],
                 thumbnail=stored["thumbnail"],
-                stored_bytes=stored_bytes,
+                stored_bytes=stored_bytes + kept_bytes,
                 width=rendered.image.width,
                 height=rendered.image.height,
-                seed=job.seed,
+                seed=rendered.parameters.get("seed", job.seed),
                 parameters=rendered.parameters,
                 backend=rendered.backend,
+                **likeness.fields(rendered.likeness),
             )
+            _create_candidates(artwork, kept)
             text = TributeText.objects.create(
                 artwork=artwork,
                 language=written.language,
@@ -76,6 +81,8 @@ def run_stylization(job_id: int) -> str:
 
         if not work.finish(job, make_records, stage=JobStage.DONE):
             _delete_stored(stored)
+            for files in kept:
+                _delete_stored({"image": files["image"], "thumbnail": files["thumbnail"]})
             work.stop_cancelled(job)
             return "not finished: the job was taken back or cancelled meanwhile"
     webhook.schedule_delivery(job.pk)
@@ -114,6 +121,42 @@ def _store_files(job, rendered, spoken) -> tuple[dict, int]:
     thumbnail = default_storage.save(artwork_thumbnail_file_name(job.memorial_id), ContentFile(small))
     audio = _store_audio(job.memorial_id, spoken) if spoken is not None else None
     return {"image": image, "thumbnail": thumbnail, "audio": audio}, len(buffer.getvalue()) + len(small)
+
+
+def _store_candidates(job, rendered) -> tuple[list[dict], int]:
+    """The paintings not chosen, each with its thumbnail: their names, seeds and likeness, and
+    their bytes (counted in the artwork's stored_bytes)."""
+    kept, total = [], 0
+    for candidate in rendered.candidates:
+        buffer = io.BytesIO()
+        candidate.image.save(buffer, "PNG", optimize=True)
+        small = _thumbnail(candidate.image)
+        image = default_storage.save(artwork_file_name(job.memorial_id), ContentFile(buffer.getvalue()))
+        thumbnail = default_storage.save(artwork_thumbnail_file_name(job.memorial_id), ContentFile(small))
+        kept.append(
+            {
+                "image": image,
+                "thumbnail": thumbnail,
+                "candidate": candidate,
+                "bytes": len(buffer.getvalue()) + len(small),
+            }
+        )
+        total += kept[-1]["bytes"]
+    return kept, total
+
+
+def _create_candidates(artwork: Artwork, kept: list[dict]) -> None:
+    ArtworkCandidate.objects.bulk_create(
+        ArtworkCandidate(
+            artwork=artwork,
+            image=files["image"],
+            thumbnail=files["thumbnail"],
+            seed=files["candidate"].seed,
+            strength=files["candidate"].strength,
+            **likeness.fields(files["candidate"].likeness),
+        )
+        for files in kept
+    )
 
 
 def _thumbnail(image) -> bytes:
