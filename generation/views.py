@@ -77,6 +77,7 @@ def _artwork_page(request, artwork, *, edit_form=None, status=200):
         "narration": getattr(tribute, "narration", None) if tribute else None,
         "can_manage": permissions.can(request.user, "publish_artwork", artwork.memorial),
         "candidates": selectors.candidates_for(request.user, artwork),
+        "family": selectors.sees_candidates(request.user, artwork),  # the likeness sentence is advice to them
         "edit_form": edit_form,
     }
     return render(request, "generation/artwork.html", context, status=status)

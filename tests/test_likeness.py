@@ -94,6 +94,17 @@ def test_a_photo_without_a_face_is_painted_and_says_so(client, family, artwork):
     assert body["likeness_state"] == "no_face" and body["likeness"] is None and body["faces"] == []
 
 
+def test_guests_see_the_painting_without_the_familys_advice(client, family, memorial, style):
+    from generation import services
+
+    photo = upload(memorial, family.contributor, astronaut())
+    artwork = paint(photo, style, family.contributor)
+    services.publish_artwork(artwork=artwork, by=family.manager)
+    page = client.get(artwork.get_absolute_url())
+    assert page.status_code == 200
+    assert KEPT not in page.content.decode()
+
+
 def test_faces_too_small_to_compare_are_painted_and_say_so(client, family, memorial, style, settings):
     # A group photo seen from afar: the face is found in the photo, but in a 512-pixel painting
     # it is narrower than faces.MIN_FACE_PX.

@@ -148,11 +148,12 @@ def paint_faithfully(models, request, photo: Image.Image, progress: JobProgress)
     too, keep the closest anyway and say so (``parameters["likeness_retried"]``)."""
     from generation.pipeline import painter
 
-    def paint(req):
+    def paint(req, *, again=False):
         result = painter.paint(
             models,
             req,
-            on_step=lambda fraction: progress.step(JobStage.PAINTING, fraction),
+            # The second try keeps the bar where the first left it (full), never going back.
+            on_step=lambda fraction: progress.step(JobStage.PAINTING, 1.0 if again else fraction),
             should_stop=progress.should_stop,
         )
         return [
@@ -166,7 +167,7 @@ def paint_faithfully(models, request, photo: Image.Image, progress: JobProgress)
     if not any(likeness.recognisable(m) for m in measured):
         retried = gentler_strength(request.strength, request.steps)
         if retried is not None:
-            again = paint(replace(request, strength=retried))
+            again = paint(replace(request, strength=retried), again=True)
             painted += again
             measured += likeness.choose(photo, [entry[1] for entry in again])[1]
     best = likeness.best(measured)
