@@ -18,18 +18,6 @@ class CandidateRefused(ValueError):
     pass
 
 
-def candidates_of(artwork: Artwork) -> list[ArtworkCandidate]:
-    return list(artwork.candidates.all())
-
-
-def candidate_of(artwork: Artwork, candidate_id) -> ArtworkCandidate:
-    """The artwork's own candidate, or ``CandidateRefused`` saying there is none such."""
-    candidate = artwork.candidates.filter(pk=candidate_id).first() if str(candidate_id).isdigit() else None
-    if candidate is None:
-        raise CandidateRefused(_("This painting has no such other version. Choose one shown on its page."))
-    return candidate
-
-
 @transaction.atomic
 def choose_candidate(*, artwork: Artwork, candidate: ArtworkCandidate, by) -> Artwork:
     """Show ``candidate`` as the painting; the painting it replaces becomes a candidate, so the
