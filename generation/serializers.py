@@ -183,7 +183,7 @@ _LIKENESS_STATE_HELP = (
 class CandidateSerializer(serializers.ModelSerializer):
     image_url = serializers.SerializerMethodField(help_text="This version of the painting (PNG), for the family.")
     choose_url = serializers.SerializerMethodField(help_text="POST here (managers) to show this version instead.")
-    likeness_state = serializers.ChoiceField(choices=STATES, read_only=True, help_text=_LIKENESS_STATE_HELP)
+    likeness_state = serializers.ChoiceField(choices=[*STATES, ""], read_only=True, help_text=_LIKENESS_STATE_HELP)
     likeness_text = serializers.CharField(read_only=True, help_text="What the family reads about its likeness.")
     faces = FaceSerializer(many=True, read_only=True)
 
