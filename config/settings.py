@@ -231,6 +231,10 @@ ARTWORK_MODELS = {
     "dtype": env_choice("ARTWORK_DTYPE", "auto", DTYPES),
 }
 ARTWORK_LONG_SIDE = env_int("ARTWORK_LONG_SIDE", 768, minimum=64)
+# How many paintings the AI painter makes of each job to keep the most faithful (a style may set
+# its own): 0 means 1 on a CPU and 4 on a GPU. At most ARTWORK_CANDIDATES_BATCH in one pass.
+ARTWORK_CANDIDATES = env_int("ARTWORK_CANDIDATES", 0, minimum=0)
+ARTWORK_CANDIDATES_BATCH = env_int("ARTWORK_CANDIDATES_BATCH", 4, minimum=1)
 LORA_ROOT = Path(env_str("LORA_ROOT", str(BASE_DIR / "models" / "loras")))
 # A running job whose worker has not written a heartbeat for this long is taken back and queued
 # again, up to JOB_MAX_ATTEMPTS times; then it fails with a reason.

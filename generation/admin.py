@@ -111,7 +111,7 @@ class StyleAdmin(admin.ModelAdmin):
             _("LoRA and prompt"),
             {"fields": ("lora_file", "lora_scale", "trigger_words", "prompt_template", "negative_prompt")},
         ),
-        (_("Painting"), {"fields": ("strength", "steps", "guidance_scale")}),
+        (_("Painting"), {"fields": ("strength", "steps", "guidance_scale", "candidates")}),
         (_("ControlNet guidance"), {"fields": ("openpose_scale", "depth_scale", "mlsd_scale")}),
     )
     actions = ("retire", "make_active")
@@ -330,6 +330,9 @@ class ArtworkAdmin(admin.ModelAdmin):
         "height",
         "seed",
         "parameters",
+        "likeness_state",
+        "likeness",
+        "faces",
         "backend",
         "is_filter",
         "published_at",
@@ -343,7 +346,16 @@ class ArtworkAdmin(admin.ModelAdmin):
             _("How it was painted"),
             {
                 "classes": ("collapse",),
-                "fields": ("backend", "is_filter", "image", ("width", "height"), "seed", "parameters"),
+                "fields": (
+                    "backend",
+                    "is_filter",
+                    "image",
+                    ("width", "height"),
+                    "seed",
+                    "parameters",
+                    ("likeness_state", "likeness"),
+                    "faces",
+                ),
             },
         ),
     )

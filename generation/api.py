@@ -18,7 +18,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from core import ratelimit
-from generation import selectors, services
+from generation import candidates, selectors, services
 from generation.models import Artwork, Style, StylizationJob
 from generation.serializers import (
     ArtworkRequestSerializer,
@@ -156,7 +156,9 @@ class MemorialArtworksView(MemorialAPIMixin, generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Artwork.objects.none()
         memorial = permissions.memorial_for(self.request.user, self.kwargs["slug"], "view")
-        return selectors.artworks_of(memorial, self.request.user).select_related("memorial")
+        return (
+            selectors.artworks_of(memorial, self.request.user).select_related("memorial").prefetch_related("candidates")
+        )
 
 
 @extend_schema_view(
@@ -212,3 +214,28 @@ class ArtworkView(MemorialAPIMixin, generics.GenericAPIView):
         artwork = self.get_object("publish_artwork")
         services.delete_artwork(artwork=artwork, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(
+    summary="Show another version of an artwork instead (managers)",
+    description=(
+        "The painter may make several versions of a painting and keep the one that looks most like the person; "
+        "the others are listed in the artwork's `candidates` (to the family only). This shows the chosen one "
+        "instead, with its own likeness, and keeps the replaced painting among the candidates. Answers the artwork."
+    ),
+    parameters=[SLUG_PARAMETER],
+    request=None,
+    responses={200: ArtworkSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NO_ARTWORK},
+)
+class CandidateChooseView(MemorialAPIMixin, generics.GenericAPIView):
+    queryset = Artwork.objects.none()
+    serializer_class = ArtworkSerializer
+
+    def post(self, request, *args, **kwargs):
+        artwork, candidate = selectors.candidate_for(
+            request.user, self.kwargs["pk"], self.kwargs["candidate"], "publish_artwork", slug=self.kwargs["slug"]
+        )
+        artwork = candidates.choose_candidate(artwork=artwork, candidate=candidate, by=request.user)
+        return Response(
+            self.get_serializer(selectors.artwork_for(request.user, artwork.pk, slug=self.kwargs["slug"])).data
+        )

@@ -18,5 +18,10 @@ urlpatterns = [
     re_path(
         rf"^memorials/{SLUG}/photos/{PK}/artworks/$", api.PhotoArtworksView.as_view(), name="memorial-photo-artworks"
     ),
+    re_path(
+        rf"^memorials/{SLUG}/artworks/{PK}/candidates/(?P<candidate>[0-9]+)/choose/$",
+        api.CandidateChooseView.as_view(),
+        name="memorial-artwork-candidate-choose",
+    ),
     path("artworks/<int:pk>/", api.ArtworkView.as_view(), name="artwork-detail"),
 ]

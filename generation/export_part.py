@@ -68,6 +68,7 @@ def add_artworks(memorial, collector: Collector) -> None:
                 if tribute
                 else None,
                 "narration": narration_data,
+                "likeness": {"state": artwork.likeness_state, "worst": artwork.likeness, "faces": artwork.faces},
             }
         )
     collector.data["artworks"] = artworks

@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -8,6 +9,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BackgroundWork
+from generation.likeness import sentence as likeness_sentence
 
 
 class Style(models.Model):
@@ -52,6 +54,16 @@ class Style(models.Model):
     openpose_scale = models.FloatField(_("pose control (OpenPose)"), default=1.0, help_text=_("0 switches it off."))
     depth_scale = models.FloatField(_("shape control (LeReS depth)"), default=0.6, help_text=_("0 switches it off."))
     mlsd_scale = models.FloatField(_("line control (M-LSD)"), default=0.4, help_text=_("0 switches it off."))
+    candidates = models.PositiveSmallIntegerField(
+        _("candidates"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(8)],
+        help_text=_(
+            "How many paintings the AI painter makes (different seeds) to keep the most faithful one. "
+            "Empty: the site's default (ARTWORK_CANDIDATES: 1 on a CPU, 4 on a GPU)."
+        ),
+    )
     sample_image = models.ImageField(_("sample image"), upload_to="styles/samples/", blank=True)
     is_active = models.BooleanField(_("active"), default=True, help_text=_("Retired styles are not offered any more."))
     created_at = models.DateTimeField(default=timezone.now)
@@ -186,6 +198,12 @@ class Artwork(models.Model):
     backend = models.CharField(
         max_length=60, help_text=_("What painted it: the diffusion pipeline, or the light painterly filter.")
     )
+    # Likeness, measured by the worker (generation/worker/likeness.py): the state the family's
+    # sentence says (generation/likeness.py; empty: not measured), the worst face's descriptor
+    # distance (None: no face compared, or one lost), and each face of the photo as measured.
+    likeness_state = models.CharField(max_length=10, blank=True)
+    likeness = models.FloatField(null=True, blank=True)
+    faces = models.JSONField(default=list, blank=True)
     published = models.BooleanField(_("shown on the memorial page"), default=False)
     published_at = models.DateTimeField(null=True, blank=True)
     published_by = models.ForeignKey(
@@ -236,6 +254,54 @@ class Artwork(models.Model):
     @property
     def is_filter(self) -> bool:
         return self.backend.startswith("filter")
+
+    @property
+    def file_version(self) -> str:
+        """Changes with the image file (a chosen candidate keeps the address): for ``?v=`` in links."""
+        return image_version(self.image.name)
+
+    @property
+    def likeness_text(self) -> str:
+        """What the family reads about the likeness (a sentence, translated; empty: not measured)."""
+        return likeness_sentence(self.likeness_state, retried=bool(self.parameters.get("likeness_retried")))
+
+
+def candidate_path(instance, filename):
+    return artwork_file_name(instance.artwork.memorial_id)
+
+
+class ArtworkCandidate(models.Model):
+    """Another painting of the same job (another seed, or the gentler second try), kept so the
+    family can see it and choose it instead (generation/candidates.py swaps the two). Its bytes
+    are counted in its artwork's ``stored_bytes``."""
+
+    artwork = models.ForeignKey(Artwork, on_delete=models.CASCADE, related_name="candidates")
+    image = models.FileField(upload_to=candidate_path, max_length=300)
+    thumbnail = models.FileField(max_length=300, blank=True)
+    seed = models.BigIntegerField()
+    strength = models.FloatField(null=True, blank=True)
+    likeness_state = models.CharField(max_length=10, blank=True)
+    likeness = models.FloatField(null=True, blank=True)
+    faces = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"candidate {self.pk} of artwork {self.artwork_id}"
+
+    @property
+    def likeness_text(self) -> str:
+        return likeness_sentence(self.likeness_state)
+
+    @property
+    def file_version(self) -> str:
+        return image_version(self.image.name)
+
+
+def image_version(name: str) -> str:
+    return name.rsplit("/", 1)[-1].split(".", 1)[0][:12]
 
 
 class TributeText(models.Model):

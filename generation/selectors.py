@@ -5,9 +5,10 @@ do what with them is decided by `memorial.permissions`, which every read here as
 from __future__ import annotations
 
 from django.db.models import Sum
+from django.http import Http404
 from django.utils.translation import gettext as _
 
-from generation.models import Artwork, Narration, Style, StylizationJob
+from generation.models import Artwork, ArtworkCandidate, Narration, Style, StylizationJob
 from memorial import page_cache, permissions
 
 ARTWORK_RELATED = ("photo__album__memorial", "style", "memorial", "tribute__narration", "job")
@@ -46,6 +47,30 @@ def artwork_guidance_for(user, artwork_id: int, *, slug: str) -> Artwork:
     memorial = permissions.memorial_for(user, slug)
     artworks = Artwork.objects.select_related("memorial", "photo__album")
     return permissions.artwork_guidance_for(user, artwork_id, artworks=artworks, memorial=memorial)
+
+
+def candidates_for(user, artwork: Artwork) -> list[ArtworkCandidate]:
+    """The other paintings of ``artwork``'s job: the family's (those who see its unpublished
+    paintings), an empty list for everyone else."""
+    return list(artwork.candidates.all()) if sees_candidates(user, artwork) else []
+
+
+def sees_candidates(user, artwork: Artwork) -> bool:
+    return user is not None and permissions.sees_unpublished_artworks(user, artwork.memorial)
+
+
+def candidate_for(user, artwork_id: int, candidate_id: int, action: str = "view", *, slug: str | None = None):
+    """``(artwork, candidate)`` when ``user`` may see the artwork's other paintings (its family: a
+    404 to everyone else) and do ``action`` on it."""
+    artwork = artwork_for(user, artwork_id, slug=slug)
+    if not permissions.sees_unpublished_artworks(user, artwork.memorial):
+        raise Http404("No such painting.")
+    candidate = ArtworkCandidate.objects.filter(artwork=artwork, pk=candidate_id).first()
+    if candidate is None:
+        raise Http404("No such painting.")
+    if action != "view":
+        artwork = artwork_for(user, artwork_id, action, slug=slug)
+    return artwork, candidate
 
 
 def job_for(user, job_id: int, action: str = "view") -> StylizationJob:

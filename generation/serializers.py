@@ -17,8 +17,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from generation import selectors
+from generation.likeness import STATES
 from generation.models import (
     Artwork,
+    ArtworkCandidate,
     JobStatus,
     Narration,
     Style,
@@ -204,6 +206,68 @@ class NarrationSerializer(serializers.ModelSerializer):
         return _absolute(self.context, narration.tribute.artwork.file_url("narration"))
 
 
+class FaceSerializer(serializers.Serializer):
+    box = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The face in the painting's pixels: left, top, right, bottom."
+    )
+    width = serializers.IntegerField(help_text="The face box's width in the painting's pixels.")
+    found = serializers.BooleanField(
+        allow_null=True, help_text="Whether the painting kept a face there; null when too small to compare."
+    )
+    distance = serializers.FloatField(
+        allow_null=True,
+        help_text="dlib face-descriptor distance to the photo's face (below 0.6: the same person); null when not compared.",
+    )
+
+
+_LIKENESS_STATE_HELP = (
+    "kept (every face still looks like the person), changed (one does not, or was lost), no_face (the photo has "
+    "none), too_small (its faces are too small to compare); empty when not measured."
+)
+
+
+class CandidateSerializer(serializers.ModelSerializer):
+    image_url = serializers.SerializerMethodField(help_text="This version of the painting (PNG), for the family.")
+    choose_url = serializers.SerializerMethodField(help_text="POST here (managers) to show this version instead.")
+    likeness_state = serializers.ChoiceField(choices=[*STATES, ""], read_only=True, help_text=_LIKENESS_STATE_HELP)
+    likeness_text = serializers.CharField(read_only=True, help_text="What the family reads about its likeness.")
+    faces = FaceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = ArtworkCandidate
+        fields = [
+            "id",
+            "image_url",
+            "choose_url",
+            "seed",
+            "strength",
+            "likeness_state",
+            "likeness",
+            "likeness_text",
+            "faces",
+        ]
+        read_only_fields = fields
+
+    def _artwork(self, candidate):
+        return self.context.get("artwork") or candidate.artwork
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_image_url(self, candidate: ArtworkCandidate) -> str:
+        artwork = self._artwork(candidate)
+        path = reverse(
+            "generation:memorial_artwork_candidate_image", args=[artwork.memorial.slug, artwork.pk, candidate.pk]
+        )
+        return _absolute(self.context, f"{path}?v={candidate.file_version}")
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_choose_url(self, candidate: ArtworkCandidate) -> str:
+        artwork = self._artwork(candidate)
+        path = reverse(
+            "generation_api:memorial-artwork-candidate-choose", args=[artwork.memorial.slug, artwork.pk, candidate.pk]
+        )
+        return _absolute(self.context, path)
+
+
 class ArtworkSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text="This artwork in the API.")
     page_url = serializers.SerializerMethodField(help_text="The artwork's page, beside the original photo.")
@@ -220,6 +284,19 @@ class ArtworkSerializer(serializers.ModelSerializer):
     )
     style_slug = serializers.CharField(source="style.slug", read_only=True)
     tribute = TributeSerializer(read_only=True, allow_null=True, help_text="The words that come with it.")
+    likeness_state = serializers.ChoiceField(choices=[*STATES, ""], read_only=True, help_text=_LIKENESS_STATE_HELP)
+    likeness = serializers.FloatField(
+        read_only=True,
+        allow_null=True,
+        help_text="The worst face's descriptor distance to the photo (below 0.6: the same person); null when none.",
+    )
+    likeness_text = serializers.CharField(
+        read_only=True, help_text="What the family reads about the likeness, in the reader's language."
+    )
+    faces = FaceSerializer(many=True, read_only=True, help_text="Each face of the photo, as found in the painting.")
+    candidates = serializers.SerializerMethodField(
+        help_text="The other versions the painter made, for the family (an empty list for everyone else)."
+    )
     narration = NarrationSerializer(
         source="tribute.narration",
         read_only=True,
@@ -257,6 +334,11 @@ class ArtworkSerializer(serializers.ModelSerializer):
             "tribute",
             "narration",
             "guidance",
+            "likeness_state",
+            "likeness",
+            "likeness_text",
+            "faces",
+            "candidates",
         ]
         read_only_fields = fields
 
@@ -286,6 +368,19 @@ class ArtworkSerializer(serializers.ModelSerializer):
             {"kind": item["kind"], "label": str(item["label"]), "url": _absolute(self.context, item["url"])}
             for item in artwork.guidance()
         ]
+
+    @extend_schema_field(CandidateSerializer(many=True))
+    def get_candidates(self, artwork: Artwork) -> list:
+        request = self.context.get("request")
+        user = request.user if request is not None else None
+        # Who sees them is asked once per memorial, however many artworks are listed.
+        family = self.context.setdefault("_sees_candidates", {})
+        if artwork.memorial_id not in family:
+            family[artwork.memorial_id] = selectors.sees_candidates(user, artwork)
+        if not family[artwork.memorial_id]:
+            return []
+        found = list(artwork.candidates.all())
+        return CandidateSerializer(found, many=True, context={**self.context, "artwork": artwork}).data
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, artwork: Artwork) -> str:

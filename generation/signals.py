@@ -2,7 +2,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from core.files import delete_files_on_commit
-from generation.models import Artwork, Narration, Style
+from generation.models import Artwork, ArtworkCandidate, Narration, Style
 from memorial.signals import bump_memorial_page
 
 
@@ -11,6 +11,11 @@ def artwork_files(sender, instance, **kwargs):
     delete_files_on_commit(
         instance.image, instance.thumbnail, instance.control_pose, instance.control_depth, instance.control_lines
     )
+
+
+@receiver(post_delete, sender=ArtworkCandidate, dispatch_uid="artwork-candidate-files")
+def artwork_candidate_files(sender, instance, **kwargs):
+    delete_files_on_commit(instance.image, instance.thumbnail)
 
 
 @receiver(post_delete, sender=Narration, dispatch_uid="narration-files")

@@ -21,6 +21,16 @@ urlpatterns = [
     path(AT_MEMORIAL + "delete/", views.artwork_delete, name="memorial_artwork_delete"),
     path(AT_MEMORIAL + "words/", views.artwork_words, name="memorial_artwork_words"),
     path(AT_MEMORIAL + "image.png", views.artwork_image, name="memorial_artwork_image"),
+    path(
+        AT_MEMORIAL + "candidates/<int:candidate_id>.png",
+        views.candidate_image,
+        name="memorial_artwork_candidate_image",
+    ),
+    path(
+        AT_MEMORIAL + "candidates/<int:candidate_id>/choose/",
+        views.candidate_choose,
+        name="memorial_artwork_candidate_choose",
+    ),
     path(AT_MEMORIAL + "thumb.jpg", views.artwork_thumbnail, name="memorial_artwork_thumbnail"),
     path(AT_MEMORIAL + "narration", views.narration_audio, name="memorial_narration_audio"),
     path(AT_MEMORIAL + "control/<str:kind>.png", views.artwork_control, name="memorial_artwork_control"),

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core import ratelimit
 from core.serving import cache_for_viewers, serve_file
-from generation import selectors, services
+from generation import candidates, selectors, services
 from generation.forms import ArtworkRequestForm, TributeEditForm
 from memorial import permissions
 from memorial.models import Visibility
@@ -82,6 +82,8 @@ def _artwork_page(request, artwork, *, edit_form=None, status=200):
         "narration": getattr(tribute, "narration", None) if tribute else None,
         "can_manage": permissions.can(request.user, "publish_artwork", artwork.memorial),
         "guidance": artwork.guidance() if permissions.sees_artwork_guidance(request.user, artwork.memorial) else [],
+        "candidates": selectors.candidates_for(request.user, artwork),
+        "family": selectors.sees_candidates(request.user, artwork),  # the likeness sentence is advice to them
         "edit_form": edit_form,
     }
     return render(request, "generation/artwork.html", context, status=status)
@@ -156,6 +158,21 @@ def artwork_image(request, artwork_id, slug=None):
     artwork = selectors.artwork_for(request.user, artwork_id, slug=slug, for_files=True)
     download = f"artwork-{artwork.pk}.png" if request.GET.get("download") else None
     return _file_response(request, artwork.image, "image/png", artwork, attachment_name=download)
+
+
+def candidate_image(request, artwork_id, candidate_id, slug=None):
+    """Another painting of the job, for the family only (never cached by shared caches)."""
+    artwork, candidate = selectors.candidate_for(request.user, artwork_id, candidate_id, slug=slug)
+    return cache_for_viewers(serve_file(request, candidate.image, content_type="image/png"), public=False)
+
+
+@sign_in_to_act
+@require_POST
+def candidate_choose(request, artwork_id, candidate_id, slug=None):
+    artwork, candidate = selectors.candidate_for(request.user, artwork_id, candidate_id, "publish_artwork", slug=slug)
+    artwork = candidates.choose_candidate(artwork=artwork, candidate=candidate, by=request.user)
+    messages.success(request, _("The painting you chose is now shown; the one it replaced is kept among the others."))
+    return redirect(artwork)
 
 
 def artwork_thumbnail(request, artwork_id, slug=None):

@@ -34,7 +34,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from generation import services as artwork_services
-from generation.models import Artwork, JobStatus, Style, StylizationJob
+from generation.models import Artwork, ArtworkCandidate, JobStatus, Style, StylizationJob
 from memorial import condolences, membership, page_cache
 from memorial import photos as photo_service
 from tests.conftest import Family, jpeg_upload, make_user
@@ -87,6 +87,10 @@ EXPECTED = {
     "publish an artwork": always((OK, OK, NO, NO, GONE, GONE)),
     "see a published artwork": SEEN,
     "take an artwork off the page": MANAGERS,
+    # The other versions the painter made of a published painting are the family's, to see and
+    # (managers) to show instead: everyone else may not know they exist.
+    "see another version of a painting": always(MEMBERS),
+    "show another version instead": always((OK, OK, NO, NO, GONE, GONE)),
     "follow a painting job": always(MEMBERS),
     "cancel a painting job": always((OK, OK, OK, NO, GONE, GONE)),  # asked for by the contributor
     "prepare a download of everything": MANAGERS,
@@ -221,6 +225,13 @@ class World:
         artwork.control_pose.save("pose.png", ContentFile(b"\x89PNG\r\n\x1a\n"))
         return artwork
 
+    @cached_property
+    def candidate(self):
+        """Another version of the published painting."""
+        return ArtworkCandidate.objects.create(
+            artwork=self.published_artwork, image=ContentFile(b"\x89PNG\r\n\x1a\n", name="other.png"), seed=2
+        )
+
 
 @dataclass(frozen=True)
 class Way:
@@ -295,6 +306,18 @@ PAGES = {
         lambda c, w: c.post(at(w, "generation:memorial_artwork_publish", w.unpublished_artwork.pk)), 302
     ),
     "see a published artwork": Way(lambda c, w: c.get(w.published_artwork.get_absolute_url()), 200),
+    "see another version of a painting": Way(
+        lambda c, w: c.get(
+            at(w, "generation:memorial_artwork_candidate_image", w.published_artwork.pk, w.candidate.pk)
+        ),
+        200,
+    ),
+    "show another version instead": Way(
+        lambda c, w: c.post(
+            at(w, "generation:memorial_artwork_candidate_choose", w.published_artwork.pk, w.candidate.pk)
+        ),
+        302,
+    ),
     "take an artwork off the page": Way(
         lambda c, w: c.post(at(w, "generation:memorial_artwork_unpublish", w.published_artwork.pk)), 302
     ),
@@ -373,6 +396,10 @@ APIS = {
         200,
     ),
     "see a published artwork": Way(lambda c, w: c.get(at_api(w, f"artworks/{w.published_artwork.pk}/")), 200),
+    "show another version instead": Way(
+        lambda c, w: c.post(at_api(w, f"artworks/{w.published_artwork.pk}/candidates/{w.candidate.pk}/choose/")),
+        200,
+    ),
     "take an artwork off the page": Way(
         lambda c, w: c.patch(at_api(w, f"artworks/{w.published_artwork.pk}/"), {"published": False}, format="json"),
         200,
@@ -520,6 +547,8 @@ NEEDS = {
     "publish an artwork": ["unpublished_artwork"],
     "see a published artwork": ["published_artwork"],
     "take an artwork off the page": ["published_artwork"],
+    "see another version of a painting": ["candidate"],
+    "show another version instead": ["candidate"],
     "follow a painting job": ["job"],
     "cancel a painting job": ["job"],
     "see a photo by its id": ["photo"],

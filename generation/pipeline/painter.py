@@ -24,6 +24,7 @@ MAX_SEED = 2**63 - 1
 # OpenPose reads the face's 70 points and the hands (where a body shows them) besides the body,
 # so the shape of the face guides the painting, not only where the head is.
 OPENPOSE_PARTS = {"include_body": True, "include_face": True, "include_hand": True}
+MAX_CANDIDATES = 8
 
 
 class PaintCancelled(Exception):
@@ -44,6 +45,8 @@ class PaintRequest:
     control_scales: tuple[float, float, float]  # openpose, depth, mlsd; 0 switches that control off
     seed: int
     long_side: int = 768  # of the painting, rounded down to a multiple of 8
+    candidates: int = 1  # paintings made, seeds seed, seed + 1, ... (the worker keeps the most faithful)
+    batch: int = 1  # at most this many painted in one pass of the pipeline
 
     def __post_init__(self):
         check_request(self)
@@ -55,6 +58,7 @@ class PaintResult:
     parameters: dict  # JSON-able: what was used, and how long it took
     # The control images that guided it, at the painting's size: only the annotators that ran.
     controls: dict[str, Image.Image] = field(default_factory=dict)  # CONTROL_NAMES -> image
+    images: tuple = ()  # every candidate, in the order of candidate_seeds(request); images[0] is image
 
 
 def check_request(r: PaintRequest) -> None:
@@ -84,6 +88,17 @@ def check_request(r: PaintRequest) -> None:
         _number(f"control_scales[{name}]", value, 0.0, 2.0)
     _integer("seed", r.seed, 0, MAX_SEED)
     _integer("long_side", r.long_side, 8, MAX_LONG_SIDE)  # output_size rounds it down to a multiple of 8
+    _integer("candidates", r.candidates, 1, MAX_CANDIDATES)
+    _integer("batch", r.batch, 1, MAX_CANDIDATES)
+
+
+def candidate_seeds(request: PaintRequest) -> list[int]:
+    """The seed of each candidate: the request's, then the next ones (wrapping past MAX_SEED)."""
+    return [(request.seed + i) % (MAX_SEED + 1) for i in range(request.candidates)]
+
+
+def _batches(seeds: list[int], size: int) -> list[list[int]]:
+    return [seeds[i : i + size] for i in range(0, len(seeds), size)]
 
 
 def _number(name, value, low, high, low_open=False):
@@ -207,9 +222,12 @@ def paint(
         controls_done = time.perf_counter()
         adapter = apply_style(models, request.lora_name, request.lora_path, request.lora_scale)
 
+        batches = _batches(candidate_seeds(request), request.batch)
+        done = [0]  # batches painted so far: progress runs once over all of them
+
         def step_end(pipe, step, timestep, callback_kwargs):
             if on_step is not None:
-                on_step(min(1.0, (step + 1) / max(1, pipe.num_timesteps)))
+                on_step(min(1.0, (done[0] + (step + 1) / max(1, pipe.num_timesteps)) / len(batches)))
             if should_stop is not None and should_stop():
                 # diffusers' own stop flag; raising as well skips the VAE decode of a
                 # painting nobody wants (the loop would otherwise run on to decode it).
@@ -228,24 +246,29 @@ def paint(
                 "control_guidance_start": [0.0] * len(active),
                 "control_guidance_end": [1.0] * len(active),
             }
-        output = pipe(
-            prompt=request.prompt,
-            negative_prompt=request.negative_prompt or None,
-            image=photo,  # already at the output size (plain img2img paints at the photo's size)
-            strength=request.strength,
-            num_inference_steps=request.steps,
-            guidance_scale=request.guidance_scale,
-            generator=torch.Generator(device="cpu").manual_seed(request.seed),
-            callback_on_step_end=step_end,
-            output_type="pil",
-            **control,
-        )
+        images = []
+        for seeds in batches:  # several seeds in one pass: one generator each (a GPU paints them together)
+            output = pipe(
+                prompt=request.prompt,
+                negative_prompt=request.negative_prompt or None,
+                image=photo,  # already at the output size (plain img2img paints at the photo's size)
+                strength=request.strength,
+                num_inference_steps=request.steps,
+                guidance_scale=request.guidance_scale,
+                num_images_per_prompt=len(seeds),
+                generator=[torch.Generator(device="cpu").manual_seed(seed) for seed in seeds],
+                callback_on_step_end=step_end,
+                output_type="pil",
+                **control,
+            )
+            images.extend(output.images)
+            done[0] += 1
         steps_run = pipe.num_timesteps
         finished = time.perf_counter()
 
-    image = output.images[0]
-    if image.size != (width, height):  # not expected: the pipeline paints at height x width
-        image = image.resize((width, height), Image.LANCZOS)
+    # Not expected, but kept exact: the pipeline paints at height x width.
+    images = [i if i.size == (width, height) else i.resize((width, height), Image.LANCZOS) for i in images]
+    image = images[0]
     parameters = {
         "prompt": request.prompt,
         "negative_prompt": request.negative_prompt,
@@ -260,6 +283,7 @@ def paint(
         if request.control_scales[0]
         else None,
         "seed": request.seed,
+        "seeds": candidate_seeds(request),
         "width": width,
         "height": height,
         "lora": None if adapter is None else {"name": request.lora_name, "scale": request.lora_scale},
@@ -273,4 +297,4 @@ def paint(
         },
     }
     ran = {CONTROL_NAMES[i]: controls[i] for i in range(len(CONTROL_NAMES)) if request.control_scales[i]}
-    return PaintResult(image=image, parameters=parameters, controls=ran)
+    return PaintResult(image=image, parameters=parameters, controls=ran, images=tuple(images))

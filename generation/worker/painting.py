@@ -16,10 +16,11 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from core import work
-from generation import labels
+from generation import labels, likeness
 from generation.models import (
     CONTROL_KINDS,
     Artwork,
+    ArtworkCandidate,
     JobStage,
     Narration,
     StylizationJob,
@@ -48,6 +49,7 @@ def run_stylization(job_id: int) -> str:
         _stop_if_cancelled(progress, JobStage.SPEAKING)
         spoken, speech_error = _speak(written.text, written.language)
         stored, stored_bytes = _store_files(job, rendered, spoken)
+        kept, kept_bytes = _store_candidates(job, rendered)
 
         def make_records():
             artwork = Artwork.objects.create(
@@ -57,14 +59,16 @@ def run_stylization(job_id: int) -> str:
                 style=job.style,
                 image=stored["image"],
                 thumbnail=stored["thumbnail"],
-                stored_bytes=stored_bytes,
+                stored_bytes=stored_bytes + kept_bytes,
                 width=rendered.image.width,
                 height=rendered.image.height,
-                seed=job.seed,
+                seed=rendered.parameters.get("seed", job.seed),
                 parameters=rendered.parameters,
                 backend=rendered.backend,
                 **{field: stored[field] for field in _CONTROL_FIELDS if stored.get(field)},
+                **likeness.fields(rendered.likeness),
             )
+            _create_candidates(artwork, kept)
             text = TributeText.objects.create(
                 artwork=artwork,
                 language=written.language,
@@ -80,6 +84,8 @@ def run_stylization(job_id: int) -> str:
 
         if not work.finish(job, make_records, stage=JobStage.DONE):
             _delete_stored(stored)
+            for files in kept:
+                _delete_stored({"image": files["image"], "thumbnail": files["thumbnail"]})
             work.stop_cancelled(job)
             return "not finished: the job was taken back or cancelled meanwhile"
     webhook.schedule_delivery(job.pk)
@@ -140,6 +146,42 @@ def _store_controls(memorial_id: int, controls: dict) -> tuple[dict, int]:
         )
         total += len(buffer.getvalue())
     return stored, total
+
+
+def _store_candidates(job, rendered) -> tuple[list[dict], int]:
+    """The paintings not chosen, each with its thumbnail: their names, seeds and likeness, and
+    their bytes (counted in the artwork's stored_bytes)."""
+    kept, total = [], 0
+    label = labels.label_for(memorial=job.memorial, photo=job.photo, style=job.style, backend=rendered.backend)
+    for candidate in rendered.candidates:
+        png = labels.png_bytes(candidate.image, label)  # each version says inside it what made it
+        small = _thumbnail(candidate.image, label)
+        image = default_storage.save(artwork_file_name(job.memorial_id), ContentFile(png))
+        thumbnail = default_storage.save(artwork_thumbnail_file_name(job.memorial_id), ContentFile(small))
+        kept.append(
+            {
+                "image": image,
+                "thumbnail": thumbnail,
+                "candidate": candidate,
+                "bytes": len(png) + len(small),
+            }
+        )
+        total += kept[-1]["bytes"]
+    return kept, total
+
+
+def _create_candidates(artwork: Artwork, kept: list[dict]) -> None:
+    ArtworkCandidate.objects.bulk_create(
+        ArtworkCandidate(
+            artwork=artwork,
+            image=files["image"],
+            thumbnail=files["thumbnail"],
+            seed=files["candidate"].seed,
+            strength=files["candidate"].strength,
+            **likeness.fields(files["candidate"].likeness),
+        )
+        for files in kept
+    )
 
 
 def _thumbnail(image, label: labels.Label) -> bytes:

@@ -4,7 +4,7 @@ painterly filter. Called in the worker; the pipeline (and torch) is imported onl
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from django.conf import settings
@@ -13,10 +13,20 @@ from PIL import Image
 from core.work import Stopped
 from generation.models import JobStage, Style, StylizationJob
 from generation.pipeline.config import ModelConfig
-from generation.worker import painterly
+from generation.worker import likeness, painterly
 from generation.worker.progress import JobProgress
 
 PIPELINE_BACKEND = "diffusers:sd15-img2img-controlnet"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A painting of the job that was not chosen, kept for the family to see and choose."""
+
+    image: Image.Image
+    seed: int
+    strength: float | None
+    likeness: dict | None
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,8 @@ class Rendered:
     parameters: dict
     backend: str
     controls: dict = field(default_factory=dict)  # "openpose" | "depth" | "mlsd" -> the control image
+    likeness: dict | None = None  # generation/worker/likeness.py's measure(); None: not measured
+    candidates: tuple[Candidate, ...] = ()
 
 
 def diffusion_enabled() -> bool:
@@ -85,7 +97,12 @@ def render_artwork(job: StylizationJob, progress: JobProgress) -> Rendered:
             "seed": job.seed,
             "size": list(image.size),
         }
-        return Rendered(image=image, parameters=parameters, backend=painterly.BACKEND)
+        return Rendered(
+            image=image,
+            parameters=parameters,
+            backend=painterly.BACKEND,
+            likeness=likeness.measure_safely(photo, image),
+        )
 
     from generation.pipeline import loader, painter  # torch: only when weights are configured
 
@@ -105,15 +122,84 @@ def render_artwork(job: StylizationJob, progress: JobProgress) -> Rendered:
         seed=job.seed,
         long_side=settings.ARTWORK_LONG_SIDE,
     )
+    request = replace(request, candidates=candidate_count(style, models.device), batch=candidate_batch())
     try:
-        result = painter.paint(
-            models,
-            request,
-            on_step=lambda fraction: progress.step(JobStage.PAINTING, fraction),
-            should_stop=progress.should_stop,
-        )
+        rendered = paint_faithfully(models, request, photo, progress)
     except painter.PaintCancelled:
         raise Stopped() from None
     # How many times this worker process has loaded weights so far: 1 after any number of jobs.
-    parameters = {**result.parameters, "worker_weight_loads": loader.load_count()}
-    return Rendered(image=result.image, parameters=parameters, backend=PIPELINE_BACKEND, controls=result.controls)
+    return replace(rendered, parameters={**rendered.parameters, "worker_weight_loads": loader.load_count()})
+
+
+# --- Candidates: several seeds, the most faithful kept ----------------------------------------
+
+GENTLER = 0.6  # the second try's denoising strength, as a share of the style's
+
+
+def candidate_count(style: Style, device: str) -> int:
+    """The style's own number, else ARTWORK_CANDIDATES, else 1 on a CPU and 4 on a GPU."""
+    from generation.pipeline.painter import MAX_CANDIDATES
+
+    count = style.candidates or settings.ARTWORK_CANDIDATES or (1 if device == "cpu" else 4)
+    return max(1, min(MAX_CANDIDATES, count))
+
+
+def candidate_batch() -> int:
+    from generation.pipeline.painter import MAX_CANDIDATES
+
+    return max(1, min(MAX_CANDIDATES, settings.ARTWORK_CANDIDATES_BATCH))
+
+
+def gentler_strength(strength: float, steps: int) -> float | None:
+    """A lower denoising strength for the second try (still at least one step), or None."""
+    gentler = max(strength * GENTLER, 1 / steps)
+    return round(gentler, 4) if gentler < strength and int(steps * gentler) >= 1 else None
+
+
+def paint_faithfully(models, request, photo: Image.Image, progress: JobProgress) -> Rendered:
+    """Paint ``request.candidates`` paintings and keep the one whose worst face is closest to the
+    photo's. When none is recognisable, paint them once more at a gentler strength; if that fails
+    too, keep the closest anyway and say so (``parameters["likeness_retried"]``)."""
+    from generation.pipeline import painter
+
+    def paint(req, *, again=False):
+        result = painter.paint(
+            models,
+            req,
+            # The second try keeps the bar where the first left it (full), never going back.
+            on_step=lambda fraction: progress.step(JobStage.PAINTING, 1.0 if again else fraction),
+            should_stop=progress.should_stop,
+        )
+        return [
+            (result, image, seed, req.strength)
+            for image, seed in zip(result.images, painter.candidate_seeds(req), strict=True)
+        ]
+
+    painted = paint(request)
+    _, measured = likeness.choose(photo, [entry[1] for entry in painted])
+    retried = None
+    if not any(likeness.recognisable(m) for m in measured):
+        retried = gentler_strength(request.strength, request.steps)
+        if retried is not None:
+            again = paint(replace(request, strength=retried), again=True)
+            painted += again
+            measured += likeness.choose(photo, [entry[1] for entry in again])[1]
+    best = likeness.best(measured)
+    result, image, seed, strength = painted[best]
+    parameters = {**result.parameters, "seed": seed, "candidates": request.candidates}
+    if retried is not None:
+        parameters["likeness_retried"] = True
+        parameters["retry_strength"] = retried
+    others = tuple(
+        Candidate(image=entry[1], seed=entry[2], strength=entry[3], likeness=measured[i])
+        for i, entry in enumerate(painted)
+        if i != best
+    )
+    return Rendered(
+        image=image,
+        parameters=parameters,
+        backend=PIPELINE_BACKEND,
+        controls=result.controls,
+        likeness=measured[best],
+        candidates=others,
+    )
