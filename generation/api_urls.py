@@ -19,4 +19,10 @@ urlpatterns = [
         rf"^memorials/{SLUG}/photos/{PK}/artworks/$", api.PhotoArtworksView.as_view(), name="memorial-photo-artworks"
     ),
     path("artworks/<int:pk>/", api.ArtworkView.as_view(), name="artwork-detail"),
+    re_path(
+        rf"^memorials/{SLUG}/artworks/{PK}/recording/$",
+        api.ArtworkRecordingView.as_view(),
+        name="memorial-artwork-recording",
+    ),
+    path("artworks/<int:pk>/recording/", api.ArtworkRecordingView.as_view(), name="artwork-recording"),
 ]
