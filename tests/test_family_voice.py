@@ -285,3 +285,21 @@ def test_others_see_the_played_voice_but_not_the_family_s_unchosen_recording(fam
     api.force_login(family.contributor)
     assert api.post(url + "recording/", {"audio": upload("wav", 1.0)}, format="multipart").status_code == 403
     assert api.patch(url, {"narration_voice": "synthetic"}, format="json").status_code == 403
+
+
+def test_download_all_memories_keeps_the_voice_the_family_chose(family, artwork):
+    import json
+    import zipfile
+
+    from memorial import export as exporting
+    from memorial import tasks as export_tasks
+
+    kept = family_voice.add_recording(artwork=artwork, upload=upload("ogg", 1.0), by=family.manager)
+    export = exporting.request_export(memorial=artwork.memorial, by=family.owner)
+    assert export_tasks.build_export(export.pk) == "succeeded"
+    export.refresh_from_db()
+    with export.file.open("rb") as stored, zipfile.ZipFile(stored) as archive:
+        data = json.loads(archive.read("memorial.json"))
+        (art,) = data["artworks"]
+        assert art["narration"]["source"] == "family" and art["narration"]["engine"] == "family"
+        assert archive.read(art["narration"]["file"]) == kept.audio.read()
