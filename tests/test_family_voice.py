@@ -303,3 +303,15 @@ def test_download_all_memories_keeps_the_voice_the_family_chose(family, artwork)
         (art,) = data["artworks"]
         assert art["narration"]["source"] == "family" and art["narration"]["engine"] == "family"
         assert archive.read(art["narration"]["file"]) == kept.audio.read()
+
+
+def test_a_painting_deleted_for_good_takes_the_family_s_recording_with_it(
+    family, artwork, django_capture_on_commit_callbacks
+):
+    from generation.services import destroy_artwork
+
+    kept = family_voice.add_recording(artwork=artwork, upload=upload("wav", 1.0), by=family.manager)
+    name = kept.audio.name
+    with django_capture_on_commit_callbacks(execute=True):
+        destroy_artwork(artwork=artwork, by=family.owner)
+    assert not FamilyRecording.objects.exists() and not default_storage.exists(name)
