@@ -315,3 +315,31 @@ def test_a_painting_deleted_for_good_takes_the_family_s_recording_with_it(
     with django_capture_on_commit_callbacks(execute=True):
         destroy_artwork(artwork=artwork, by=family.owner)
     assert not FamilyRecording.objects.exists() and not default_storage.exists(name)
+
+
+def test_a_site_moderator_removes_a_recording_that_should_not_be_heard(admin_client, family, artwork):
+    family_voice.add_recording(artwork=artwork, upload=upload("wav", 1.0), by=family.manager)
+    url = reverse("admin:generation_artwork_change", args=[artwork.pk])
+    page = admin_client.get(url).content.decode()
+    assert "family_recording-0-DELETE" in page
+    recording_id = FamilyRecording.objects.get().pk
+    response = admin_client.post(
+        url,
+        {
+            "tribute-TOTAL_FORMS": "1",
+            "tribute-INITIAL_FORMS": "1",
+            "tribute-MIN_NUM_FORMS": "0",
+            "tribute-MAX_NUM_FORMS": "1",
+            "tribute-0-id": artwork.tribute.pk,
+            "tribute-0-artwork": artwork.pk,
+            "family_recording-TOTAL_FORMS": "1",
+            "family_recording-INITIAL_FORMS": "1",
+            "family_recording-MIN_NUM_FORMS": "0",
+            "family_recording-MAX_NUM_FORMS": "1",
+            "family_recording-0-id": recording_id,
+            "family_recording-0-artwork": artwork.pk,
+            "family_recording-0-DELETE": "on",
+        },
+    )
+    assert response.status_code == 302, response.content
+    assert not FamilyRecording.objects.exists()
