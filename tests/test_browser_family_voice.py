@@ -125,3 +125,16 @@ def test_a_browser_that_cannot_record_says_so_and_offers_the_upload(live_server,
     assert page.locator("#recorder").is_hidden()
     assert "This browser cannot record here" in page.locator("#record-message").inner_text()
     assert page.locator("#id_audio").is_visible()
+
+
+def test_a_refused_microphone_is_explained_and_the_upload_stays(live_server, manager_page, artwork):
+    page = manager_page
+    # The person answers "block" to the browser's question (the fake UI always allows).
+    page.add_init_script(
+        "navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('blocked', 'NotAllowedError'))"
+    )
+    page.goto(live_server.url + artwork.get_absolute_url())
+    page.get_by_role("button", name="Record", exact=True).click()
+    page.wait_for_selector("text=The microphone was not allowed.")
+    assert page.locator("#record-start").is_enabled() and page.locator("#id_audio").is_visible()
+    assert not FamilyRecording.objects.exists()
