@@ -31,6 +31,10 @@ MIN_SECONDS = 0.5
 # Sniffed container -> the one FFmpeg demuxer opened for it.
 DEMUXERS = {"wav": "wav", "ogg": "ogg", "mp3": "mp3", "mp4": "mp4", "webm": "matroska"}
 ACCEPTED = "MP3, M4A, WAV, OGG, WebM"
+# Containers whose header gives the length exactly (Ogg's last granule position, MP4's movie
+# header). An MP3's is guessed from its first frame's bit rate, a WAV's data size may be a
+# placeholder, a browser's WebM has none: those are measured by decoding, which stops at the limit.
+EXACT_LENGTH = {"ogg", "mp4"}
 
 
 class RecordingRefused(ValueError):
@@ -130,8 +134,8 @@ def _transcode(av, upload, kind: str, max_seconds: float) -> Transcoded:
         if not streams:
             raise RecordingRefused(_("This file holds no sound. Please choose a recording."))
         stream = streams[0]
-        if source.duration is not None and source.duration / 1_000_000 > max_seconds + 1:
-            raise _too_long(max_seconds)  # the container says so: no need to decode it
+        if kind in EXACT_LENGTH and source.duration is not None and source.duration / 1_000_000 > max_seconds + 1:
+            raise _too_long(max_seconds)  # its own header says so: no need to decode it
         in_rate = stream.codec_context.sample_rate or stream.rate or 0
         in_channels = stream.codec_context.channels or 0
         if in_rate <= 0 or in_channels <= 0:
