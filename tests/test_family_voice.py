@@ -69,6 +69,24 @@ def test_a_recording_in_each_format_becomes_an_mp3_of_the_same_length(kind, chan
     assert made.source_format == {"m4a": "mp4"}.get(kind, kind)
 
 
+def test_safari_s_recording_fragmented_mp4_with_aac_is_taken():
+    import av
+    import numpy as np
+
+    out = io.BytesIO()  # what Safari's MediaRecorder writes: fragmented MP4, AAC, 48 kHz
+    with av.open(out, "w", format="mp4", options={"movflags": "frag_keyframe+empty_moov+default_base_moof"}) as mp4:
+        stream = mp4.add_stream("aac", rate=48_000, layout="mono")
+        wave = (0.3 * np.sin(2 * np.pi * 330 * np.arange(96_000) / 48_000)).astype(np.float32)[None]
+        frame = av.AudioFrame.from_ndarray(wave, format="fltp", layout="mono")
+        frame.sample_rate = 48_000
+        for packet in [*stream.encode(frame), *stream.encode(None)]:
+            mp4.mux(packet)
+    made = recording.transcode(io.BytesIO(out.getvalue()), max_bytes=10**7, max_seconds=300)
+    heard = listen(made.data)
+    assert (heard["sample_rate"], heard["channels"], made.source_codec) == (48_000, 1, "aac")
+    assert abs(heard["seconds"] - 2.0) < 0.06
+
+
 # --- Pages ---------------------------------------------------------------------------------------
 
 
