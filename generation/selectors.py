@@ -4,9 +4,11 @@ do what with them is decided by `memorial.permissions`, which every read here as
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Sum
 from django.utils.translation import gettext as _
 
+from generation import family_voice
 from generation.models import Artwork, FamilyRecording, Narration, Style, StylizationJob
 from memorial import page_cache, permissions
 
@@ -111,8 +113,9 @@ def job_status(job: StylizationJob, user) -> dict:
 
 
 def storage_used(memorial) -> int:
-    """The bytes the memorial's paintings, their thumbnails and recordings (the family's too) take:
-    registered with ``memorial.extensions`` for the memorial's storage quota. What is in the bin does not count."""
+    """The bytes the memorial's paintings, their thumbnails and recordings (the family's too)
+    take: registered with ``memorial.extensions`` for the memorial's storage quota. What is in
+    the bin does not count."""
     kept = {"deleted_at__isnull": True, "photo__deleted_at__isnull": True, "photo__album__deleted_at__isnull": True}
     paintings = Artwork.objects.filter(memorial=memorial, **kept).aggregate(total=Sum("stored_bytes"))["total"]
     in_bin = {f"tribute__artwork__{name}": value for name, value in kept.items()}
@@ -128,10 +131,6 @@ def storage_used(memorial) -> int:
 
 def family_voice_context(artwork: Artwork) -> dict:
     """What the artwork page's "family's own voice" part shows those who may choose the voice."""
-    from django.conf import settings
-
-    from generation import family_voice
-
     family = family_voice.recording_of(artwork)
     return {
         "family_recording": family,
