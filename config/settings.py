@@ -280,6 +280,12 @@ SPEECH_ENGINES = {
 SPEECH_TIMEOUT = env_int("SPEECH_TIMEOUT", 15, minimum=1)
 SPEECH_GTTS_TLD = env_str("SPEECH_GTTS_TLD", "com")
 SPEECH_GTTS_BASE_URL = env_str("SPEECH_GTTS_BASE_URL", "")
+# The family's own recording of a painting's words (generation/speech/recording.py): the longest
+# one kept, and the largest file taken (refused before it is decoded; 64 MiB holds five minutes
+# of 48 kHz stereo WAV). It is decoded and re-encoded in the web process: 5 minutes take a few
+# seconds of one core.
+NARRATION_RECORDING_MAX_SECONDS = env_int("NARRATION_RECORDING_MAX_SECONDS", 300, minimum=5)
+NARRATION_RECORDING_MAX_BYTES = env_int("NARRATION_RECORDING_MAX_BYTES", 64 * 1024**2, minimum=64 * 1024)
 # "Download all memories": how long a finished zip's link works.
 EXPORT_TTL_HOURS = env_int("EXPORT_TTL_HOURS", 48, minimum=1)
 # A deleted memorial is hidden at once and destroyed after this many days unless restored.
@@ -443,6 +449,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CondolenceStatusEnum": "memorial.models.Condolence.Status",
         "JobStatusEnum": "generation.models.JobStatus",
+        "NarrationVoiceEnum": "generation.models.NarrationVoice",
     },
 }
 

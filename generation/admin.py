@@ -24,6 +24,7 @@ from django.utils.translation import ngettext
 from generation import services
 from generation.models import (
     Artwork,
+    FamilyRecording,
     JobStatus,
     Narration,
     Style,
@@ -311,6 +312,24 @@ class TributeTextInline(admin.StackedInline):
         return details
 
 
+class FamilyRecordingInline(admin.StackedInline):
+    """The family's own recording of the words (generation/family_voice.py). Read only; a moderator
+    may delete one that should not be heard, and the synthetic voice is played again."""
+
+    model = FamilyRecording
+    extra = 0
+    can_delete = True
+    fields = ("in_use", "duration_s", "sample_rate", "channels", "source_format", "source_codec", "recorded_by")
+    fields += ("created_at",)
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Artwork)
 class ArtworkAdmin(admin.ModelAdmin):
     list_display = ("preview", "__str__", "memorial", "style", "backend", "is_filter", "published", "created_at")
@@ -359,7 +378,7 @@ class ArtworkAdmin(admin.ModelAdmin):
             },
         ),
     )
-    inlines = (TributeTextInline,)
+    inlines = (TributeTextInline, FamilyRecordingInline)
     actions = ("publish", "unpublish")
 
     def has_add_permission(self, request):

@@ -14,11 +14,12 @@ from django.db import transaction
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from core import ratelimit
-from generation import candidates, selectors, services
+from generation import candidates, family_voice, selectors, services
 from generation.models import Artwork, Style, StylizationJob
 from generation.serializers import (
     ArtworkRequestSerializer,
@@ -166,11 +167,12 @@ class MemorialArtworksView(MemorialAPIMixin, generics.ListAPIView):
         summary="One artwork, with its words and their recording", responses={200: ArtworkSerializer, 404: NO_ARTWORK}
     ),
     patch=extend_schema(
-        summary="Publish, unpublish, or change the words of an artwork (managers)",
+        summary="Publish, unpublish, change the words of an artwork, or choose its voice (managers)",
         description=(
             "`published: true` shows the artwork on the memorial page, `false` to the family only. "
-            "`tribute_text` replaces its words (they are spoken again in the background). Both at once are "
-            "applied together, or neither."
+            "`tribute_text` replaces its words (they are spoken again in the background). `narration_voice` "
+            "chooses what is played: `family` (the family's recording, sent to `recording/`) or `synthetic`. "
+            "All at once are applied together, or none."
         ),
         request=ArtworkUpdateSerializer,
         responses={200: ArtworkSerializer, 400: REFUSED, 401: SIGN_IN, 403: FORBIDDEN, 404: NO_ARTWORK},
@@ -204,9 +206,11 @@ class ArtworkView(MemorialAPIMixin, generics.GenericAPIView):
                     if tribute is None:
                         raise services.ArtworkRefused(_("This painting has no words to change."))
                     services.edit_tribute(tribute=tribute, text=changes["tribute_text"], by=request.user)
+                if "narration_voice" in changes:
+                    family_voice.choose_voice(artwork=artwork, voice=changes["narration_voice"], by=request.user)
                 if "published" in changes and changes["published"] != artwork.published:
                     services.publish_artwork(artwork=artwork, by=request.user, published=changes["published"])
-        except services.ArtworkRefused as exc:
+        except (services.ArtworkRefused, family_voice.RecordingRefused) as exc:
             return _refused(exc)
         return Response(self.get_serializer(artwork).data)
 
@@ -239,3 +243,59 @@ class CandidateChooseView(MemorialAPIMixin, generics.GenericAPIView):
         return Response(
             self.get_serializer(selectors.artwork_for(request.user, artwork.pk, slug=self.kwargs["slug"])).data
         )
+
+
+class RecordingUploadSerializer(serializers.Serializer):
+    audio = serializers.FileField(
+        help_text=(
+            "The recording: MP3, M4A (AAC), WAV, Ogg (Vorbis or Opus) or WebM (Opus), as browsers and phones "
+            "record them; at most NARRATION_RECORDING_MAX_SECONDS long (300 by default) and "
+            "NARRATION_RECORDING_MAX_BYTES large."
+        )
+    )
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="Add the family's own recording of the words (managers)",
+        description=(
+            "A multipart upload with the file in `audio`. It is checked by decoding it and stored as MP3 "
+            "(128 kbit/s, mono or stereo as recorded, 44.1 or 48 kHz); it replaces the family's earlier "
+            "recording and is played instead of the synthetic voice at once (`narration_voice` becomes "
+            "`family`). A file that is too large, too long or not a recording is refused with `detail`, and "
+            "nothing changes."
+        ),
+        request={"multipart/form-data": RecordingUploadSerializer},
+        responses={201: ArtworkSerializer, 400: REFUSED, 401: SIGN_IN, 403: FORBIDDEN, 404: NO_ARTWORK},
+    ),
+    delete=extend_schema(
+        summary="Delete the family's recording (managers): the synthetic voice is played again",
+        responses={204: None, 400: REFUSED, 401: SIGN_IN, 403: FORBIDDEN, 404: NO_ARTWORK},
+    ),
+)
+class ArtworkRecordingView(MemorialAPIMixin, generics.GenericAPIView):
+    queryset = Artwork.objects.none()
+    serializer_class = ArtworkSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    http_method_names = ["post", "delete", "options"]
+
+    def get_object(self) -> Artwork:
+        slug = self.kwargs.get("slug")
+        return selectors.artwork_for(self.request.user, self.kwargs["pk"], "publish_artwork", slug=slug)
+
+    def post(self, request, *args, **kwargs):
+        artwork = self.get_object()
+        ratelimit.enforce(request, "upload")
+        try:
+            family_voice.add_recording(artwork=artwork, upload=request.FILES.get("audio"), by=request.user)
+        except family_voice.RecordingRefused as exc:
+            return _refused(exc)
+        return Response(self.get_serializer(artwork).data, status=status.HTTP_201_CREATED)
+
+    def delete(self, request, *args, **kwargs):
+        artwork = self.get_object()
+        try:
+            family_voice.remove_recording(artwork=artwork, by=request.user)
+        except family_voice.RecordingRefused as exc:
+            return _refused(exc)
+        return Response(status=status.HTTP_204_NO_CONTENT)

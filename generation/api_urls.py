@@ -24,4 +24,10 @@ urlpatterns = [
         name="memorial-artwork-candidate-choose",
     ),
     path("artworks/<int:pk>/", api.ArtworkView.as_view(), name="artwork-detail"),
+    re_path(
+        rf"^memorials/{SLUG}/artworks/{PK}/recording/$",
+        api.ArtworkRecordingView.as_view(),
+        name="memorial-artwork-recording",
+    ),
+    path("artworks/<int:pk>/recording/", api.ArtworkRecordingView.as_view(), name="artwork-recording"),
 ]

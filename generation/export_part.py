@@ -1,9 +1,11 @@
 """The paintings' part of "Download all memories": each painting of a shown photo, its words and
-their recording (registered with ``memorial.extensions`` in ``GenerationConfig.ready``)."""
+their recording: the one it plays, the family's own where they chose it (registered with
+``memorial.extensions`` in ``GenerationConfig.ready``)."""
 
 from __future__ import annotations
 
-from generation.models import Artwork
+from generation import family_voice
+from generation.models import Artwork, NarrationVoice
 from memorial.export import Collector, safe_extension
 
 AUDIO_EXTENSIONS = {
@@ -20,7 +22,7 @@ def add_artworks(memorial, collector: Collector) -> None:
     artworks = []
     all_artworks = list(
         Artwork.objects.filter(memorial=memorial, deleted_at__isnull=True)  # what is in the bin stays out
-        .select_related("style", "tribute", "tribute__narration")
+        .select_related("style", "tribute", "tribute__narration", "family_recording")
         .order_by("created_at", "pk")
     )
     for artwork in all_artworks:
@@ -29,19 +31,21 @@ def add_artworks(memorial, collector: Collector) -> None:
         image = f"artworks/artwork-{artwork.pk}.{safe_extension(artwork.image.name, 'png')}"
         collector.add_file(image, artwork.image)
         tribute = getattr(artwork, "tribute", None)
-        narration = getattr(tribute, "narration", None) if tribute else None
+        played = family_voice.played(artwork)  # the family's own recording where it is chosen
         narration_data = None
-        if narration is not None and narration.audio:
-            default = AUDIO_EXTENSIONS.get(narration.content_type, "mp3")
-            audio = f"narrations/artwork-{artwork.pk}.{safe_extension(narration.audio.name, default)}"
-            collector.add_file(audio, narration.audio)
+        if played is not None and played.audio:
+            default = AUDIO_EXTENSIONS.get(played.content_type, "mp3")
+            audio = f"narrations/artwork-{artwork.pk}.{safe_extension(played.audio.name, default)}"
+            collector.add_file(audio, played.audio)
+            synthetic = played.voice == NarrationVoice.SYNTHETIC
             narration_data = {
                 "file": audio,
-                "content_type": narration.content_type,
-                "duration_s": round(narration.duration_s, 2),
-                "engine": narration.engine,
-                "voice": narration.voice,
-                "language": narration.language,
+                "content_type": played.content_type,
+                "duration_s": round(played.duration_s, 2),
+                "source": str(played.voice),
+                "engine": played.record.engine if synthetic else "family",
+                "voice": played.record.voice if synthetic else "",
+                "language": played.record.language if synthetic else (tribute.language if tribute else ""),
             }
         artworks.append(
             {

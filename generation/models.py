@@ -337,4 +337,37 @@ class Narration(models.Model):
         return f"{self.engine} {self.duration_s:.1f}s"
 
 
+def family_recording_path(instance, filename):
+    return narration_file_name(instance.artwork.memorial_id, "mp3")
+
+
+class NarrationVoice(models.TextChoices):
+    SYNTHETIC = "synthetic", _("the synthetic voice")
+    FAMILY = "family", _("the family's recording")
+
+
+class FamilyRecording(models.Model):
+    """The tribute in the family's own voice (recorded in the browser or uploaded), checked and
+    made into an MP3 by `generation.speech.recording`. While ``in_use`` it is the painting's
+    narration instead of the synthetic voice; either can be chosen back (`generation.family_voice`)."""
+
+    artwork = models.OneToOneField(Artwork, on_delete=models.CASCADE, related_name="family_recording")
+    audio = models.FileField(upload_to=family_recording_path, max_length=300)
+    audio_bytes = models.PositiveBigIntegerField(default=0)  # counted in the memorial's storage
+    content_type = models.CharField(max_length=40, default="audio/mpeg")
+    duration_s = models.FloatField()
+    sample_rate = models.PositiveIntegerField()
+    channels = models.PositiveSmallIntegerField()
+    source_format = models.CharField(max_length=20, help_text=_("What was uploaded: wav, ogg, mp3, mp4 or webm."))
+    source_codec = models.CharField(max_length=40, blank=True)
+    in_use = models.BooleanField(default=True, help_text=_("Played instead of the synthetic voice."))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"family recording {self.duration_s:.1f}s"
+
+
 from generation.training.records import TrainingRun  # noqa: E402,F401

@@ -4,14 +4,16 @@ do what with them is decided by `memorial.permissions`, which every read here as
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Sum
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from generation.models import Artwork, ArtworkCandidate, Narration, Style, StylizationJob
+from generation import family_voice
+from generation.models import Artwork, ArtworkCandidate, FamilyRecording, Narration, Style, StylizationJob
 from memorial import page_cache, permissions
 
-ARTWORK_RELATED = ("photo__album__memorial", "style", "memorial", "tribute__narration", "job")
+ARTWORK_RELATED = ("photo__album__memorial", "style", "memorial", "tribute__narration", "job", "family_recording")
 _guest_artworks = page_cache.memory()  # artwork id -> what a guest's gallery needs of it
 
 
@@ -96,7 +98,7 @@ def guest_artwork(artwork_id: int) -> Artwork | None:
 
 def artworks_of(memorial, user):
     artworks = Artwork.objects.filter(memorial=memorial).select_related(
-        "memorial", "photo__album", "style", "tribute__narration"
+        "memorial", "photo__album", "style", "tribute__narration", "family_recording"
     )
     return permissions.artworks_visible_to(user, memorial, artworks)
 
@@ -144,12 +146,30 @@ def job_status(job: StylizationJob, user) -> dict:
 
 
 def storage_used(memorial) -> int:
-    """The bytes the memorial's paintings, their thumbnails and recordings take: registered with
-    ``memorial.extensions`` for the memorial's storage quota. What is in the bin does not count."""
+    """The bytes the memorial's paintings, their thumbnails and recordings (the family's too)
+    take: registered with ``memorial.extensions`` for the memorial's storage quota. What is in
+    the bin does not count."""
     kept = {"deleted_at__isnull": True, "photo__deleted_at__isnull": True, "photo__album__deleted_at__isnull": True}
     paintings = Artwork.objects.filter(memorial=memorial, **kept).aggregate(total=Sum("stored_bytes"))["total"]
     in_bin = {f"tribute__artwork__{name}": value for name, value in kept.items()}
     recordings = Narration.objects.filter(tribute__artwork__memorial=memorial, **in_bin).aggregate(
         total=Sum("audio_bytes")
     )["total"]
-    return int(paintings or 0) + int(recordings or 0)
+    of_kept_artworks = {f"artwork__{name}": value for name, value in kept.items()}
+    family = FamilyRecording.objects.filter(artwork__memorial=memorial, **of_kept_artworks).aggregate(
+        total=Sum("audio_bytes")
+    )["total"]
+    return int(paintings or 0) + int(recordings or 0) + int(family or 0)
+
+
+def family_voice_context(artwork: Artwork) -> dict:
+    """What the artwork page's "family's own voice" part shows those who may choose the voice."""
+    family = family_voice.recording_of(artwork)
+    return {
+        "family_recording": family,
+        "narration_voice": family_voice.voice_of(artwork),
+        "synthetic_narration": family_voice.synthetic_of(artwork),
+        "recording_max_seconds": settings.NARRATION_RECORDING_MAX_SECONDS,
+        "recording_max_minutes": settings.NARRATION_RECORDING_MAX_SECONDS // 60,
+        "recording_max_bytes": settings.NARRATION_RECORDING_MAX_BYTES,
+    }

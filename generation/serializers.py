@@ -16,13 +16,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from generation import selectors
+from generation import family_voice, selectors
 from generation.likeness import STATES
 from generation.models import (
     Artwork,
     ArtworkCandidate,
+    FamilyRecording,
     JobStatus,
-    Narration,
+    NarrationVoice,
     Style,
     StylizationJob,
     TributeText,
@@ -193,17 +194,56 @@ class TributeSerializer(serializers.ModelSerializer):
         extra_kwargs = {"writer": {"help_text": "What wrote it: builtin, or llm:<model>."}}
 
 
-class NarrationSerializer(serializers.ModelSerializer):
+class NarrationSerializer(serializers.Serializer):
+    """What the painting plays: the synthetic voice, or the family's recording when it is chosen."""
+
     audio_url = serializers.SerializerMethodField(help_text="The recording, served to those who may see the artwork.")
+    content_type = serializers.CharField(read_only=True)
+    duration_s = serializers.FloatField(read_only=True, help_text="Seconds, measured from the stored file.")
+    sample_rate = serializers.IntegerField(read_only=True)
+    source = serializers.ChoiceField(
+        source="voice",
+        choices=NarrationVoice.choices,
+        read_only=True,
+        help_text="`synthetic`: a speech engine read the words; `family`: the family's own recording.",
+    )
+    engine = serializers.SerializerMethodField(help_text="espeak-ng or gtts; `family` for the family's recording.")
+    voice = serializers.SerializerMethodField(help_text="The engine's voice; empty for the family's recording.")
+    language = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_audio_url(self, played: family_voice.Played) -> str:
+        artwork = self.context["artwork_of_narration"]
+        return _absolute(self.context, f"{artwork.file_url('narration')}?v={played.version}")
+
+    def get_engine(self, played: family_voice.Played) -> str:
+        return played.record.engine if played.voice == NarrationVoice.SYNTHETIC else "family"
+
+    def get_voice(self, played: family_voice.Played) -> str:
+        return played.record.voice if played.voice == NarrationVoice.SYNTHETIC else ""
+
+    def get_language(self, played: family_voice.Played) -> str:
+        if played.voice == NarrationVoice.SYNTHETIC:
+            return played.record.language
+        tribute = getattr(self.context["artwork_of_narration"], "tribute", None)
+        return tribute.language if tribute is not None else ""
+
+
+class FamilyRecordingSerializer(serializers.ModelSerializer):
+    audio_url = serializers.SerializerMethodField(help_text="The family's recording, whether or not it is played.")
+    source_format = serializers.CharField(read_only=True, help_text="What was uploaded: wav, ogg, mp3, mp4 or webm.")
+    in_use = serializers.BooleanField(read_only=True, help_text="Played instead of the synthetic voice.")
 
     class Meta:
-        model = Narration
-        fields = ["audio_url", "content_type", "duration_s", "sample_rate", "engine", "voice", "language"]
+        model = FamilyRecording
+        fields = ["audio_url", "content_type", "duration_s", "sample_rate", "channels", "source_format", "in_use"]
+        fields += ["created_at"]
         read_only_fields = fields
 
     @extend_schema_field(OpenApiTypes.URI)
-    def get_audio_url(self, narration: Narration) -> str:
-        return _absolute(self.context, narration.tribute.artwork.file_url("narration"))
+    def get_audio_url(self, recording: FamilyRecording) -> str:
+        url = f"{recording.artwork.file_url('narration')}?voice=family&v={recording.pk}"
+        return _absolute(self.context, url)
 
 
 class FaceSerializer(serializers.Serializer):
@@ -297,11 +337,20 @@ class ArtworkSerializer(serializers.ModelSerializer):
     candidates = serializers.SerializerMethodField(
         help_text="The other versions the painter made, for the family (an empty list for everyone else)."
     )
-    narration = NarrationSerializer(
-        source="tribute.narration",
-        read_only=True,
-        allow_null=True,
-        help_text="The words, spoken; null when no recording could be made.",
+    narration = serializers.SerializerMethodField(
+        help_text=(
+            "The words, spoken: by the synthetic voice, or in the family's own recording when the managers chose "
+            "it (`narration_voice`); null when there is no recording."
+        )
+    )
+    narration_voice = serializers.SerializerMethodField(
+        help_text="Which voice is played: `synthetic` (the default) or `family` (the family's own recording)."
+    )
+    family_recording = serializers.SerializerMethodField(
+        help_text=(
+            "The family's own recording of the words, to those who may choose the voice (the managers); null "
+            "to others, and when there is none."
+        )
     )
     guidance = serializers.SerializerMethodField(
         help_text=(
@@ -339,6 +388,8 @@ class ArtworkSerializer(serializers.ModelSerializer):
             "likeness_text",
             "faces",
             "candidates",
+            "narration_voice",
+            "family_recording",
         ]
         read_only_fields = fields
 
@@ -382,6 +433,34 @@ class ArtworkSerializer(serializers.ModelSerializer):
         found = list(artwork.candidates.all())
         return CandidateSerializer(found, many=True, context={**self.context, "artwork": artwork}).data
 
+    @extend_schema_field(NarrationSerializer(allow_null=True))
+    def get_narration(self, artwork: Artwork) -> dict | None:
+        played = family_voice.played(artwork)
+        if played is None:
+            return None
+        return NarrationSerializer(played, context={**self.context, "artwork_of_narration": artwork}).data
+
+    @extend_schema_field(serializers.ChoiceField(choices=NarrationVoice.choices))
+    def get_narration_voice(self, artwork: Artwork) -> str:
+        return family_voice.voice_of(artwork)
+
+    @extend_schema_field(FamilyRecordingSerializer(allow_null=True))
+    def get_family_recording(self, artwork: Artwork) -> dict | None:
+        recording = family_voice.recording_of(artwork)
+        if recording is None or not self._may_choose_voice(artwork):
+            return None
+        return FamilyRecordingSerializer(recording, context=self.context).data
+
+    def _may_choose_voice(self, artwork: Artwork) -> bool:
+        """Asked once per memorial of a list (`memorial.permissions`), not once per painting."""
+        request = self.context.get("request")
+        if request is None:
+            return False
+        answers = self.context.setdefault("_may_choose_voice", {})
+        if artwork.memorial_id not in answers:
+            answers[artwork.memorial_id] = permissions.can(request.user, "publish_artwork", artwork.memorial)
+        return answers[artwork.memorial_id]
+
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, artwork: Artwork) -> str:
         return _absolute(self.context, _api_url(artwork))
@@ -400,7 +479,7 @@ class ArtworkSerializer(serializers.ModelSerializer):
 
 
 class ArtworkUpdateSerializer(serializers.Serializer):
-    """What the memorial's managers change: whether guests see it, and its words."""
+    """What the memorial's managers change: whether guests see it, its words, and which voice reads them."""
 
     published = serializers.BooleanField(
         required=False, help_text="Show it on the memorial page (true) or to the family only."
@@ -415,9 +494,18 @@ class ArtworkUpdateSerializer(serializers.Serializer):
         },
     )
 
+    narration_voice = serializers.ChoiceField(
+        required=False,
+        choices=NarrationVoice.choices,
+        help_text="Which voice is played with the painting: `family` (its family's recording) or `synthetic`.",
+        error_messages={"invalid_choice": _("Choose “family” or “synthetic”.")},
+    )
+
     def validate(self, attrs):
         if not attrs:
-            raise serializers.ValidationError(_("Send `published`, `tribute_text`, or both."))
+            raise serializers.ValidationError(
+                _("Send `published`, `tribute_text`, `narration_voice`, or some of them.")
+            )
         return attrs
 
 

@@ -2,7 +2,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from core.files import delete_files_on_commit
-from generation.models import Artwork, ArtworkCandidate, Narration, Style
+from generation.models import Artwork, ArtworkCandidate, FamilyRecording, Narration, Style
 from memorial.signals import bump_memorial_page
 
 
@@ -20,6 +20,11 @@ def artwork_candidate_files(sender, instance, **kwargs):
 
 @receiver(post_delete, sender=Narration, dispatch_uid="narration-files")
 def narration_files(sender, instance, **kwargs):
+    delete_files_on_commit(instance.audio)
+
+
+@receiver(post_delete, sender=FamilyRecording, dispatch_uid="family-recording-files")
+def family_recording_files(sender, instance, **kwargs):
     delete_files_on_commit(instance.audio)
 
 

@@ -34,6 +34,9 @@ urlpatterns = [
     path(AT_MEMORIAL + "thumb.jpg", views.artwork_thumbnail, name="memorial_artwork_thumbnail"),
     path(AT_MEMORIAL + "narration", views.narration_audio, name="memorial_narration_audio"),
     path(AT_MEMORIAL + "control/<str:kind>.png", views.artwork_control, name="memorial_artwork_control"),
+    path(AT_MEMORIAL + "recording/", views.artwork_recording, name="memorial_artwork_recording"),
+    path(AT_MEMORIAL + "recording/delete/", views.artwork_recording_delete, name="memorial_artwork_recording_delete"),
+    path(AT_MEMORIAL + "voice/", views.artwork_voice, name="memorial_artwork_voice"),
     path("artworks/<int:artwork_id>/", views.artwork_detail, name="artwork"),
     path("artworks/<int:artwork_id>/publish/", views.artwork_publish, name="artwork_publish"),
     path("artworks/<int:artwork_id>/unpublish/", views.artwork_unpublish, name="artwork_unpublish"),
@@ -42,4 +45,9 @@ urlpatterns = [
     path("artworks/<int:artwork_id>/image.png", views.artwork_image, name="artwork_image"),
     path("artworks/<int:artwork_id>/thumb.jpg", views.artwork_thumbnail, name="artwork_thumbnail"),
     path("artworks/<int:artwork_id>/narration", views.narration_audio, name="narration_audio"),
+    path("artworks/<int:artwork_id>/recording/", views.artwork_recording, name="artwork_recording"),
+    path(
+        "artworks/<int:artwork_id>/recording/delete/", views.artwork_recording_delete, name="artwork_recording_delete"
+    ),
+    path("artworks/<int:artwork_id>/voice/", views.artwork_voice, name="artwork_voice"),
 ]

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core import ratelimit
 from core.serving import cache_for_viewers, serve_file
-from generation import candidates, selectors, services
+from generation import candidates, family_voice, selectors, services
 from generation.forms import ArtworkRequestForm, TributeEditForm
 from memorial import permissions
 from memorial.models import Visibility
@@ -75,16 +75,20 @@ def _artwork_page(request, artwork, *, edit_form=None, status=200):
     tribute = getattr(artwork, "tribute", None)
     if edit_form is None and tribute is not None:
         edit_form = TributeEditForm(initial={"text": tribute.text})
+    can_manage = permissions.can(request.user, "publish_artwork", artwork.memorial)
+    played = family_voice.played(artwork)
     context = {
         "artwork": artwork,
         "memorial": artwork.memorial,
         "tribute": tribute,
-        "narration": getattr(tribute, "narration", None) if tribute else None,
-        "can_manage": permissions.can(request.user, "publish_artwork", artwork.memorial),
+        "narration": played,
+        "narration_url": f"{artwork.file_url('narration')}?v={played.version}" if played else "",
+        "can_manage": can_manage,
         "guidance": artwork.guidance() if permissions.sees_artwork_guidance(request.user, artwork.memorial) else [],
         "candidates": selectors.candidates_for(request.user, artwork),
         "family": selectors.sees_candidates(request.user, artwork),  # the likeness sentence is advice to them
         "edit_form": edit_form,
+        **(selectors.family_voice_context(artwork) if can_manage else {}),
     }
     return render(request, "generation/artwork.html", context, status=status)
 
@@ -194,8 +198,63 @@ def artwork_control(request, artwork_id, kind, slug):
 
 
 def narration_audio(request, artwork_id, slug=None):
+    """What the painting plays: the synthetic voice, or the family's recording when it is chosen.
+    ``?voice=family`` or ``?voice=synthetic`` lets those who choose hear either one first."""
     artwork = selectors.artwork_for(request.user, artwork_id, slug=slug)
-    narration = getattr(getattr(artwork, "tribute", None), "narration", None)
-    if narration is None:
+    voice = request.GET.get("voice")
+    preview = voice in ("family", "synthetic") and permissions.can(request.user, "publish_artwork", artwork.memorial)
+    played = family_voice.played(artwork, voice if preview else None)
+    if played is None:
         raise Http404("No recording.")
-    return _file_response(request, narration.audio, narration.content_type, artwork)
+    response = serve_file(request, played.audio, content_type=played.content_type)
+    public = not preview and artwork.published and artwork.memorial.visibility != Visibility.PRIVATE
+    return cache_for_viewers(response, public=public)
+
+
+# --- The family's own voice (generation/family_voice.py) ------------------------------------------
+
+
+def _refused_on_page(request, artwork, exc):
+    messages.error(request, str(exc))
+    return _artwork_page(request, artwork, status=400)
+
+
+@sign_in_to_act
+@require_POST
+def artwork_recording(request, artwork_id, slug=None):
+    """A recording of the words, made in the browser or uploaded: played instead of the synthetic voice."""
+    artwork = selectors.artwork_for(request.user, artwork_id, "publish_artwork", slug=slug)
+    ratelimit.enforce(request, "upload")
+    try:
+        family_voice.add_recording(artwork=artwork, upload=request.FILES.get("audio"), by=request.user)
+    except family_voice.RecordingRefused as exc:
+        return _refused_on_page(request, artwork, exc)
+    messages.success(request, _("The family's recording is now played with the painting."))
+    return redirect(artwork)
+
+
+@sign_in_to_act
+@require_POST
+def artwork_voice(request, artwork_id, slug=None):
+    artwork = selectors.artwork_for(request.user, artwork_id, "publish_artwork", slug=slug)
+    try:
+        voice = family_voice.choose_voice(artwork=artwork, voice=request.POST.get("voice", ""), by=request.user)
+    except family_voice.RecordingRefused as exc:
+        return _refused_on_page(request, artwork, exc)
+    if voice == "family":
+        messages.success(request, _("The family's recording is now played with the painting."))
+    else:
+        messages.success(request, _("The synthetic voice is now played with the painting."))
+    return redirect(artwork)
+
+
+@sign_in_to_act
+@require_POST
+def artwork_recording_delete(request, artwork_id, slug=None):
+    artwork = selectors.artwork_for(request.user, artwork_id, "publish_artwork", slug=slug)
+    try:
+        family_voice.remove_recording(artwork=artwork, by=request.user)
+    except family_voice.RecordingRefused as exc:
+        return _refused_on_page(request, artwork, exc)
+    messages.success(request, _("The family's recording was deleted; the synthetic voice is played again."))
+    return redirect(artwork)

@@ -173,6 +173,10 @@ def test_publishing_from_the_change_form_is_recorded(admin_client, admin_user, a
             "tribute-MAX_NUM_FORMS": "1",
             "tribute-0-id": artwork.tribute.pk,
             "tribute-0-artwork": artwork.pk,
+            "family_recording-TOTAL_FORMS": "0",  # the family's own recording: none
+            "family_recording-INITIAL_FORMS": "0",
+            "family_recording-MIN_NUM_FORMS": "0",
+            "family_recording-MAX_NUM_FORMS": "1",
         },
     )
     assert response.status_code == 302, response.content

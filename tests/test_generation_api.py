@@ -107,8 +107,12 @@ def test_the_artworks_list_gives_both_addresses_and_they_serve_the_files(api, fa
         "writer": artwork.tribute.writer,
         "edited_at": None,
     }
-    assert item["narration"]["audio_url"] == "http://testserver" + reverse(
-        "generation:memorial_narration_audio", args=[memorial.slug, artwork.pk]
+    # The narration's address, and a version that changes with the voice played (no stale cached voice).
+    assert (
+        item["narration"]["audio_url"]
+        == "http://testserver"
+        + reverse("generation:memorial_narration_audio", args=[memorial.slug, artwork.pk])
+        + f"?v=s{narration.pk}"
     )
     assert item["narration"]["duration_s"] == narration.duration_s
     assert item["narration"]["sample_rate"] == narration.sample_rate and item["narration"]["engine"] == "espeak-ng"

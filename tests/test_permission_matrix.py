@@ -37,6 +37,7 @@ from generation import services as artwork_services
 from generation.models import Artwork, ArtworkCandidate, JobStatus, Style, StylizationJob
 from memorial import condolences, membership, page_cache
 from memorial import photos as photo_service
+from tests.audio_files import upload as audio_upload
 from tests.conftest import Family, jpeg_upload, make_user
 
 pytestmark = pytest.mark.django_db
@@ -91,6 +92,9 @@ EXPECTED = {
     # (managers) to show instead: everyone else may not know they exist.
     "see another version of a painting": always(MEMBERS),
     "show another version instead": always((OK, OK, NO, NO, GONE, GONE)),
+    # Those who may change a painting's words give it the family's own voice (generation/family_voice.py).
+    "add the family's recording to a painting": MANAGERS,
+    "choose a painting's voice": MANAGERS,
     "follow a painting job": always(MEMBERS),
     "cancel a painting job": always((OK, OK, OK, NO, GONE, GONE)),  # asked for by the contributor
     "prepare a download of everything": MANAGERS,
@@ -321,6 +325,16 @@ PAGES = {
     "take an artwork off the page": Way(
         lambda c, w: c.post(at(w, "generation:memorial_artwork_unpublish", w.published_artwork.pk)), 302
     ),
+    "add the family's recording to a painting": Way(
+        lambda c, w: c.post(
+            at(w, "generation:memorial_artwork_recording", w.published_artwork.pk), {"audio": audio_upload("wav")}
+        ),
+        302,
+    ),
+    "choose a painting's voice": Way(
+        lambda c, w: c.post(at(w, "generation:memorial_artwork_voice", w.published_artwork.pk), {"voice": "synthetic"}),
+        302,
+    ),
     "follow a painting job": Way(lambda c, w: c.get(w.job.get_absolute_url()), 200),
     "cancel a painting job": Way(lambda c, w: c.post(reverse("generation:job_cancel", args=[w.job.pk])), 302),
     "prepare a download of everything": Way(
@@ -402,6 +416,20 @@ APIS = {
     ),
     "take an artwork off the page": Way(
         lambda c, w: c.patch(at_api(w, f"artworks/{w.published_artwork.pk}/"), {"published": False}, format="json"),
+        200,
+    ),
+    "add the family's recording to a painting": Way(
+        lambda c, w: c.post(
+            at_api(w, f"artworks/{w.published_artwork.pk}/recording/"),
+            {"audio": audio_upload("wav")},
+            format="multipart",
+        ),
+        201,
+    ),
+    "choose a painting's voice": Way(
+        lambda c, w: c.patch(
+            at_api(w, f"artworks/{w.published_artwork.pk}/"), {"narration_voice": "synthetic"}, format="json"
+        ),
         200,
     ),
     "follow a painting job": Way(lambda c, w: c.get(f"{API}/jobs/{w.job.pk}/"), 200),
@@ -549,6 +577,8 @@ NEEDS = {
     "take an artwork off the page": ["published_artwork"],
     "see another version of a painting": ["candidate"],
     "show another version instead": ["candidate"],
+    "add the family's recording to a painting": ["published_artwork"],
+    "choose a painting's voice": ["published_artwork"],
     "follow a painting job": ["job"],
     "cancel a painting job": ["job"],
     "see a photo by its id": ["photo"],
