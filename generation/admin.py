@@ -392,7 +392,7 @@ class ArtworkAdmin(admin.ModelAdmin):
     def large_preview(self, artwork):
         return _artwork_preview(artwork, 384)
 
-    @admin.display(description=_("painterly filter"), boolean=True)
+    @admin.display(description=_("built-in painter"), boolean=True)
     def is_filter(self, artwork):
         return artwork.is_filter
 

@@ -60,7 +60,7 @@ def add_artworks(memorial, collector: Collector) -> None:
                 },
                 "backend": artwork.backend,
                 "painterly_filter": artwork.is_filter,
-                "made_by": "the light painterly filter (no diffusion model was configured)"
+                "made_by": "the built-in painter, a filter, not AI (no diffusion model was configured)"
                 if artwork.is_filter
                 else f"the diffusion pipeline ({artwork.backend})",
                 "published": artwork.published,

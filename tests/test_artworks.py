@@ -75,7 +75,7 @@ def test_a_member_gets_a_painting_with_words_and_a_voice(
     status = client.get(reverse("generation:job_status", args=[job.pk])).json()
     assert status["status"] == "succeeded" and status["artwork_url"] == artwork.get_absolute_url()
     page = client.get(artwork.get_absolute_url()).content.decode()
-    assert "painterly filter" in page  # never silently: the page says what made it
+    assert "built-in painter, a filter, not AI" in page  # never silently: the page says what made it
     assert reverse("generation:narration_audio", args=[artwork.pk]) in page
     image = client.get(reverse("generation:artwork_image", args=[artwork.pk]))
     assert image["Content-Type"] == "image/png"

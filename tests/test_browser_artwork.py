@@ -37,7 +37,7 @@ def test_the_job_page_follows_the_painting_and_leads_to_it(live_server, new_page
     page.screenshot(path=os.path.join(artifacts_dir, "job-done.png"))
     page.locator("#job-artwork-link").click()
     page.wait_for_url(lambda url: "/artworks/" in url)
-    assert "painterly filter" in page.content()
+    assert "built-in painter, a filter, not AI" in page.content()
     page.locator("#compare-range").focus()
     page.keyboard.press("ArrowLeft")
     page.screenshot(path=os.path.join(artifacts_dir, "artwork.png"), full_page=True)

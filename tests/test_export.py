@@ -215,7 +215,7 @@ def test_a_manager_downloads_all_memories_of_the_memorial(
     assert data["offerings"] == {"candle": 1, "flower": 2}
     (art,) = data["artworks"]
     assert art["style"]["name"] == "Watercolor" and art["backend"] == "filter:painterly" and art["painterly_filter"]
-    assert "painterly filter" in art["made_by"]
+    assert "built-in painter, a filter, not AI" in art["made_by"]
     assert art["tribute"]["text"] == artwork.tribute.text and "김순자" in art["tribute"]["text"]
     assert art["narration"]["file"] == f"narrations/artwork-{artwork.pk}.mp3" and art["narration"]["duration_s"] > 0.5
     assert art["image"] == f"artworks/artwork-{artwork.pk}.png"
