@@ -316,7 +316,8 @@ class ArtworkSerializer(serializers.ModelSerializer):
         help_text="A small JPEG of the painting for galleries (480 px on its long side by default)."
     )
     is_filter = serializers.BooleanField(
-        read_only=True, help_text="True when the built-in painter made it (a filter, not AI: no diffusion weights were configured)."
+        read_only=True,
+        help_text="True when the built-in painter made it (a filter, not AI: no diffusion weights were configured).",
     )
     memorial = serializers.CharField(source="memorial.slug", read_only=True, help_text="The memorial's slug.")
     style = serializers.CharField(
