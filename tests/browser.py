@@ -23,24 +23,48 @@ def chromium_path() -> str:
     return path
 
 
+# Chromium's own test microphone, for the pages that record sound: the prompt is answered "allow"
+# and the microphone plays a beep.
+MEDIA_FLAGS = [
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
 @pytest.fixture(scope="session")
-def browser():
+def playwright_driver():
+    """One Playwright per test process: its sync API runs an event loop in this thread, and a
+    second one beside it would refuse to start."""
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the live server's ORM calls are
-    # made from its own thread, and the test's own ORM calls are safe to make between steps.
+    # The live server's ORM calls are made from its own thread, and the test's own ORM calls are
+    # safe to make between steps.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
-            yield browser
-            browser.close()
+            yield playwright
     finally:
         if previous is None:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    browser = playwright_driver.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def media_browser(playwright_driver):
+    """A Chromium with a fake microphone (MEDIA_FLAGS), started only by the tests that record."""
+    browser = playwright_driver.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS + MEDIA_FLAGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture

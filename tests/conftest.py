@@ -209,7 +209,7 @@ def artwork(photo, style, family):
 
 
 # Real Chromium for the browser tests, registered once for the whole session.
-from tests.browser import browser, new_page, page  # noqa: E402,F401
+from tests.browser import browser, media_browser, new_page, page, playwright_driver  # noqa: E402,F401
 
 # --- Running in parallel (pytest-xdist) ----------------------------------------------------------
 

@@ -7,34 +7,9 @@ import pytest
 
 from generation.models import FamilyRecording
 from tests.audio_files import listen, sine
-from tests.browser import CHROMIUM_FLAGS, chromium_path
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-MEDIA_FLAGS = [
-    "--use-fake-ui-for-media-stream",  # the microphone prompt is answered "allow"
-    "--use-fake-device-for-media-stream",  # a microphone that plays a beep
-    "--autoplay-policy=no-user-gesture-required",
-]
-
-
-@pytest.fixture(scope="module")
-def media_browser():
-    from playwright.sync_api import sync_playwright
-
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS + MEDIA_FLAGS)
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
