@@ -25,6 +25,8 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 MAX_SEED = 2**32 - 1  # AUTOMATIC1111's range; -1 (or "vary") asks for a new one
 MAX_STEPS = 150
 MAX_CFG = 30.0
@@ -320,7 +322,7 @@ def summary(settings: dict) -> list[tuple[str, str]]:
         ("denoising_strength", f"{settings.get('denoising_strength')}"),
         ("steps", f"{settings.get('steps')}"),
         ("cfg_scale", f"{settings.get('cfg_scale')}"),
-        ("sampler_name", settings.get("sampler_name") or "model default"),
+        ("sampler_name", settings.get("sampler_name") or str(_("the model's own"))),
     ]
     if settings.get("negative_prompt"):
         rows.append(("negative_prompt", settings["negative_prompt"]))
@@ -328,7 +330,7 @@ def summary(settings: dict) -> list[tuple[str, str]]:
         rows.append(("candidates", str(settings["candidates"])))
     for unit, values in (settings.get("controlnet") or {}).items():
         if not values.get("enabled") or not values.get("weight"):
-            rows.append((f"ControlNet {unit}", "off"))
+            rows.append((f"ControlNet {unit}", str(_("off"))))
             continue
         text = f"weight {values['weight']}, {values['guidance_start']}–{values['guidance_end']}"
         if values.get("processor_res"):
