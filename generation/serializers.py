@@ -47,6 +47,12 @@ class StyleSerializer(serializers.ModelSerializer):
     description_en = serializers.CharField(source="description", read_only=True)
     description_ko = serializers.SerializerMethodField(help_text="The description in Korean (else the English one).")
     sample_image_url = serializers.SerializerMethodField(help_text="An example painting in this style; null when none.")
+    settings = serializers.SerializerMethodField(
+        help_text=(
+            "The style's painting settings, AUTOMATIC1111's names: what a request's left-out settings are "
+            "(`sampler_name` empty: the model's own scheduler; `candidates` null: the site's default)."
+        )
+    )
 
     class Meta:
         model = Style
@@ -59,8 +65,13 @@ class StyleSerializer(serializers.ModelSerializer):
             "description_en",
             "description_ko",
             "sample_image_url",
+            "settings",
         ]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "object"})
+    def get_settings(self, style: Style) -> dict:
+        return ps.defaults(style)
 
     def get_name_ko(self, style: Style) -> str:
         return style.name_in("ko")

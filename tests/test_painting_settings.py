@@ -99,6 +99,16 @@ def test_a_bad_setting_is_refused_with_its_name_and_value(style, values, field, 
     assert named in str(caught.value) and field.split(".")[-1] in str(caught.value)
 
 
+def test_a_styles_sampler_is_its_default_and_the_api_lists_each_styles_settings(client, style):
+    style.sampler = "DDIM"
+    style.save()
+    assert ps.clean({}, style)["sampler_name"] == "DDIM"
+    listed = client.get("/api/v1/styles/").json()
+    listed = listed.get("results", listed)
+    assert listed[0]["settings"]["sampler_name"] == "DDIM" and listed[0]["settings"]["steps"] == style.steps
+    assert listed[0]["settings"]["controlnet"]["mlsd"]["weight"] == style.mlsd_scale
+
+
 def test_samplers_are_named_as_automatic1111_names_them(style):
     for name in ("Euler a", "Euler", "DPM++ 2M Karras", "DPM++ SDE Karras", "UniPC", "DDIM", "LCM"):
         assert ps.clean({"sampler_name": name}, style)["sampler_name"] == name
