@@ -51,11 +51,28 @@ class ArtworkRequestForm(forms.Form):
         style = data.get("style")
         if style is None or any(name in self.errors for name in self.fields if name not in ("style", "subject")):
             return data
-        try:
-            data["settings"] = ps.clean(self.settings_values(data), style)
-        except ps.SettingsError as exc:
-            self.add_error(form_field(exc.field) if form_field(exc.field) in self.fields else None, str(exc))
+        values = self.settings_values(data)
+        # Each value on its own first, so that every bad one is shown beside its field at once;
+        # then all together (what depends on two values, such as steps × denoising strength).
+        singles = [{key: value} for key, value in values.items() if key != "controlnet"]
+        singles += [{"controlnet": {unit: chosen}} for unit, chosen in values.get("controlnet", {}).items()]
+        for single in singles:
+            try:
+                ps.clean(single, style)
+            except ps.SettingsError as exc:
+                self._setting_error(exc)
+        if not self.errors:
+            try:
+                data["settings"] = ps.clean(values, style)
+            except ps.SettingsError as exc:
+                self._setting_error(exc)
         return data
+
+    def _setting_error(self, exc) -> None:
+        name = form_field(exc.field)
+        if name in self.fields and name in self.errors:
+            return  # one sentence per field
+        self.add_error(name if name in self.fields else None, str(exc))
 
     def settings_values(self, data) -> dict:
         """The nested settings (painting_settings' shape) from the flat fields; empty ones left out."""

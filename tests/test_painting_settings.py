@@ -216,6 +216,16 @@ def test_a_bad_setting_in_the_form_is_shown_beside_its_field_and_nothing_is_queu
     assert '<details class="advanced" open>' in response.content.decode()
 
 
+def test_every_bad_setting_in_the_form_is_shown_at_once(client, family, photo, style):
+    response = form_post(
+        client, family.contributor, photo, steps="0", cfg_scale="99", depth_weight="-1", mlsd_threshold_b="50"
+    )
+    errors = response.context["form"].errors
+    assert {"steps", "cfg_scale", "depth_weight", "mlsd_threshold_b"} <= set(errors)
+    assert "99" in errors["cfg_scale"][0] and "-1" in errors["depth_weight"][0]
+    assert not StylizationJob.objects.exists()
+
+
 def test_a_bad_sampler_in_the_form_is_refused(client, family, photo, style):
     response = form_post(client, family.contributor, photo, sampler_name="Karras9000")
     assert response.status_code == 400 and "sampler_name" in response.context["form"].errors
