@@ -70,7 +70,10 @@ class StyleListView(MemorialAPIMixin, generics.ListAPIView):
     description=(
         "Records a stylization job and returns at once with **202 Accepted**: the job, and its address in "
         "`Location`. Poll `url` for the progress; once `status` is `succeeded`, `artwork_url` is the painting. "
-        "A hidden photo is a 404 except to the memorial's managers, and is refused for them."
+        "A hidden photo is a 404 except to the memorial's managers, and is refused for them. Every parameter "
+        "of the painting may be given with AUTOMATIC1111's names (`seed`, `denoising_strength`, `steps`, "
+        "`cfg_scale`, `sampler_name`, `negative_prompt`, `candidates`, and `controlnet` units); what is left "
+        "out is the style's. A bad value is a 400 naming it."
     ),
     request=ArtworkRequestSerializer,
     responses={202: JobSerializer, 400: REFUSED, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
@@ -90,6 +93,7 @@ class PhotoArtworksView(MemorialAPIMixin, generics.GenericAPIView):
                 style=form.validated_data["style"],
                 by=request.user,
                 subject=form.validated_data.get("subject", ""),
+                settings=form.validated_data["settings"],
             )
         except services.ArtworkRefused as exc:
             return _refused(exc)

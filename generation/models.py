@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import BackgroundWork
 from generation.likeness import sentence as likeness_sentence
+from generation.painting_settings import SAMPLERS
 
 
 class Style(models.Model):
@@ -51,6 +52,13 @@ class Style(models.Model):
     )
     steps = models.PositiveIntegerField(_("steps"), default=30)
     guidance_scale = models.FloatField(_("guidance scale"), default=7.0)
+    sampler = models.CharField(
+        _("sampler"),
+        max_length=40,
+        blank=True,
+        choices=[(name, name) for name in SAMPLERS],
+        help_text=_("AUTOMATIC1111's name of the sampler. Empty: the base model's own scheduler."),
+    )
     openpose_scale = models.FloatField(_("pose control (OpenPose)"), default=1.0, help_text=_("0 switches it off."))
     depth_scale = models.FloatField(_("shape control (LeReS depth)"), default=0.6, help_text=_("0 switches it off."))
     mlsd_scale = models.FloatField(_("line control (M-LSD)"), default=0.4, help_text=_("0 switches it off."))
@@ -128,6 +136,9 @@ class StylizationJob(BackgroundWork):
     # What the painting shows, in the member's English words (generation/subjects.py); empty: a neutral one.
     subject = models.CharField(_("subject (English)"), max_length=80, blank=True)
     parameters = models.JSONField(default=dict, blank=True)
+    # The chosen settings of the painting, complete (generation/painting_settings.py: the style's
+    # where the member chose none); empty for a job made before settings were kept.
+    settings = models.JSONField(default=dict, blank=True)
     backend = models.CharField(max_length=60, blank=True)
 
     class Meta:
@@ -139,6 +150,18 @@ class StylizationJob(BackgroundWork):
 
     def get_absolute_url(self) -> str:
         return reverse("generation:job", args=[self.pk])
+
+    def clean(self):
+        """The stored settings must be a painting's (the admin's form checks them too)."""
+        from django.core.exceptions import ValidationError
+
+        from generation import painting_settings
+
+        if self.settings and self.style_id:
+            try:
+                painting_settings.effective(self.settings, self.style)
+            except painting_settings.SettingsError as exc:
+                raise ValidationError({"settings": str(exc)}) from None
 
 
 def artwork_file_name(memorial_id: int) -> str:

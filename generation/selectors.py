@@ -17,6 +17,20 @@ ARTWORK_RELATED = ("photo__album__memorial", "style", "memorial", "tribute__narr
 _guest_artworks = page_cache.memory()  # artwork id -> what a guest's gallery needs of it
 
 
+def ai_painter_configured() -> bool:
+    """Whether the worker paints with the diffusion pipeline (weights configured), not the filter."""
+    return (settings.ARTWORK_MODELS or {}).get("base") is not None
+
+
+def settings_rows(artwork: Artwork) -> list[tuple[str, str]]:
+    """What the painting was made with, in AUTOMATIC1111's words: the seed, then its job's settings."""
+    from generation import painting_settings
+
+    chosen = artwork.parameters.get("settings") or artwork.job.settings
+    rows = [("seed", str(artwork.seed))]
+    return rows + (painting_settings.summary(chosen) if chosen else [])
+
+
 def active_styles():
     return Style.objects.filter(is_active=True)
 

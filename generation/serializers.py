@@ -12,11 +12,13 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from generation import family_voice, selectors
+from generation import painting_settings as ps
 from generation.likeness import STATES
 from generation.models import (
     Artwork,
@@ -45,6 +47,12 @@ class StyleSerializer(serializers.ModelSerializer):
     description_en = serializers.CharField(source="description", read_only=True)
     description_ko = serializers.SerializerMethodField(help_text="The description in Korean (else the English one).")
     sample_image_url = serializers.SerializerMethodField(help_text="An example painting in this style; null when none.")
+    settings = serializers.SerializerMethodField(
+        help_text=(
+            "The style's painting settings, AUTOMATIC1111's names: what a request's left-out settings are "
+            "(`sampler_name` empty: the model's own scheduler; `candidates` null: the site's default)."
+        )
+    )
 
     class Meta:
         model = Style
@@ -57,8 +65,13 @@ class StyleSerializer(serializers.ModelSerializer):
             "description_en",
             "description_ko",
             "sample_image_url",
+            "settings",
         ]
         read_only_fields = fields
+
+    @extend_schema_field({"type": "object"})
+    def get_settings(self, style: Style) -> dict:
+        return ps.defaults(style)
 
     def get_name_ko(self, style: Style) -> str:
         return style.name_in("ko")
@@ -71,6 +84,42 @@ class StyleSerializer(serializers.ModelSerializer):
         if not style.sample_image:
             return None
         return _absolute(self.context, style.sample_image.url)
+
+
+class _Setting(serializers.Field):
+    """A painting's setting, taken as sent (painting_settings checks it); documented by ``schema``."""
+
+    def __init__(self, *, schema: dict, **kwargs):
+        super().__init__(required=False, allow_null=True, **kwargs)
+        self.schema = schema
+
+    def to_internal_value(self, data):
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+class _SettingSchema(OpenApiSerializerFieldExtension):
+    """The schema of each setting: its own (type, bounds, the sampler names), not a bare "any"."""
+
+    target_class = _Setting
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {**self.target.schema, "nullable": True}
+
+
+def _UNIT_SCHEMA(unit: str) -> dict:  # noqa: N802
+    properties = {
+        "enabled": {"type": "boolean"},
+        "weight": {"type": "number", "minimum": 0, "maximum": ps.MAX_WEIGHT},
+        "guidance_start": {"type": "number", "minimum": 0, "maximum": 1},
+        "guidance_end": {"type": "number", "minimum": 0, "maximum": 1},
+        "processor_res": {"type": "integer", "minimum": -1, "maximum": ps.MAX_PROCESSOR_RES, "multipleOf": 1},
+    }
+    for key, spec in zip(("threshold_a", "threshold_b"), ps.THRESHOLDS[unit] or (), strict=False):
+        properties[key] = {"type": "number", "minimum": spec.low, "maximum": spec.high, "description": spec.label}
+    return {"type": "object", "properties": properties, "description": f"AUTOMATIC1111 module {ps.UNIT_MODULES[unit]}"}
 
 
 class ArtworkRequestSerializer(serializers.Serializer):
@@ -95,11 +144,72 @@ class ArtworkRequestSerializer(serializers.Serializer):
         ),
     )
 
+    # The painting's settings (generation/painting_settings.py), AUTOMATIC1111's names; each left
+    # out (or null) is the style's. Taken as sent and checked by painting_settings, so a bad value
+    # is refused with a sentence naming it (not a generic "a valid number is required").
+    seed = _Setting(
+        schema={
+            "oneOf": [{"type": "integer", "minimum": -1, "maximum": ps.MAX_SEED}, {"type": "string", "enum": ["vary"]}]
+        },
+        help_text=f"0 to {ps.MAX_SEED} paints the same painting again; -1, `vary` or left out: a new random seed.",
+    )
+    denoising_strength = _Setting(
+        schema={"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+        help_text="img2img denoising strength: how far the painting may move from the photo. Default: the style's.",
+    )
+    steps = _Setting(
+        schema={"type": "integer", "minimum": 1, "maximum": ps.MAX_STEPS},
+        help_text="Sampling steps; img2img runs int(steps × denoising_strength) of them. Default: the style's.",
+    )
+    cfg_scale = _Setting(
+        schema={"type": "number", "minimum": 0, "maximum": ps.MAX_CFG},
+        help_text="Classifier-free guidance scale. Default: the style's.",
+    )
+    sampler_name = _Setting(
+        schema={"type": "string", "enum": list(ps.SAMPLERS)},
+        help_text="AUTOMATIC1111's sampler name, mapped to a diffusers scheduler. Default: the style's (or the model's own).",
+    )
+    negative_prompt = _Setting(
+        schema={"type": "string", "maxLength": ps.MAX_NEGATIVE_CHARS},
+        help_text=f"Extra negative prompt in English, added after the style's own (plain text, at most {ps.MAX_NEGATIVE_CHARS} characters).",
+    )
+    candidates = _Setting(
+        schema={"type": "integer", "minimum": 1, "maximum": ps.MAX_CANDIDATES},
+        help_text="How many paintings (seeds seed, seed+1, ...) to make, keeping the most faithful. Default: the style's, else the site's.",
+    )
+    controlnet = _Setting(
+        schema={
+            "type": "object",
+            "description": "ControlNet units by name; each field left out is the style's.",
+            "properties": {unit: _UNIT_SCHEMA(unit) for unit in ps.UNITS},
+            "additionalProperties": False,
+        },
+        help_text=(
+            "The three ControlNet units (openpose, depth = LeReS, mlsd), each with `enabled`, `weight` (0-2), "
+            "`guidance_start` and `guidance_end` (0-1, start ≤ end), `processor_res` (the annotator's resolution, "
+            "64-2048, a multiple of 8; -1: the painting's), and for depth and mlsd `threshold_a`, `threshold_b` "
+            "(depth: near and background % removed, 0-100; mlsd: value 0.01-2 and distance 0.01-20 thresholds). "
+            "A unit switched off is not run."
+        ),
+    )
+
     def validate_subject(self, value) -> str:
         try:
             return clean_subject(value)
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages[0], code=exc.code) from None
+
+    def validate(self, attrs):
+        chosen = {name: attrs.pop(name) for name in SETTING_FIELDS if name in attrs}
+        try:
+            attrs["settings"] = ps.clean(chosen, attrs["style"])
+        except ps.SettingsError as exc:
+            top = exc.field.split(".")[0]
+            raise serializers.ValidationError({top if top in SETTING_FIELDS else "detail": [str(exc)]}) from None
+        return attrs
+
+
+SETTING_FIELDS = (*ps.TOP_KEYS, "controlnet")
 
 
 class JobSerializer(serializers.ModelSerializer):
@@ -129,6 +239,8 @@ class JobSerializer(serializers.ModelSerializer):
             "photo",
             "style",
             "subject",
+            "seed",
+            "settings",
             "status",
             "status_display",
             "stage",

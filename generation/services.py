@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -11,6 +9,7 @@ from django.utils.translation import gettext as _
 from django_q.tasks import async_task
 
 from core import work
+from generation import painting_settings
 from generation.models import Artwork, JobStage, JobStatus, Style, StylizationJob, TributeText
 from generation.subjects import clean_subject
 from memorial import bin, moderation, permissions, quota
@@ -31,17 +30,41 @@ def enqueue(job_id: int) -> None:
     work.enqueue("painting", job_id)
 
 
+class SettingsRefused(ArtworkRefused):
+    """A bad setting of the painting: the message names it and its value; ``field`` is its name
+    (generation/painting_settings.py's dotted name, such as ``controlnet.depth.weight``)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
 def request_artwork(
-    *, photo, style: Style, by, language: str | None = None, seed: int | None = None, subject: str = ""
+    *,
+    photo,
+    style: Style,
+    by,
+    language: str | None = None,
+    seed: int | None = None,
+    subject: str = "",
+    settings: dict | None = None,
 ) -> StylizationJob:
     """Record the job, then queue it once the record is committed. Returns at once.
 
     ``subject``: what the painting shows, in a few English words for the painter (see
-    `generation.subjects`); empty for a neutral one. The photo's caption never reaches the prompt."""
+    `generation.subjects`); empty for a neutral one. The photo's caption never reaches the prompt.
+    ``settings``: the painting's parameters the member chose (generation/painting_settings.py),
+    the style's for the rest; a ``seed`` among them is the job's seed unless ``seed`` is given."""
     try:
         subject = clean_subject(subject)
     except ValidationError as exc:
         raise ArtworkRefused(exc.messages[0]) from None
+    try:
+        chosen = painting_settings.clean(settings, style)
+    except painting_settings.SettingsError as exc:
+        raise SettingsRefused(exc.field, str(exc)) from None
+    if seed is None:
+        seed = chosen["seed"]
     if not style.is_active:
         raise ArtworkRefused(_("This style is no longer offered. Please choose another."))
     if photo.hidden:
@@ -68,11 +91,27 @@ def request_artwork(
             style=style,
             requested_by=by,
             language=language or memorial.language,
-            seed=seed if seed is not None else secrets.randbelow(2**31),
+            seed=seed if seed is not None else painting_settings.new_seed(),
             subject=subject,
+            settings=painting_settings.for_job(chosen),
         )
         transaction.on_commit(lambda: enqueue(job.pk))
     return job
+
+
+def paint_again(*, artwork: Artwork, by, vary: bool = False) -> StylizationJob:
+    """A new job for the same photo, style, subject and settings as ``artwork``'s: with its seed
+    (the same painting again), or with a new one (``vary``: another painting of the same kind)."""
+    job = artwork.job
+    return request_artwork(
+        photo=artwork.photo,
+        style=artwork.style,
+        by=by,
+        language=job.language,
+        seed=painting_settings.new_seed() if vary else job.seed,
+        subject=job.subject,
+        settings=job.settings or None,
+    )
 
 
 def cancel_job(*, job: StylizationJob, by=None, note: str = "") -> StylizationJob:

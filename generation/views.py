@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core import ratelimit
 from core.serving import cache_for_viewers, serve_file
 from generation import candidates, family_voice, selectors, services
-from generation.forms import ArtworkRequestForm, TributeEditForm
+from generation.forms import ArtworkRequestForm, TributeEditForm, form_field, style_placeholders
 from memorial import permissions
 from memorial.models import Visibility
 
@@ -25,7 +25,17 @@ def request_artwork_view(request, photo_id, slug=None):
     memorial = permissions.memorial_for(request.user, slug) if slug is not None else None
     photo = permissions.photo_for(request.user, photo_id, "create_artwork", memorial=memorial)
     form = ArtworkRequestForm(request.POST or None)
-    context = {"form": form, "photo": photo, "memorial": photo.album.memorial, "styles": selectors.active_styles()}
+    styles = selectors.active_styles()
+    chosen = next((s for s in styles if s.slug == form["style"].value()), None) or styles.first()
+    style_placeholders(form, chosen)
+    context = {
+        "form": form,
+        "photo": photo,
+        "memorial": photo.album.memorial,
+        "styles": styles,
+        "placeholder_style": chosen,
+        "ai_painter": selectors.ai_painter_configured(),
+    }
     if request.method == "POST":
         ratelimit.enforce(request, "artwork")
         if not form.is_valid():
@@ -36,7 +46,11 @@ def request_artwork_view(request, photo_id, slug=None):
                 style=form.cleaned_data["style"],
                 by=request.user,
                 subject=form.cleaned_data["subject"],
+                settings=form.cleaned_data["settings"],
             )
+        except services.SettingsRefused as exc:
+            form.add_error(form_field(exc.field) if form_field(exc.field) in form.fields else None, str(exc))
+            return render(request, "generation/request.html", context, status=400)
         except services.ArtworkRefused as exc:
             messages.error(request, str(exc))
             return render(request, "generation/request.html", context, status=400)
@@ -87,6 +101,8 @@ def _artwork_page(request, artwork, *, edit_form=None, status=200):
         "guidance": artwork.guidance() if permissions.sees_artwork_guidance(request.user, artwork.memorial) else [],
         "candidates": selectors.candidates_for(request.user, artwork),
         "family": selectors.sees_candidates(request.user, artwork),  # the likeness sentence is advice to them
+        "can_paint_again": permissions.can(request.user, "create_artwork", artwork.memorial),
+        "settings_rows": selectors.settings_rows(artwork) if selectors.sees_candidates(request.user, artwork) else [],
         "edit_form": edit_form,
         **(selectors.family_voice_context(artwork) if can_manage else {}),
     }
@@ -96,6 +112,20 @@ def _artwork_page(request, artwork, *, edit_form=None, status=200):
 @require_safe
 def artwork_detail(request, artwork_id, slug=None):
     return _artwork_page(request, selectors.artwork_for(request.user, artwork_id, slug=slug))
+
+
+@sign_in_to_act
+@require_POST
+def artwork_paint_again(request, artwork_id, slug=None, vary=False):
+    """A new job with this painting's settings: its seed (the same painting) or, to vary, a new one."""
+    artwork = selectors.artwork_for(request.user, artwork_id, "create_artwork", slug=slug)
+    ratelimit.enforce(request, "artwork")
+    try:
+        job = services.paint_again(artwork=artwork, by=request.user, vary=vary)
+    except services.ArtworkRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(artwork)
+    return redirect(job)
 
 
 @sign_in_to_act

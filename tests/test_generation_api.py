@@ -10,7 +10,7 @@ from django.urls import reverse
 from django_q.models import OrmQ
 from rest_framework.test import APIClient
 
-from generation import services, tasks
+from generation import painting_settings, services, tasks
 from generation.models import (
     Artwork,
     JobStatus,
@@ -367,6 +367,7 @@ def test_anyone_sees_the_styles_on_offer(api, style):
             "description_en": "Soft washes of colour",
             "description_ko": "Soft washes of colour",
             "sample_image_url": None,
+            "settings": painting_settings.defaults(style),  # what a request's left-out settings are
         }
     ]
 

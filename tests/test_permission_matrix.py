@@ -88,6 +88,9 @@ EXPECTED = {
     "publish an artwork": always((OK, OK, NO, NO, GONE, GONE)),
     "see a published artwork": SEEN,
     "take an artwork off the page": MANAGERS,
+    # A new painting with a painting's settings (its seed, or a new one): those who may ask for paintings.
+    "paint a painting again": CONTRIBUTORS,
+    "vary a painting": CONTRIBUTORS,
     # The other versions the painter made of a published painting are the family's, to see and
     # (managers) to show instead: everyone else may not know they exist.
     "see another version of a painting": always(MEMBERS),
@@ -322,6 +325,10 @@ PAGES = {
         ),
         302,
     ),
+    "paint a painting again": Way(
+        lambda c, w: c.post(at(w, "generation:memorial_artwork_again", w.published_artwork.pk)), 302
+    ),
+    "vary a painting": Way(lambda c, w: c.post(at(w, "generation:memorial_artwork_vary", w.published_artwork.pk)), 302),
     "take an artwork off the page": Way(
         lambda c, w: c.post(at(w, "generation:memorial_artwork_unpublish", w.published_artwork.pk)), 302
     ),
@@ -575,6 +582,8 @@ NEEDS = {
     "publish an artwork": ["unpublished_artwork"],
     "see a published artwork": ["published_artwork"],
     "take an artwork off the page": ["published_artwork"],
+    "paint a painting again": ["published_artwork"],
+    "vary a painting": ["published_artwork"],
     "see another version of a painting": ["candidate"],
     "show another version instead": ["candidate"],
     "add the family's recording to a painting": ["published_artwork"],

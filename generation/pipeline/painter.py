@@ -15,6 +15,7 @@ from typing import Any
 
 from PIL import Image
 
+from generation.pipeline import samplers
 from generation.pipeline.loader import CONTROL_NAMES, LoadedModels
 from generation.pipeline.styles import apply_style
 
@@ -47,6 +48,15 @@ class PaintRequest:
     long_side: int = 768  # of the painting, rounded down to a multiple of 8
     candidates: int = 1  # paintings made, seeds seed, seed + 1, ... (the worker keeps the most faithful)
     batch: int = 1  # at most this many painted in one pass of the pipeline
+    # AUTOMATIC1111's sampler name (generation/pipeline/samplers.py); None: the loaded scheduler.
+    sampler: str | None = None
+    # Per ControlNet (CONTROL_NAMES order): the share of the steps it guides, from start to end.
+    control_guidance_start: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    control_guidance_end: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    # Per annotator: the resolution it reads the photo at (None: the painting's short side).
+    control_resolutions: tuple = (None, None, None)
+    # Per annotator: its two thresholds (controlnet-aux's arguments; None: its default, or none).
+    control_thresholds: tuple = ((None, None), (None, None), (None, None))
 
     def __post_init__(self):
         check_request(self)
@@ -86,6 +96,31 @@ def check_request(r: PaintRequest) -> None:
         raise ValueError(f"control_scales must be three numbers ({', '.join(CONTROL_NAMES)}), got {scales!r}")
     for name, value in zip(CONTROL_NAMES, scales, strict=False):
         _number(f"control_scales[{name}]", value, 0.0, 2.0)
+    for what in ("control_guidance_start", "control_guidance_end", "control_resolutions", "control_thresholds"):
+        value = getattr(r, what)
+        if not isinstance(value, (tuple, list)) or len(value) != len(CONTROL_NAMES):
+            raise ValueError(f"{what} must hold one value per control ({', '.join(CONTROL_NAMES)}), got {value!r}")
+    for i, name in enumerate(CONTROL_NAMES):
+        _number(f"control_guidance_start[{name}]", r.control_guidance_start[i], 0.0, 1.0)
+        _number(f"control_guidance_end[{name}]", r.control_guidance_end[i], 0.0, 1.0)
+        if r.control_guidance_start[i] > r.control_guidance_end[i]:
+            raise ValueError(
+                f"control_guidance_start[{name}] must not be after control_guidance_end[{name}], "
+                f"got {r.control_guidance_start[i]!r} > {r.control_guidance_end[i]!r}"
+            )
+        if r.control_resolutions[i] is not None:
+            _integer(f"control_resolutions[{name}]", r.control_resolutions[i], 64, MAX_LONG_SIDE)
+        thresholds = r.control_thresholds[i]
+        if not isinstance(thresholds, (tuple, list)) or len(thresholds) != 2:
+            raise ValueError(f"control_thresholds[{name}] must be two numbers or None, got {thresholds!r}")
+        for value in thresholds:
+            if value is not None:
+                _number(f"control_thresholds[{name}]", value, 0.0, 100.0)
+    if r.sampler is not None:
+        from generation.pipeline.samplers import SCHEDULERS
+
+        if r.sampler not in SCHEDULERS:
+            raise ValueError(f"sampler must be one of {', '.join(SCHEDULERS)}; got {r.sampler!r}")
     _integer("seed", r.seed, 0, MAX_SEED)
     _integer("long_side", r.long_side, 8, MAX_LONG_SIDE)  # output_size rounds it down to a multiple of 8
     _integer("candidates", r.candidates, 1, MAX_CANDIDATES)
@@ -129,32 +164,41 @@ def output_size(width: int, height: int, long_side: int) -> tuple[int, int]:
     return (long_side, short) if width >= height else (short, long_side)
 
 
-def prepare_controls(models: LoadedModels, image: Image.Image, scales) -> list[Image.Image]:
+def prepare_controls(
+    models: LoadedModels, image: Image.Image, scales, resolutions=(None, None, None), thresholds=None
+) -> list[Image.Image]:
     """The three control images at ``image``'s size (pass the photo already at the output
     size). An annotator whose scale is 0 is not run: its control is a black image."""
-    return _prepare_controls(models, image, scales)[0]
+    return _prepare_controls(models, image, scales, resolutions, thresholds)[0]
 
 
-def _prepare_controls(models, image, scales, should_stop=None):
+def annotator_arguments(name: str, resolution: int, thresholds=(None, None)) -> dict:
+    """What the controlnet-aux detector ``name`` is called with (besides the image)."""
+    sizes = {"detect_resolution": resolution, "image_resolution": resolution}
+    first, second = thresholds
+    if name == "openpose":
+        return {**sizes, **OPENPOSE_PARTS}
+    if name == "depth":  # LeReS: the nearest and the farthest percent removed
+        return {"thr_a": first or 0, "thr_b": second or 0, "boost": False, **sizes}
+    # mlsd: note that controlnet-aux returns a blank map if its model raises
+    return {"thr_v": 0.1 if first is None else first, "thr_d": 0.1 if second is None else second, **sizes}
+
+
+def _prepare_controls(models, image, scales, resolutions=(None, None, None), thresholds=None, should_stop=None):
     image = image.convert("RGB")
     size = image.size
-    resolution = min(size)  # controlnet-aux resizes the short side to this (a multiple of 64)
+    thresholds = thresholds or ((None, None),) * len(CONTROL_NAMES)
     images, seconds = [], {}
-    for name, scale in zip(CONTROL_NAMES, scales, strict=False):
+    for i, (name, scale) in enumerate(zip(CONTROL_NAMES, scales, strict=False)):
         if not scale:
             images.append(Image.new("RGB", size))
             continue
         _check_stop(should_stop)
         started = time.perf_counter()
         detector = models.annotators[name]
-        if name == "openpose":
-            control = detector(image, detect_resolution=resolution, image_resolution=resolution, **OPENPOSE_PARTS)
-        elif name == "depth":
-            control = detector(
-                image, thr_a=0, thr_b=0, boost=False, detect_resolution=resolution, image_resolution=resolution
-            )
-        else:  # mlsd: note that controlnet-aux returns a blank map if its model raises
-            control = detector(image, thr_v=0.1, thr_d=0.1, detect_resolution=resolution, image_resolution=resolution)
+        # controlnet-aux resizes the short side to this; by default the painting's own
+        resolution = resolutions[i] or min(size)
+        control = detector(image, **annotator_arguments(name, resolution, thresholds[i]))
         control = control.convert("RGB")
         if control.size != size:
             control = control.resize(size, Image.BILINEAR)
@@ -191,6 +235,12 @@ def pipeline_for(models: LoadedModels, scales) -> tuple[Any, tuple[int, ...]]:
     return pipe, active
 
 
+def _scheduler_options(scheduler) -> dict:
+    """The options that make a scheduler the sampler it is (for the record)."""
+    keys = ("use_karras_sigmas", "algorithm_type", "solver_order", "timestep_spacing", "prediction_type")
+    return {key: scheduler.config[key] for key in keys if key in scheduler.config}
+
+
 def _check_stop(should_stop):
     if should_stop is not None and should_stop():
         raise PaintCancelled("the painting was cancelled")
@@ -218,7 +268,9 @@ def paint(
 
     with models.lock:  # one painting at a time per pipeline (styles switch shared state)
         started = time.perf_counter()
-        controls, control_seconds = _prepare_controls(models, photo, request.control_scales, should_stop)
+        controls, control_seconds = _prepare_controls(
+            models, photo, request.control_scales, request.control_resolutions, request.control_thresholds, should_stop
+        )
         controls_done = time.perf_counter()
         adapter = apply_style(models, request.lora_name, request.lora_path, request.lora_scale)
 
@@ -243,27 +295,28 @@ def paint(
                 "height": height,
                 "width": width,
                 "controlnet_conditioning_scale": [float(request.control_scales[i]) for i in active],
-                "control_guidance_start": [0.0] * len(active),
-                "control_guidance_end": [1.0] * len(active),
+                "control_guidance_start": [float(request.control_guidance_start[i]) for i in active],
+                "control_guidance_end": [float(request.control_guidance_end[i]) for i in active],
             }
         images = []
-        for seeds in batches:  # several seeds in one pass: one generator each (a GPU paints them together)
-            output = pipe(
-                prompt=request.prompt,
-                negative_prompt=request.negative_prompt or None,
-                image=photo,  # already at the output size (plain img2img paints at the photo's size)
-                strength=request.strength,
-                num_inference_steps=request.steps,
-                guidance_scale=request.guidance_scale,
-                num_images_per_prompt=len(seeds),
-                generator=[torch.Generator(device="cpu").manual_seed(seed) for seed in seeds],
-                callback_on_step_end=step_end,
-                output_type="pil",
-                **control,
-            )
-            images.extend(output.images)
-            done[0] += 1
-        steps_run = pipe.num_timesteps
+        with samplers.using(pipe, request.sampler) as scheduler:
+            for seeds in batches:  # several seeds in one pass: one generator each (a GPU paints them together)
+                output = pipe(
+                    prompt=request.prompt,
+                    negative_prompt=request.negative_prompt or None,
+                    image=photo,  # already at the output size (plain img2img paints at the photo's size)
+                    strength=request.strength,
+                    num_inference_steps=request.steps,
+                    guidance_scale=request.guidance_scale,
+                    num_images_per_prompt=len(seeds),
+                    generator=[torch.Generator(device="cpu").manual_seed(seed) for seed in seeds],
+                    callback_on_step_end=step_end,
+                    output_type="pil",
+                    **control,
+                )
+                images.extend(output.images)
+                done[0] += 1
+            steps_run = pipe.num_timesteps
         finished = time.perf_counter()
 
     # Not expected, but kept exact: the pipeline paints at height x width.
@@ -278,6 +331,25 @@ def paint(
         "guidance_scale": request.guidance_scale,
         "control_scales": dict(zip(CONTROL_NAMES, (float(s) for s in request.control_scales), strict=False)),
         "controlnets_run": [CONTROL_NAMES[i] for i in active],
+        # Each ControlNet unit as it ran (AUTOMATIC1111's names); None: switched off, not run.
+        "controlnet": {
+            name: {
+                "weight": float(request.control_scales[i]),
+                "guidance_start": float(request.control_guidance_start[i]),
+                "guidance_end": float(request.control_guidance_end[i]),
+                "processor_res": request.control_resolutions[i] or min(width, height),
+                "annotator": {
+                    key: value
+                    for key, value in annotator_arguments(
+                        name, request.control_resolutions[i] or min(width, height), request.control_thresholds[i]
+                    ).items()
+                    if not key.endswith("_resolution")
+                },
+            }
+            if i in active
+            else None
+            for i, name in enumerate(CONTROL_NAMES)
+        },
         # What OpenPose was asked to read (None: it did not run).
         "openpose_parts": {key.removeprefix("include_"): value for key, value in OPENPOSE_PARTS.items()}
         if request.control_scales[0]
@@ -287,7 +359,9 @@ def paint(
         "width": width,
         "height": height,
         "lora": None if adapter is None else {"name": request.lora_name, "scale": request.lora_scale},
-        "scheduler": type(pipe.scheduler).__name__,
+        "sampler_name": request.sampler or "",
+        "scheduler": type(scheduler).__name__,
+        "scheduler_config": _scheduler_options(scheduler),
         "device": models.device,
         "dtype": str(models.dtype).removeprefix("torch."),
         "timings": {

@@ -11,6 +11,7 @@ from django.conf import settings
 from PIL import Image
 
 from core.work import Stopped
+from generation import painting_settings
 from generation.models import JobStage, Style, StylizationJob
 from generation.pipeline.config import ModelConfig
 from generation.worker import likeness, painterly
@@ -81,9 +82,42 @@ def local_lora_path(style: Style) -> str | None:
         return str(target)
 
 
+def job_settings(job: StylizationJob) -> dict:
+    """The job's chosen settings over its style's (generation/painting_settings.py)."""
+    return painting_settings.effective(job.settings, job.style)
+
+
+def negative_prompt(style: Style, extra: str) -> str:
+    """The style's negative prompt with the member's extra words after it."""
+    return ", ".join(part for part in (style.negative_prompt.strip().rstrip(","), extra.strip()) if part)
+
+
+def paint_request_values(chosen: dict) -> dict:
+    """PaintRequest's arguments for a job's settings: a unit switched off (or at weight 0) gets
+    scale 0, which the painter does not run at all."""
+    units = [chosen["controlnet"][name] for name in painting_settings.UNITS]
+
+    def threshold(unit, key):
+        value = unit[key]
+        return None if value is None else float(value)
+
+    return {
+        "strength": chosen["denoising_strength"],
+        "steps": chosen["steps"],
+        "guidance_scale": chosen["cfg_scale"],
+        "sampler": chosen["sampler_name"] or None,
+        "control_scales": tuple(float(u["weight"]) if u["enabled"] else 0.0 for u in units),
+        "control_guidance_start": tuple(float(u["guidance_start"]) for u in units),
+        "control_guidance_end": tuple(float(u["guidance_end"]) for u in units),
+        "control_resolutions": tuple(u["processor_res"] for u in units),
+        "control_thresholds": tuple((threshold(u, "threshold_a"), threshold(u, "threshold_b")) for u in units),
+    }
+
+
 def render_artwork(job: StylizationJob, progress: JobProgress) -> Rendered:
     photo = open_photo(job)
     style = job.style
+    chosen = job_settings(job)
     if not diffusion_enabled():
         progress.stage(JobStage.PAINTING)
         image = painterly.paint(
@@ -96,6 +130,9 @@ def render_artwork(job: StylizationJob, progress: JobProgress) -> Rendered:
             "strength": style.strength,
             "seed": job.seed,
             "size": list(image.size),
+            # The built-in painter uses the seed; the other settings are the AI painter's.
+            "settings": chosen,
+            "settings_used": ["seed"],
         }
         return Rendered(
             image=image,
@@ -111,24 +148,28 @@ def render_artwork(job: StylizationJob, progress: JobProgress) -> Rendered:
     request = painter.PaintRequest(
         image=photo,
         prompt=build_prompt(style, job, models.pipe.tokenizer),
-        negative_prompt=style.negative_prompt,
+        negative_prompt=negative_prompt(style, chosen["negative_prompt"]),
         lora_name=style.slug if style.lora_file else None,
         lora_path=local_lora_path(style),
         lora_scale=style.lora_scale,
-        strength=style.strength,
-        steps=style.steps,
-        guidance_scale=style.guidance_scale,
-        control_scales=(style.openpose_scale, style.depth_scale, style.mlsd_scale),
         seed=job.seed,
         long_side=settings.ARTWORK_LONG_SIDE,
+        **paint_request_values(chosen),
     )
-    request = replace(request, candidates=candidate_count(style, models.device), batch=candidate_batch())
+    count = chosen["candidates"] or candidate_count(style, models.device)
+    request = replace(request, candidates=count, batch=candidate_batch())
     try:
         rendered = paint_faithfully(models, request, photo, progress)
     except painter.PaintCancelled:
         raise Stopped() from None
     # How many times this worker process has loaded weights so far: 1 after any number of jobs.
-    return replace(rendered, parameters={**rendered.parameters, "worker_weight_loads": loader.load_count()})
+    parameters = {
+        **rendered.parameters,
+        "extra_negative_prompt": chosen["negative_prompt"],
+        "settings": chosen,  # what was chosen (the style's where the member chose nothing)
+        "worker_weight_loads": loader.load_count(),
+    }
+    return replace(rendered, parameters=parameters)
 
 
 # --- Candidates: several seeds, the most faithful kept ----------------------------------------
