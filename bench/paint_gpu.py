@@ -219,7 +219,9 @@ def main(argv=None) -> dict:
         help="torch.compile mode of ours (default: reduce-overhead on CUDA, off on the CPU)",
     )
     parser.add_argument("--runs", type=int, help="timed paintings (default 5; --tiny: 1)")
-    parser.add_argument("--warmup", type=int, help="untimed paintings first (default 3; --tiny: 1)")
+    parser.add_argument(
+        "--warmup", type=int, help="untimed paintings first (default 3; --tiny: 0, nothing compiles there)"
+    )
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args(argv)
 
@@ -235,7 +237,7 @@ def main(argv=None) -> dict:
     device, dtype = ("cuda", torch.float16) if cuda else ("cpu", torch.float32)
     size = args.size or (64 if args.tiny else 512)
     runs = args.runs if args.runs is not None else (1 if args.tiny else 5)
-    warmup = args.warmup if args.warmup is not None else (1 if args.tiny else 3)
+    warmup = args.warmup if args.warmup is not None else (0 if args.tiny else 3)
     compile_mode = args.compile or ("reduce-overhead" if cuda else "off")
     if args.tiny:
         torch.set_num_threads(1)  # tiny models gain nothing from more; busy cores lose a lot
