@@ -16,7 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.env import env_bool, env_choice, env_int, env_list, env_str
-from generation.pipeline.config import DEVICES, DTYPES  # plain values: imports no torch
+from generation.pipeline.config import COMPILE_MODES, DEVICES, DTYPES  # plain values: imports no torch
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -229,6 +229,11 @@ ARTWORK_MODELS = {
     "annotators": env_str("ARTWORK_ANNOTATORS", "lllyasviel/Annotators"),
     "device": env_choice("ARTWORK_DEVICE", "auto", DEVICES),
     "dtype": env_choice("ARTWORK_DTYPE", "auto", DTYPES),
+    # The GPU path (generation/pipeline/speed.py; README "The GPU path").
+    "compile": env_choice("ARTWORK_COMPILE", "off", COMPILE_MODES),
+    "cpu_offload": env_bool("ARTWORK_CPU_OFFLOAD", False),
+    "channels_last": env_bool("ARTWORK_CHANNELS_LAST", True),
+    "vae": env_str("ARTWORK_VAE"),
 }
 ARTWORK_LONG_SIDE = env_int("ARTWORK_LONG_SIDE", 768, minimum=64)
 # How many paintings the AI painter makes of each job to keep the most faithful (a style may set

@@ -112,7 +112,7 @@ class StyleAdmin(admin.ModelAdmin):
             _("LoRA and prompt"),
             {"fields": ("lora_file", "lora_scale", "trigger_words", "prompt_template", "negative_prompt")},
         ),
-        (_("Painting"), {"fields": ("strength", "steps", "guidance_scale", "sampler", "candidates")}),
+        (_("Painting"), {"fields": ("strength", "steps", "guidance_scale", "sampler", "candidates", "few_step")}),
         (_("ControlNet guidance"), {"fields": ("openpose_scale", "depth_scale", "mlsd_scale")}),
     )
     actions = ("retire", "make_active")

@@ -9,6 +9,7 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BackgroundWork
+from generation.few_step import validate as validate_few_step
 from generation.likeness import sentence as likeness_sentence
 from generation.painting_settings import SAMPLERS
 
@@ -70,6 +71,18 @@ class Style(models.Model):
         help_text=_(
             "How many paintings the AI painter makes (different seeds) to keep the most faithful one. "
             "Empty: the site's default (ARTWORK_CANDIDATES: 1 on a CPU, 4 on a GPU)."
+        ),
+    )
+    few_step = models.JSONField(
+        _("few-step sampling"),
+        null=True,
+        blank=True,
+        validators=[validate_few_step],
+        help_text=_(
+            "Optional: paint in a few steps with an LCM, Hyper-SD or TCD LoRA beside the style's own, e.g. "
+            '{"kind": "lcm", "lora": "lcm-lora-sdv1-5.safetensors", "steps": 6, "guidance_scale": 1.0}. '
+            "The file is absolute or under LORA_ROOT; scheduler (lcm, tcd, ddim-trailing, euler-trailing) and "
+            "lora_scale are optional. Its steps and guidance scale replace the style's."
         ),
     )
     sample_image = models.ImageField(_("sample image"), upload_to="styles/samples/", blank=True)

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generation.pipeline import torch_compat
+from generation.pipeline import speed, torch_compat
 from generation.pipeline.config import ModelConfig
 
 # controlnet-aux 0.0.10 reads these names from an annotators folder (or the hub repo
@@ -64,6 +64,10 @@ class LoadedModels:
     # Pipelines sharing ``pipe``'s modules that run only some ControlNets (painter.pipeline_for):
     # indices of the ControlNets that run -> pipeline.
     partial_pipes: dict = field(default_factory=dict)
+    # How the pipeline was set up for speed (speed.prepare): attention, channels-last, compile, ...
+    gpu_path: dict = field(default_factory=dict)
+    # Schedulers by name, "base" being the model's own (few_step.use_scheduler switches them).
+    schedulers: dict = field(default_factory=dict)
 
 
 _cache: dict[ModelConfig, LoadedModels] = {}
@@ -134,6 +138,8 @@ def check_locations(config: ModelConfig) -> None:
     for name in CONTROL_NAMES:
         resolve_location(getattr(config, f"controlnet_{name}"), f"ControlNet ({name})")
     resolve_location(config.annotators, "annotators")
+    if config.vae:
+        resolve_location(config.vae, "VAE")
 
 
 def _not_cached(what: str, hub_id: str, exc: BaseException) -> ModelLoadError:
@@ -188,32 +194,8 @@ def resolved_dtype(config: ModelConfig):
 
 
 def _load(config: ModelConfig) -> LoadedModels:
-    torch_compat.install()  # before diffusers imports transformers (and so torchvision)
-    import torch
-    from diffusers import ControlNetModel, StableDiffusionControlNetImg2ImgPipeline
-    from diffusers.models.controlnets.multicontrolnet import MultiControlNetModel
-
     started = time.perf_counter()
-    device, dtype = resolved_device(config), resolved_dtype(config)
-    if device == "cuda" and not torch.cuda.is_available():
-        raise ModelLoadError("ARTWORK_MODELS['device'] is 'cuda' but torch sees no CUDA device")
-
-    controlnets = [
-        _from_pretrained(ControlNetModel, f"ControlNet ({name})", getattr(config, f"controlnet_{name}"), dtype=dtype)
-        for name in CONTROL_NAMES
-    ]
-    pipe = _from_pretrained(
-        StableDiffusionControlNetImg2ImgPipeline,
-        "base model",
-        config.base,
-        controlnet=MultiControlNetModel(controlnets),  # a plain list is not accepted here
-        safety_checker=None,
-        requires_safety_checker=False,
-        dtype=dtype,
-    )
-    pipe.to(device)
-    pipe.set_progress_bar_config(disable=True)
-
+    pipe, device, dtype, gpu_path = load_pipeline(config)
     annotators = load_annotators(config.annotators, device)
     return LoadedModels(
         config=config,
@@ -222,7 +204,50 @@ def _load(config: ModelConfig) -> LoadedModels:
         device=device,
         dtype=dtype,
         load_seconds=time.perf_counter() - started,
+        gpu_path=gpu_path,
+        schedulers={"base": pipe.scheduler},
     )
+
+
+def load_pipeline(config: ModelConfig):
+    """``(pipe, device, dtype, gpu_path)``: the ControlNet img2img pipeline with its three
+    ControlNets, set up for ``device`` by ``speed.prepare`` (no annotators)."""
+    torch_compat.install()  # before diffusers imports transformers (and so torchvision)
+    import torch
+    from diffusers import AutoencoderKL, ControlNetModel, StableDiffusionControlNetImg2ImgPipeline
+    from diffusers.models.controlnets.multicontrolnet import MultiControlNetModel
+
+    device, dtype = resolved_device(config), resolved_dtype(config)
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelLoadError("ARTWORK_MODELS['device'] is 'cuda' but torch sees no CUDA device")
+
+    controlnets = [
+        _from_pretrained(ControlNetModel, f"ControlNet ({name})", getattr(config, f"controlnet_{name}"), dtype=dtype)
+        for name in CONTROL_NAMES
+    ]
+    extra = {}
+    if config.vae:  # e.g. an fp16-fix VAE in place of the base model's
+        extra["vae"] = _from_pretrained(AutoencoderKL, "VAE", config.vae, dtype=dtype)
+    pipe = _from_pretrained(
+        StableDiffusionControlNetImg2ImgPipeline,
+        "base model",
+        config.base,
+        controlnet=MultiControlNetModel(controlnets),  # a plain list is not accepted here
+        safety_checker=None,
+        requires_safety_checker=False,
+        dtype=dtype,
+        **extra,
+    )
+    gpu_path = speed.prepare(
+        pipe,
+        device=device,
+        dtype=dtype,
+        channels_last=config.channels_last,
+        cpu_offload=config.cpu_offload,
+        compile=config.compile,
+    )
+    pipe.set_progress_bar_config(disable=True)
+    return pipe, device, dtype, gpu_path
 
 
 def load_annotators(value: str, device: str) -> dict[str, Any]:

@@ -16,6 +16,9 @@ from typing import Any
 from PIL import Image
 
 from generation.pipeline import samplers
+from generation.pipeline import buckets
+from generation.pipeline.few_step import FewStepLora, use_scheduler
+from generation.pipeline.few_step import adapters as few_step_adapters
 from generation.pipeline.loader import CONTROL_NAMES, LoadedModels
 from generation.pipeline.styles import apply_style
 
@@ -57,6 +60,7 @@ class PaintRequest:
     control_resolutions: tuple = (None, None, None)
     # Per annotator: its two thresholds (controlnet-aux's arguments; None: its default, or none).
     control_thresholds: tuple = ((None, None), (None, None), (None, None))
+    few_step: FewStepLora | None = None  # a few-step style's LoRA and scheduler
 
     def __post_init__(self):
         check_request(self)
@@ -125,6 +129,8 @@ def check_request(r: PaintRequest) -> None:
     _integer("long_side", r.long_side, 8, MAX_LONG_SIDE)  # output_size rounds it down to a multiple of 8
     _integer("candidates", r.candidates, 1, MAX_CANDIDATES)
     _integer("batch", r.batch, 1, MAX_CANDIDATES)
+    if r.few_step is not None:
+        r.few_step.check()
 
 
 def candidate_seeds(request: PaintRequest) -> list[int]:
@@ -272,7 +278,10 @@ def paint(
             models, photo, request.control_scales, request.control_resolutions, request.control_thresholds, should_stop
         )
         controls_done = time.perf_counter()
-        adapter = apply_style(models, request.lora_name, request.lora_path, request.lora_scale)
+        adapter = apply_style(
+            models, request.lora_name, request.lora_path, request.lora_scale, extra=few_step_adapters(request.few_step)
+        )
+        bucket = buckets.bucket_for(width, height)  # a few sizes only: torch.compile compiles each once
 
         batches = _batches(candidate_seeds(request), request.batch)
         done = [0]  # batches painted so far: progress runs once over all of them
@@ -288,23 +297,26 @@ def paint(
             return callback_kwargs
 
         pipe, active = pipeline_for(models, request.control_scales)
+        use_scheduler(models, pipe, request.few_step)
         control = {}
         if active:
             control = {
-                "control_image": [controls[i] for i in active],
-                "height": height,
-                "width": width,
+                "control_image": [bucket.pad_control(controls[i]) for i in active],
+                "height": bucket.height,
+                "width": bucket.width,
                 "controlnet_conditioning_scale": [float(request.control_scales[i]) for i in active],
                 "control_guidance_start": [float(request.control_guidance_start[i]) for i in active],
                 "control_guidance_end": [float(request.control_guidance_end[i]) for i in active],
             }
         images = []
-        with samplers.using(pipe, request.sampler) as scheduler:
+        # A few-step style's scheduler wins over a requested sampler (use_scheduler, above).
+        sampler = request.sampler if request.few_step is None else None
+        with samplers.using(pipe, sampler) as scheduler:
             for seeds in batches:  # several seeds in one pass: one generator each (a GPU paints them together)
                 output = pipe(
                     prompt=request.prompt,
                     negative_prompt=request.negative_prompt or None,
-                    image=photo,  # already at the output size (plain img2img paints at the photo's size)
+                    image=bucket.pad_photo(photo),  # at the bucket's size (plain img2img paints at the photo's size)
                     strength=request.strength,
                     num_inference_steps=request.steps,
                     guidance_scale=request.guidance_scale,
@@ -320,6 +332,7 @@ def paint(
         finished = time.perf_counter()
 
     # Not expected, but kept exact: the pipeline paints at height x width.
+    images = [bucket.crop(i) for i in images]
     images = [i if i.size == (width, height) else i.resize((width, height), Image.LANCZOS) for i in images]
     image = images[0]
     parameters = {
@@ -359,9 +372,12 @@ def paint(
         "width": width,
         "height": height,
         "lora": None if adapter is None else {"name": request.lora_name, "scale": request.lora_scale},
-        "sampler_name": request.sampler or "",
+        "sampler_name": request.sampler if request.few_step is None and request.sampler else "",
         "scheduler": type(scheduler).__name__,
         "scheduler_config": _scheduler_options(scheduler),
+        "few_step": None if request.few_step is None else request.few_step.describe(),
+        "painted_at": list(bucket.size),  # the bucket: the painting is cropped out of it
+        "gpu_path": dict(models.gpu_path),
         "device": models.device,
         "dtype": str(models.dtype).removeprefix("torch."),
         "timings": {

@@ -55,34 +55,49 @@ def ensure_adapter(models: LoadedModels, name: str, lora_path: str | os.PathLike
     Loads the file only when this process has not loaded it yet (or it changed on disk).
     Returns the adapter name used inside the pipeline.
     """
+    return activate(models, [(name, lora_path, scale)])[0]
+
+
+def activate(models: LoadedModels, entries) -> list[str]:
+    """Make exactly these LoRAs active, each at its scale: ``entries`` is ``[(style name, file,
+    scale), ...]`` (a style's LoRA, and a few-step style's distillation LoRA beside it). Each
+    file is loaded once per process, as ``ensure_adapter`` does. Returns the adapter names."""
+    entries = list(entries)
+    for _name, _path, scale in entries:
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale):
+            raise ValueError(f"LoRA scale must be a finite number, got {scale!r}")
+    with models.lock:
+        names = [_ensure_loaded(models, name, Path(path)) for name, path, _scale in entries]
+        for aname in names:
+            models.adapters.move_to_end(aname)
+        if len(set(names)) != len(names):
+            raise ValueError(f"the same LoRA twice in {[name for name, _, _ in entries]}")
+        models.pipe.enable_lora()
+        models.pipe.set_adapters(names, adapter_weights=[float(scale) for _, _, scale in entries])
+    return names
+
+
+def _ensure_loaded(models: LoadedModels, name: str, path: Path) -> str:
     global _lora_load_count
-    if not isinstance(scale, (int, float)) or not math.isfinite(scale):
-        raise ValueError(f"LoRA scale must be a finite number, got {scale!r}")
-    path = Path(lora_path)
     try:
         stat = path.stat()
     except OSError:
         raise StyleWeightsError(f"The LoRA file {path} of style {name!r} does not exist.") from None
     if not path.is_file():
         raise StyleWeightsError(f"The LoRA file {path} of style {name!r} is not a file.")
-
-    pipe = models.pipe
     aname = adapter_name(name)
     fingerprint = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
-    with models.lock:
-        current = models.adapters.get(aname)
-        if current is None or current.fingerprint != fingerprint:
-            if current is not None:
-                _delete(models, aname)
-            while len(models.adapters) >= MAX_ADAPTERS:
-                _delete(models, next(iter(models.adapters)))
-            _load(models, name, aname, path)
-            models.adapters[aname] = _Adapter(style=name, path=str(path), fingerprint=fingerprint)
-            with _count_lock:
-                _lora_load_count += 1
-        models.adapters.move_to_end(aname)
-        pipe.enable_lora()
-        pipe.set_adapters([aname], adapter_weights=[float(scale)])
+    current = models.adapters.get(aname)
+    if current is None or current.fingerprint != fingerprint:
+        if current is not None:
+            _delete(models, aname)
+        while len(models.adapters) >= MAX_ADAPTERS:
+            _delete(models, next(iter(models.adapters)))
+        _load(models, name, aname, path)
+        models.adapters[aname] = _Adapter(style=name, path=str(path), fingerprint=fingerprint)
+        with _count_lock:
+            _lora_load_count += 1
+    models.adapters.move_to_end(aname)
     return aname
 
 
@@ -93,12 +108,18 @@ def disable_adapters(models: LoadedModels) -> None:
             models.pipe.disable_lora()
 
 
-def apply_style(models: LoadedModels, name: str | None, lora_path: str | None, scale: float) -> str | None:
-    """``ensure_adapter`` for a style with a LoRA file, ``disable_adapters`` for one without."""
-    if lora_path is None:
+def apply_style(models: LoadedModels, name: str | None, lora_path: str | None, scale: float, extra=()) -> str | None:
+    """Activate the style's LoRA (and the ``extra`` ones, ``[(name, file, scale)]``: a few-step
+    style's), or paint with the base model alone when there is none. Returns the style's
+    adapter name (None without a style LoRA)."""
+    entries = list(extra)
+    if lora_path is not None:
+        entries.insert(0, (name or Path(lora_path).stem, lora_path, scale))
+    if not entries:
         disable_adapters(models)
         return None
-    return ensure_adapter(models, name or Path(lora_path).stem, lora_path, scale)
+    names = activate(models, entries)
+    return names[0] if lora_path is not None else None
 
 
 def _load(models: LoadedModels, style: str, aname: str, path: Path) -> None:

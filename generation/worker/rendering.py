@@ -158,6 +158,7 @@ def render_artwork(job: StylizationJob, progress: JobProgress) -> Rendered:
     )
     count = chosen["candidates"] or candidate_count(style, models.device)
     request = replace(request, candidates=count, batch=candidate_batch())
+    request = with_few_step(style, request)
     try:
         rendered = paint_faithfully(models, request, photo, progress)
     except painter.PaintCancelled:
@@ -170,6 +171,24 @@ def render_artwork(job: StylizationJob, progress: JobProgress) -> Rendered:
         "worker_weight_loads": loader.load_count(),
     }
     return replace(rendered, parameters=parameters)
+
+
+def with_few_step(style: Style, request):
+    """A few-step style (``Style.few_step``) paints with its distillation LoRA beside the style's,
+    its scheduler, its steps and its guidance scale; any other style's request is unchanged."""
+    from generation import few_step
+    from generation.pipeline.few_step import FewStepLora
+
+    fast = few_step.parse(style.few_step)
+    if fast is None:
+        return request
+    lora = FewStepLora(
+        name=f"few_step:{fast.lora}",  # one adapter per file, shared by the styles naming it
+        path=fast.lora_path(settings.LORA_ROOT),
+        scale=fast.lora_scale,
+        scheduler=fast.scheduler,
+    )
+    return replace(request, steps=fast.steps, guidance_scale=fast.guidance_scale, few_step=lora)
 
 
 # --- Candidates: several seeds, the most faithful kept ----------------------------------------

@@ -11,6 +11,7 @@ import torch
 from PIL import Image, ImageDraw
 
 from generation.pipeline import loader, torch_compat
+from generation.pipeline.buckets import bucket_for
 from generation.pipeline.config import ModelConfig
 from generation.pipeline.fetch import FetchError, fetch_models
 from generation.pipeline.loader import ModelLoadError, get_models, load_count
@@ -163,15 +164,17 @@ def test_a_control_switched_off_costs_nothing_and_changes_nothing(models, photo,
         result = paint(models, request(photo, control_scales=scales))
         ran = {name for name, n in calls.items() if n}
         # What the full pipeline (every ControlNet run, the switched-off ones at scale 0) paints with those controls at 0: the same picture.
+        # Painted as the painter paints: padded to its bucket, then cropped back.
         full = models.pipe
+        bucket = bucket_for(*result.image.size)
         controls = prepare_controls(models, photo.resize(result.image.size), (1.0, 1.0, 1.0))
         reference = full(
             prompt="a watercolor portrait",
             negative_prompt="blurry",
-            image=photo.resize(result.image.size),
-            control_image=controls,
-            height=result.image.height,
-            width=result.image.width,
+            image=bucket.pad_photo(photo.resize(result.image.size)),
+            control_image=[bucket.pad_control(c) for c in controls],
+            height=bucket.height,
+            width=bucket.width,
             strength=1.0,
             num_inference_steps=2,
             guidance_scale=5.0,
@@ -179,6 +182,7 @@ def test_a_control_switched_off_costs_nothing_and_changes_nothing(models, photo,
             generator=torch.Generator(device="cpu").manual_seed(7),
             output_type="pil",
         ).images[0]
+        reference = bucket.crop(reference)
     finally:
         for hook in hooks:
             hook.remove()

@@ -100,3 +100,21 @@ def test_a_cancelled_running_job_stops_at_the_next_step(painting, family, photo)
         render_artwork(claimed, JobProgress(claimed))
     job.refresh_from_db()
     assert job.status == "cancelled" and not Artwork.objects.exists()
+
+
+def test_a_few_step_style_s_job_paints_in_its_steps_with_its_lora_and_scheduler(
+    painting, family, photo, settings, tmp_path
+):
+    from tests.tiny_models import make_lora
+
+    settings.LORA_ROOT = tmp_path
+    make_lora(painting.paths["base"], tmp_path / "lcm", seed=5)  # a tiny stand-in for an LCM-LoRA
+    few_step = {"kind": "lcm", "lora": "lcm/pytorch_lora_weights.safetensors", "steps": 8, "guidance_scale": 1.0}
+    style = make_style("watercolor", painting.loras["watercolor"], few_step=few_step)
+    job = services.request_artwork(photo=photo, style=style, by=family.contributor, seed=3)
+    assert tasks.run_stylization(job.pk) == "succeeded"
+    parameters = Artwork.objects.get(job=job).parameters
+    assert parameters["scheduler"] == "LCMScheduler"
+    assert (parameters["steps"], parameters["steps_run"], parameters["guidance_scale"]) == (8, 4, 1.0)  # at 0.5
+    assert parameters["few_step"]["scheduler"] == "lcm"
+    assert parameters["lora"]["name"] == "watercolor"  # the style's own LoRA is still there, beside it
