@@ -15,8 +15,7 @@ from typing import Any
 
 from PIL import Image
 
-from generation.pipeline import samplers
-from generation.pipeline import buckets
+from generation.pipeline import buckets, samplers
 from generation.pipeline.few_step import FewStepLora, use_scheduler
 from generation.pipeline.few_step import adapters as few_step_adapters
 from generation.pipeline.loader import CONTROL_NAMES, LoadedModels
