@@ -154,7 +154,7 @@ class ArtworkRequestSerializer(serializers.Serializer):
         help_text=f"0 to {ps.MAX_SEED} paints the same painting again; -1, `vary` or left out: a new random seed.",
     )
     denoising_strength = _Setting(
-        schema={"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+        schema={"type": "number", "minimum": 0, "exclusiveMinimum": True, "maximum": 1},
         help_text="img2img denoising strength: how far the painting may move from the photo. Default: the style's.",
     )
     steps = _Setting(
