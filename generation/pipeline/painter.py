@@ -310,24 +310,28 @@ def paint(
         images = []
         # A few-step style's scheduler wins over a requested sampler (use_scheduler, above).
         sampler = request.sampler if request.few_step is None else None
-        with samplers.using(pipe, sampler) as scheduler:
-            for seeds in batches:  # several seeds in one pass: one generator each (a GPU paints them together)
-                output = pipe(
-                    prompt=request.prompt,
-                    negative_prompt=request.negative_prompt or None,
-                    image=bucket.pad_photo(photo),  # at the bucket's size (plain img2img paints at the photo's size)
-                    strength=request.strength,
-                    num_inference_steps=request.steps,
-                    guidance_scale=request.guidance_scale,
-                    num_images_per_prompt=len(seeds),
-                    generator=[torch.Generator(device="cpu").manual_seed(seed) for seed in seeds],
-                    callback_on_step_end=step_end,
-                    output_type="pil",
-                    **control,
-                )
-                images.extend(output.images)
-                done[0] += 1
-            steps_run = pipe.num_timesteps
+        try:
+            with samplers.using(pipe, sampler) as scheduler:
+                for seeds in batches:  # several seeds in one pass: one generator each (a GPU paints them together)
+                    output = pipe(
+                        prompt=request.prompt,
+                        negative_prompt=request.negative_prompt or None,
+                        # At the bucket's size (plain img2img paints at the photo's size).
+                        image=bucket.pad_photo(photo),
+                        strength=request.strength,
+                        num_inference_steps=request.steps,
+                        guidance_scale=request.guidance_scale,
+                        num_images_per_prompt=len(seeds),
+                        generator=[torch.Generator(device="cpu").manual_seed(seed) for seed in seeds],
+                        callback_on_step_end=step_end,
+                        output_type="pil",
+                        **control,
+                    )
+                    images.extend(output.images)
+                    done[0] += 1
+                steps_run = pipe.num_timesteps
+        finally:  # the next painting, and whoever reads the pipeline, find the model's own scheduler
+            use_scheduler(models, pipe, None)
         finished = time.perf_counter()
 
     # Not expected, but kept exact: the pipeline paints at height x width.

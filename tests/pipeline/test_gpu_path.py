@@ -257,7 +257,8 @@ def test_a_few_step_style_paints_with_its_lora_beside_the_styles_and_its_schedul
         [adapter_name("watercolor"), adapter_name("few_step:tiny-lcm")]
     )
     if scheduler == "ddim-trailing":
-        assert models.pipe.scheduler.config.timestep_spacing == "trailing"
+        assert painted.parameters["scheduler_config"]["timestep_spacing"] == "trailing"
+    assert models.pipe.scheduler.config.timestep_spacing != "trailing"  # the model's own is back at once
     assert speed.uses_sdpa(models.pipe)  # loading LoRAs through peft leaves SDPA in place
 
     # The next painting of a plain style gets the model's scheduler and the style's LoRA alone.
