@@ -74,3 +74,11 @@ def _build(tmp_path_factory) -> TinyModels:
         dtype="float32",
     )
     return TinyModels(paths=paths, config=config)
+
+
+@pytest.fixture(scope="module")
+def models(tiny_models):
+    """The tiny models loaded through the worker's own cache (generation.pipeline.loader)."""
+    from generation.pipeline.loader import get_models
+
+    return get_models(tiny_models.config)

@@ -16,9 +16,10 @@ from generation.pipeline import buckets, loader, speed
 from generation.pipeline.config import ModelConfig
 from generation.pipeline.few_step import FewStepLora
 from generation.pipeline.loader import get_models
-from generation.pipeline.painter import PaintRequest, output_size, paint
+from generation.pipeline.painter import output_size, paint
 from generation.pipeline.styles import adapter_name
 from generation.worker import rendering
+from tests.pipeline.requests import pixels, request
 from tests.tiny_models import make_lora
 
 
@@ -32,39 +33,9 @@ def photo():
 
 
 @pytest.fixture(scope="module")
-def models(tiny_models):
-    return get_models(tiny_models.config)
-
-
-@pytest.fixture(scope="module")
 def distilled_lora(tiny_models, tmp_path_factory):
     """A tiny stand-in for an LCM/TCD/Hyper-SD LoRA: random A and B, so it changes the painting."""
     return str(make_lora(tiny_models.paths["base"], tmp_path_factory.mktemp("few-step"), seed=5))
-
-
-def request(photo, **changes):
-    values = dict(
-        image=photo,
-        prompt="a watercolor portrait",
-        negative_prompt="blurry",
-        lora_name=None,
-        lora_path=None,
-        lora_scale=1.0,
-        strength=1.0,
-        steps=2,
-        guidance_scale=5.0,
-        control_scales=(1.0, 1.0, 1.0),
-        seed=7,
-        long_side=64,
-    )
-    values.update(changes)
-    return PaintRequest(**values)
-
-
-def pixels(image):
-    import numpy as np
-
-    return np.asarray(image, dtype=np.int16)
 
 
 # --- attention, memory format, VAE ------------------------------------------------------------

@@ -17,12 +17,12 @@ from generation.pipeline.fetch import FetchError, fetch_models
 from generation.pipeline.loader import ModelLoadError, get_models, load_count
 from generation.pipeline.painter import (
     PaintCancelled,
-    PaintRequest,
     output_size,
     paint,
     prepare_controls,
 )
 from generation.pipeline.styles import StyleWeightsError, lora_load_count
+from tests.pipeline.requests import pixels, request
 
 
 @pytest.fixture(scope="module")
@@ -35,34 +35,6 @@ def photo():
     draw.ellipse((58, 8, 72, 22), fill=(230, 180, 150))
     draw.rectangle((60, 22, 70, 50), fill=(60, 90, 160))
     return image
-
-
-@pytest.fixture(scope="module")
-def models(tiny_models):
-    return get_models(tiny_models.config)
-
-
-def request(photo, **changes):
-    values = {
-        "image": photo,
-        "prompt": "a watercolor portrait",
-        "negative_prompt": "blurry",
-        "lora_name": None,
-        "lora_path": None,
-        "lora_scale": 1.0,
-        "strength": 1.0,
-        "steps": 2,
-        "guidance_scale": 5.0,
-        "control_scales": (1.0, 1.0, 1.0),
-        "seed": 7,
-        "long_side": 64,
-    }
-    values.update(changes)
-    return PaintRequest(**values)
-
-
-def pixels(image):
-    return np.asarray(image).astype(np.int16)
 
 
 # --- sizes and validation --------------------------------------------------------------------

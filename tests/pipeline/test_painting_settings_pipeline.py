@@ -14,9 +14,10 @@ from generation import services, tasks
 from generation.models import Artwork, Style
 from generation.pipeline import samplers
 from generation.pipeline.loader import get_models
-from generation.pipeline.painter import PaintRequest, paint
+from generation.pipeline.painter import paint
 from memorial import photos as photo_service
 from tests.conftest import jpeg_upload
+from tests.pipeline.requests import pixels, request
 
 
 @pytest.fixture(scope="module")
@@ -27,34 +28,6 @@ def photo():
     draw.line((50, 10, 90, 50), fill=(10, 10, 80), width=2)
     draw.ellipse((58, 8, 72, 22), fill=(230, 180, 150))
     return image
-
-
-@pytest.fixture(scope="module")
-def models(tiny_models):
-    return get_models(tiny_models.config)
-
-
-def request(photo, **changes):
-    values = {
-        "image": photo,
-        "prompt": "a watercolor portrait",
-        "negative_prompt": "blurry",
-        "lora_name": None,
-        "lora_path": None,
-        "lora_scale": 1.0,
-        "strength": 1.0,
-        "steps": 2,
-        "guidance_scale": 5.0,
-        "control_scales": (1.0, 1.0, 1.0),
-        "seed": 7,
-        "long_side": 64,
-    }
-    values.update(changes)
-    return PaintRequest(**values)
-
-
-def pixels(image):
-    return np.asarray(image).astype(np.int16)
 
 
 class Recorder:
