@@ -1,7 +1,9 @@
 from django import forms
 from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from memorial import timezones
 from memorial.dates import parse_partial_date, partial_date_input
 from memorial.models import Album, Memorial, Role, TimelineEvent, validate_life_story_length
 from memorial.validators import single_line
@@ -38,6 +40,7 @@ class MemorialForm(forms.ModelForm):
             "place",
             "life_story",
             "language",
+            "time_zone",
             "visibility",
             "condolence_policy",
         ]
@@ -51,12 +54,23 @@ class MemorialForm(forms.ModelForm):
         "place",
         "life_story",
         "language",
+        "time_zone",
         "visibility",
         "condolence_policy",
     ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # A select of the zones people live in; a new memorial starts from the language's default
+        # (the page's script offers the browser's own zone, memorial/timezones.py).
+        self.fields["time_zone"] = forms.ChoiceField(
+            label=Memorial._meta.get_field("time_zone").verbose_name,
+            choices=timezones.choices(),
+            required=False,
+            help_text=Memorial._meta.get_field("time_zone").help_text,
+        )
+        if not self.instance.pk:
+            self.initial.setdefault("time_zone", timezones.default_for(self.initial.get("language") or get_language()))
         # No maxlength on the textarea: a browser would cut a pasted story short without a word.
         self.fields["life_story"].validators.append(validate_life_story_length)
         if self.instance.pk:
@@ -86,6 +100,8 @@ class MemorialForm(forms.ModelForm):
         for prefix, key in (("born", "born"), ("died", "died")):
             value = self.cleaned_data.get(key)
             data[f"{prefix}_on"], data[f"{prefix}_precision"] = value if value else (None, "day")
+        if not data.get("time_zone"):
+            data.pop("time_zone", None)  # left out: the memorial keeps its own (a new one, its language's)
         return data
 
 

@@ -13,6 +13,7 @@ from core.models import BackgroundWork
 from memorial.condolence_rules import HeldReason
 from memorial.dates import Precision, format_partial_date
 from memorial.storage import originals_storage
+from memorial.timezones import validate_time_zone
 from memorial.validators import single_line
 
 
@@ -75,6 +76,15 @@ class Memorial(models.Model):
         "Photo", verbose_name=_("cover photo"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE)
+    # Where the family mourns: the 부고's times, messages' times and "one candle a day" follow it
+    # (memorial/timezones.py). Set from the language when the memorial is made.
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_("Times on this memorial are shown in this time zone."),
+    )
     visibility = models.CharField(
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
     )

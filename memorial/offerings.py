@@ -1,4 +1,5 @@
-"""Candles and flowers (헌화): one of each per visitor per day, counted per memorial.
+"""Candles and flowers (헌화): one of each per visitor per day (the memorial's day, in its time
+zone), counted per memorial.
 
 A visitor is a signed-in person, or a guest's browser (its visitor cookie): twenty guests on one
 Wi-Fi light twenty candles. A request without the cookie counts for its whole network."""
@@ -7,9 +8,9 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.utils import timezone
 
 from memorial.models import Memorial, Offering
+from memorial.timezones import today_for
 
 
 def make_offering(*, memorial: Memorial, kind: str, visitor_key: str) -> bool:
@@ -18,7 +19,7 @@ def make_offering(*, memorial: Memorial, kind: str, visitor_key: str) -> bool:
         raise ValueError(f"Unknown offering {kind!r}.")
     try:
         with transaction.atomic():
-            Offering.objects.create(memorial=memorial, kind=kind, visitor_key=visitor_key, day=timezone.localdate())
+            Offering.objects.create(memorial=memorial, kind=kind, visitor_key=visitor_key, day=today_for(memorial))
     except IntegrityError:
         return False
     from memorial.page_cache import offerings_changed

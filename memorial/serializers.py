@@ -85,6 +85,7 @@ class MemorialSerializer(serializers.ModelSerializer):
             "place",
             "life_story",
             "language",
+            "time_zone",
             "visibility",
             "condolence_policy",
             "created_at",
@@ -93,11 +94,16 @@ class MemorialSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["slug", "created_at"]
         extra_kwargs = {
+            "time_zone": {
+                "help_text": "An IANA time zone such as Asia/Seoul: the memorial's times and its "
+                "one-candle-a-day follow it. Left out of a new memorial: Asia/Seoul for Korean, "
+                "the site's TIME_ZONE otherwise."
+            },
             "life_story": {
                 "help_text": "Markdown, as written: *italic*, **bold**, lists and links. "
                 "At most MEMORIAL_LIFE_STORY_MAX_CHARS characters (50,000 unless the site says otherwise).",
                 "validators": [validate_life_story_length],
-            }
+            },
         }
 
     @extend_schema_field(OpenApiTypes.URI)

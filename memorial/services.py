@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from memorial import timezones
 from memorial.models import Album, Membership, Memorial, Role, TimelineEvent
 
 MEMORIAL_FIELDS = (
@@ -21,6 +22,7 @@ MEMORIAL_FIELDS = (
     "place",
     "life_story",
     "language",
+    "time_zone",
     "visibility",
     "condolence_policy",
 )
@@ -31,6 +33,8 @@ def create_memorial(*, by, full_name: str, **fields) -> Memorial:
     unknown = set(fields) - set(MEMORIAL_FIELDS)
     if unknown:
         raise TypeError(f"Unknown memorial fields: {', '.join(sorted(unknown))}")
+    if not fields.get("time_zone"):
+        fields["time_zone"] = timezones.default_for(fields.get("language") or settings.LANGUAGE_CODE)
     memorial = Memorial.objects.create(full_name=full_name.strip(), created_by=by, **fields)
     Membership.objects.create(memorial=memorial, user=by, role=Role.OWNER)
     Album.objects.create(memorial=memorial, title=default_album_title(memorial), created_by=by)
