@@ -3,7 +3,7 @@
 Nothing set gives the embedded default: SQLite in the project folder, django-q2's ORM
 broker, media on disk, console e-mail, DEBUG on and a development secret.
 ``DATABASE_URL`` and ``REDIS_URL`` give the scale-out setup (PostgreSQL, Redis broker).
-With ``DEBUG=0`` a missing ``SECRET_KEY`` or ``ALLOWED_HOSTS`` stops the process.
+With ``DEBUG=0`` a missing ``SECRET_KEY``, ``ALLOWED_HOSTS`` or ``SITE_URL`` stops the process.
 The README lists every variable with its default.
 """
 
@@ -39,7 +39,14 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 CSRF_FAILURE_VIEW = "config.views.csrf_failure"
 
 # The address people see, used in e-mails, QR codes and link previews.
-SITE_URL = (env_str("SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+_LOOPBACK_SITE_URL = "http://127.0.0.1:8000"
+SITE_URL = (env_str("SITE_URL", _LOOPBACK_SITE_URL) or "").rstrip("/")
+if not DEBUG and SITE_URL in (_LOOPBACK_SITE_URL, "http://localhost:8000", ""):
+    # Printed QR codes carry it: a card printed for a funeral must open the public site.
+    raise ImproperlyConfigured(
+        f"SITE_URL must be set when DEBUG=0 to the site's public address (such as https://memorial.example.org); "
+        f"it is still the loopback default {_LOOPBACK_SITE_URL}, which QR codes, e-mails and link previews would carry."
+    )
 SITE_NAME = env_str("SITE_NAME", "Memoria")
 
 INSTALLED_APPS = [

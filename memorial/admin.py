@@ -7,8 +7,10 @@ item touched leaves exactly one ModerationAction: who, when, what.
 
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef
 from django.urls import NoReverseMatch, reverse
@@ -17,12 +19,13 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from memorial import condolences, editing, moderation, photos, services
+from memorial import bugo, condolences, editing, moderation, photos, services
 from memorial.membership import revoke_invitation
 from memorial.models import (
     Album,
     Condolence,
     CondolenceReport,
+    Funeral,
     Invitation,
     Membership,
     Memorial,
@@ -711,3 +714,36 @@ class MemorialExportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = MEMORIAL_SEARCH
     date_hierarchy = "created_at"
     list_select_related = ("memorial", "requested_by")
+
+
+class FuneralAdminForm(forms.ModelForm):
+    """The notice as the family's pages check it (memorial/bugo.py): the phone, the family's rows,
+    the times against each other and the date of death."""
+
+    class Meta:
+        model = Funeral
+        fields = ("memorial", *bugo.FIELDS)
+
+    def clean(self):
+        data = super().clean()
+        memorial = data.get("memorial") or getattr(self.instance, "memorial", None)
+        if memorial is None:
+            return data
+        fields = {name: data.get(name) for name in bugo.FIELDS}
+        try:
+            cleaned = bugo.clean_fields(memorial, fields)
+        except ValidationError as exc:
+            for field, messages_ in exc.message_dict.items():
+                self.add_error(field if field in self.fields else None, messages_)
+        else:
+            data.update(cleaned)
+        return data
+
+
+@admin.register(Funeral)
+class FuneralAdmin(admin.ModelAdmin):
+    form = FuneralAdminForm
+    list_display = ("memorial", "hall_name", "departure_at", "updated_at")
+    search_fields = ("memorial__full_name", "hall_name", "hall_address")
+    raw_id_fields = ("memorial",)
+    readonly_fields = ("created_at", "updated_at")

@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from memorial import api
+from memorial import api, bugo_api
 
 app_name = "memorial_api"
 
@@ -18,6 +18,7 @@ urlpatterns = router.urls + [
     re_path(rf"^memorials/{SLUG}/albums/$", api.MemorialAlbumsView.as_view(), name="memorial-albums"),
     re_path(rf"^memorials/{SLUG}/condolences/$", api.MemorialCondolencesView.as_view(), name="memorial-condolences"),
     re_path(rf"^memorials/{SLUG}/offerings/$", api.MemorialOfferingsView.as_view(), name="memorial-offerings"),
+    re_path(rf"^memorials/{SLUG}/funeral/$", bugo_api.FuneralView.as_view(), name="memorial-funeral"),
     # At the memorial's address: what the API links to, and all a guest of an unlisted memorial
     # can reach. The same by id alone (below) answer only for memorials listed to the person.
     re_path(rf"^memorials/{SLUG}/albums/{PK}/$", api.AlbumView.as_view(), name="memorial-album-detail"),

@@ -44,7 +44,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core import work
-from memorial import extensions, permissions
+from memorial import bugo, extensions, permissions
 from memorial.markdown import render_markdown
 from memorial.models import Condolence, Memorial, MemorialExport, Photo, export_path
 from memorial.offerings import offering_counts
@@ -364,6 +364,7 @@ def collect(memorial: Memorial) -> Collector:
         "artworks": [],  # the generation app's part fills it in (memorial.extensions)
         "condolences": published,
         "offerings": offering_counts(memorial),
+        "funeral": bugo.export_data(memorial),  # the 부고, or null
     }
     contents.left_out = {
         "hidden_photos": len(photos) - len(shown),

@@ -497,3 +497,31 @@ class MemorialExport(BackgroundWork):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class Funeral(models.Model):
+    """The 부고 (funeral notice) of a memorial: how the family words the death, the 빈소 (funeral
+    hall), the 입관 and 발인 times (aware; shown in the memorial's time zone), the 장지, the 상주 and
+    family, and a short message. Everything is optional; memorial/bugo.py reads and writes it."""
+
+    memorial = models.OneToOneField(Memorial, on_delete=models.CASCADE, related_name="funeral")
+    wording = models.CharField(_("wording of the death"), max_length=12, blank=True)
+    hall_name = models.CharField(_("funeral hall"), max_length=200, blank=True, validators=[single_line])
+    hall_room = models.CharField(_("room"), max_length=100, blank=True, validators=[single_line])
+    hall_address = models.CharField(_("address"), max_length=300, blank=True, validators=[single_line])
+    hall_phone = models.CharField(_("phone"), max_length=30, blank=True)
+    encoffining_at = models.DateTimeField(_("입관 (encoffining)"), null=True, blank=True)
+    departure_at = models.DateTimeField(_("발인 (departure of the coffin)"), null=True, blank=True)
+    burial_place = models.CharField(_("장지 (place of burial)"), max_length=300, blank=True, validators=[single_line])
+    # The 상주 and family in the family's order: [{"relation", "relation_other", "name", "chief"}].
+    mourners = models.JSONField(_("상주 and family"), default=list, blank=True)
+    message = models.TextField(_("message from the family"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("funeral notice (부고)")
+        verbose_name_plural = _("funeral notices (부고)")
+
+    def __str__(self) -> str:
+        return f"부고: {self.memorial}"

@@ -37,6 +37,7 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
+from memorial import timezones
 from memorial.models import Memorial, Photo
 from memorial.offerings import offering_counts
 
@@ -51,7 +52,7 @@ LANGUAGES = [code for code, _ in settings.LANGUAGES]
 MAX_PAGES = 64
 MAX_MEMORIALS = 1024
 MAX_PHOTOS = 4096
-_FIELDS = ("id", "slug", "visibility", "content_version", "deleted_at")
+_FIELDS = ("id", "slug", "visibility", "content_version", "deleted_at", "language", "time_zone")
 
 
 def bump(memorial_id: int | None) -> None:
@@ -111,8 +112,11 @@ def canonical_path(request, memorial: Memorial) -> str:
 
 
 def key(request, memorial: Memorial) -> str:
+    # The day where the family is: a funeral notice moves down the page the day after the 발인.
+    day = timezones.today_for(memorial).isoformat()
     return (
         f"memorial-page:{memorial.pk}:{memorial.content_version}:{get_language()}:{condolence_page(request, memorial)}"
+        f":{day}"
     )
 
 

@@ -73,6 +73,10 @@ MINIMUM_ROLE = {
     "create_album": Role.CONTRIBUTOR,
     "create_artwork": Role.CONTRIBUTOR,
     "edit": Role.MANAGER,
+    # The 부고 (memorial/bugo.py): written by the managers, read by whoever sees the memorial.
+    "edit_funeral": Role.MANAGER,
+    # The printed card with the QR code (memorial/printed_card.py): the family prints it.
+    "print_card": Role.VIEWER,
     "invite": Role.MANAGER,
     "moderate": Role.MANAGER,
     "download_original": Role.MANAGER,
@@ -388,6 +392,18 @@ def condolence_for(user, condolence_id, action: str, *, memorial: Memorial | Non
     if not condolences_visible_to(user, memorial, Condolence.objects.filter(pk=condolence.pk)).exists():
         raise Http404("No such message.")
     return condolence
+
+
+def funeral_for(user, memorial: Memorial, action: str = "view"):
+    """The memorial's 부고, if ``user`` may do ``action`` on the memorial; a 404 when it has none."""
+    from memorial.models import Funeral
+
+    require(user, action, memorial)
+    funeral = _first(Funeral.objects.all(), memorial=memorial)
+    if funeral is None:
+        raise Http404("This memorial has no funeral notice.")
+    funeral.memorial = memorial
+    return funeral
 
 
 def binned_item_for(user, memorial: Memorial, kind: str, item_id):

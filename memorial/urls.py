@@ -1,14 +1,19 @@
 from django.urls import path
 
 import memorial.converters  # noqa: F401  (registers "uslug")
-from memorial import account_views, views
+from memorial import account_views, funeral_views, views
 
 app_name = "memorial"
 urlpatterns = [
     path("my/", views.dashboard, name="dashboard"),
     path("accounts/delete/", account_views.delete_account_view, name="delete_account"),
     path("memorials/new/", views.memorial_create, name="create"),
+    path("memorials/new/bugo/", funeral_views.bugo_create, name="create_bugo"),
     path("m/<uslug:slug>/", views.memorial_detail, name="detail"),
+    path("m/<uslug:slug>/funeral/", funeral_views.funeral_edit, name="funeral_edit"),
+    path("m/<uslug:slug>/funeral/balin.ics", funeral_views.funeral_calendar, name="funeral_calendar"),
+    path("m/<uslug:slug>/card/<str:size>/", funeral_views.card_page, name="card"),
+    path("m/<uslug:slug>/card/<str:size>.pdf", funeral_views.card_pdf, name="card_pdf"),
     path("m/<uslug:slug>/edit/", views.memorial_edit, name="edit"),
     path("m/<uslug:slug>/delete/", views.memorial_delete, name="delete"),
     path("m/<uslug:slug>/restore/", views.memorial_restore, name="restore"),

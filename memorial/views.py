@@ -23,6 +23,7 @@ from core import ratelimit, visitors
 from core.serving import cache_for_viewers, serve_file
 from memorial import (
     bin,
+    bugo,
     condolences,
     editing,
     extensions,
@@ -105,6 +106,7 @@ def _render_memorial(request, memorial, *, condolence_page=None, **extra):
         page_url=settings.SITE_URL + memorial.get_absolute_url(),
     )
     context["perms"] = _perms(request, memorial)
+    context.update(bugo.page_context(memorial))
     context.update(extra)
     with timezone.override(timezones.zone_of(memorial)):  # its times as the family's clock shows them
         return render(request, "memorial/memorial_detail.html", context)

@@ -148,6 +148,7 @@ def test_cookies_are_secure_in_production():
         "DEBUG": "0",
         "SECRET_KEY": "k3J9-production-like-secret-with-enough-entropy-8f2Lq0Zp7wX1vB4nM6cR",
         "ALLOWED_HOSTS": "x",
+        "SITE_URL": "https://memorial.example.org",
         "PATH": "/usr/bin:/bin",
     }
     script = "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS > 0)"

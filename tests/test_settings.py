@@ -10,6 +10,7 @@ PRODUCTION = {
     "DEBUG": "0",
     "SECRET_KEY": "k3J9-production-like-secret-with-enough-entropy-8f2Lq0Zp7wX1vB4nM6cR",
     "ALLOWED_HOSTS": "memorial.example.org",
+    "SITE_URL": "https://memorial.example.org",
 }
 
 
@@ -19,7 +20,16 @@ def run_manage(env_overrides: dict[str, str], *args: str) -> subprocess.Complete
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "DEBUG",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "SITE_URL",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     env.update(env_overrides)
     return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
@@ -38,6 +48,20 @@ def test_production_refuses_to_start_without(missing):
     result = run_manage(env, "check")
     assert result.returncode != 0
     assert f"{missing} must be set when DEBUG=0" in result.stderr
+
+
+def test_production_refuses_to_start_with_the_loopback_site_url():
+    """QR codes printed for a funeral carry SITE_URL: a production start with the default would print
+    cards that open nothing."""
+    env = {k: v for k, v in PRODUCTION.items() if k != "SITE_URL"}
+    result = run_manage(env, "check")
+    assert result.returncode != 0
+    assert "SITE_URL must be set when DEBUG=0" in result.stderr
+    assert "http://127.0.0.1:8000" in result.stderr
+    result = run_manage({**env, "SITE_URL": "http://127.0.0.1:8000/"}, "check")
+    assert result.returncode != 0 and "SITE_URL must be set when DEBUG=0" in result.stderr
+    # The public address starts it.
+    assert run_manage(PRODUCTION, "check").returncode == 0
 
 
 @pytest.mark.parametrize(
