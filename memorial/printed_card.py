@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import os
+import urllib.parse
 from functools import cache
 
 from django.conf import settings
@@ -60,6 +61,7 @@ def card_content(memorial: Memorial, *, user) -> dict:
         "line": bugo.notice_line(memorial, funeral) if funeral is not None else "",
         "cover": cover,
         "url": memorial_url(memorial),
+        "display_url": urllib.parse.unquote(memorial_url(memorial)),
         "language": memorial.language,
     }
 
@@ -147,7 +149,7 @@ def render_card(memorial: Memorial, *, size: str = "a6", user=None) -> Image.Ima
 
     code = qr.qr_image(content["url"], box=round(400 * unit))
     caption_face = font("regular", round(26 * unit))
-    caption = content["url"].split("://", 1)[-1]
+    caption = content["display_url"].split("://", 1)[-1]  # 홍길동, not %ED%99%8D...
     caption_lines = wrap(draw, caption, caption_face, inner, max_lines=2)
     caption_height = len(caption_lines) * round(36 * unit)
     top = max(y + round(20 * unit), height - margin - caption_height - code.height)
