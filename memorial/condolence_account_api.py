@@ -51,6 +51,7 @@ class MemorialAccountsView(MemorialAPIMixin, generics.GenericAPIView):
     pagination_class = None
 
     @extend_schema(
+        operation_id="memorial_accounts_list",
         summary="The family's accounts for condolence money (마음 전하실 곳)",
         description="Empty unless the family shows them (`shown`); the memorial's managers always see them.",
         parameters=[SLUG_PARAMETER],
@@ -61,6 +62,7 @@ class MemorialAccountsView(MemorialAPIMixin, generics.GenericAPIView):
         return Response(_listing(memorial, request.user))
 
     @extend_schema(
+        operation_id="memorial_accounts_create",
         summary="Add an account for condolence money (managers; the owner is e-mailed)",
         parameters=[SLUG_PARAMETER],
         responses={
@@ -91,6 +93,7 @@ class MemorialAccountView(MemorialAPIMixin, generics.GenericAPIView):
         return permissions.condolence_account_for(self.request.user, memorial, pk)
 
     @extend_schema(
+        operation_id="memorial_account_retrieve",
         summary="One account for condolence money (managers)",
         parameters=[SLUG_PARAMETER],
         responses={200: CondolenceAccountSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
@@ -106,6 +109,7 @@ class MemorialAccountView(MemorialAPIMixin, generics.GenericAPIView):
         return Response(CondolenceAccountSerializer(account).data)
 
     @extend_schema(
+        operation_id="memorial_account_partial_update",
         summary="Change an account (managers; the owner is e-mailed)",
         parameters=[SLUG_PARAMETER],
         responses={
@@ -120,6 +124,7 @@ class MemorialAccountView(MemorialAPIMixin, generics.GenericAPIView):
         return self._change(request, slug, pk, partial=True)
 
     @extend_schema(
+        operation_id="memorial_account_update",
         summary="Replace an account (managers; the owner is e-mailed)",
         parameters=[SLUG_PARAMETER],
         responses={
@@ -134,6 +139,7 @@ class MemorialAccountView(MemorialAPIMixin, generics.GenericAPIView):
         return self._change(request, slug, pk, partial=False)
 
     @extend_schema(
+        operation_id="memorial_account_destroy",
         summary="Remove an account (managers; the owner is e-mailed)",
         parameters=[SLUG_PARAMETER],
         responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
@@ -148,9 +154,16 @@ class MemorialAccountsShownView(MemorialAPIMixin, generics.GenericAPIView):
     serializer_class = AccountsShownSerializer
 
     @extend_schema(
+        operation_id="memorial_accounts_shown_update",
         summary="Show or hide the accounts on the memorial page (managers; the owner is e-mailed)",
         parameters=[SLUG_PARAMETER],
-        responses={200: CondolenceAccountsSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
+        responses={
+            200: CondolenceAccountsSerializer,
+            400: OpenApiResponse(description="What to fix."),
+            401: SIGN_IN,
+            403: FORBIDDEN,
+            404: NOT_FOUND,
+        },
     )
     def put(self, request, slug):
         memorial = permissions.memorial_for(request.user, slug, "manage_accounts")
