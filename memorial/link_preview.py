@@ -174,3 +174,17 @@ def _forget_older(storage, name: str, kind: str) -> None:
     for other in files:
         if other.startswith(f"{kind}-") and posixpath.join(folder, other) != name:
             storage.delete(posixpath.join(folder, other))
+
+
+def forget_cards(memorial_id: int) -> None:
+    """Delete every card of a memorial (it is gone): they are made again if ever asked for."""
+    from core.files import delete_files_on_commit
+
+    folder = f"previews/{memorial_id}"
+    try:
+        _, files = default_storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    delete_files_on_commit(
+        *(SimpleNamespace(storage=default_storage, name=posixpath.join(folder, name)) for name in files)
+    )

@@ -11,12 +11,12 @@ from memorial import extensions, link_preview, permissions, share_text
 from memorial.models import Memorial
 
 
-def card_source(memorial: Memorial):
-    """(the screen-size file of the cover photo, its faces) when a guest may see that photo; else None."""
+def card_photo(memorial: Memorial):
+    """The cover photo, when a guest may see it: the card is made from its screen-size copy."""
     photo = memorial.cover_photo
     if photo is None or not permissions.can_see_photo(AnonymousUser(), photo, memorial):
         return None
-    return photo.screen, extensions.face_boxes(photo)
+    return photo
 
 
 def image_alt(memorial: Memorial, *, painting: bool = False) -> str:
@@ -44,11 +44,11 @@ def memorial_tags(memorial: Memorial) -> dict | None:
         "url": settings.SITE_URL + memorial.get_absolute_url(),
         "locale": share_text.locale_of(memorial),
     }
-    source = card_source(memorial)
-    if source is not None:
+    photo = card_photo(memorial)
+    if photo is not None:
         path = reverse("memorial:preview_card", args=[memorial.slug])
         tags.update(
-            image=f"{settings.SITE_URL}{path}?v={link_preview.version(source[0].name)}",
+            image=f"{settings.SITE_URL}{path}?v={link_preview.version(photo.screen.name)}",
             image_alt=image_alt(memorial),
             image_width=link_preview.CARD_WIDTH,
             image_height=link_preview.CARD_HEIGHT,
@@ -60,8 +60,8 @@ def memorial_card(memorial: Memorial):
     """The stored card of the memorial (made the first time), or None when it has none to show."""
     if not permissions.has_link_preview(memorial):
         return None
-    source = card_source(memorial)
-    if source is None:
+    photo = card_photo(memorial)
+    if photo is None:
         return None
-    field, faces = source
-    return link_preview.card(memorial_id=memorial.pk, kind="memorial", source=field, faces=faces)
+    faces = extensions.face_boxes(photo)
+    return link_preview.card(memorial_id=memorial.pk, kind="memorial", source=photo.screen, faces=faces)

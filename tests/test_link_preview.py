@@ -303,3 +303,19 @@ def test_the_share_button_words_the_message_for_kakaotalk(family):
     html = guest.get(english.get_absolute_url()).content.decode()
     assert 'data-share-text="A place to remember Jane Park.' in html
     assert f'data-share-url="{settings.SITE_URL}{english.get_absolute_url()}"' in html
+
+
+def test_a_memorial_destroyed_takes_its_cards_with_it(
+    family, recent_korean_memorial, django_capture_on_commit_callbacks
+):
+    memorial = recent_korean_memorial
+    cover = add_photo(memorial, family.owner, outlined_astronaut())
+    services.update_memorial(memorial=memorial, cover_photo=cover)
+    fetch_card(crawl(memorial.get_absolute_url()))
+    folder = f"previews/{memorial.pk}"
+    assert default_storage.listdir(folder)[1]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        memorial.delete()
+
+    assert not default_storage.listdir(folder)[1]
