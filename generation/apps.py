@@ -17,6 +17,7 @@ class GenerationConfig(AppConfig):
         extensions.register_export_part("artworks", export_part.add_artworks)
         extensions.register_bin_kind(bin_kind.ARTWORKS)
         extensions.register_storage_user("artworks", selectors.storage_used)
+        extensions.register_face_boxes("artworks", selectors.photo_face_boxes)
         # Its kinds of background work, for core.work's claim, heartbeat and take-back.
         work.register(
             work.Kind(

@@ -187,3 +187,38 @@ def family_voice_context(artwork: Artwork) -> dict:
         "recording_max_minutes": settings.NARRATION_RECORDING_MAX_SECONDS // 60,
         "recording_max_bytes": settings.NARRATION_RECORDING_MAX_BYTES,
     }
+
+
+def photo_face_boxes(photo) -> list[tuple[float, float, float, float]]:
+    """The faces the painter's likeness check found in ``photo`` (boxes stored on its latest
+    painting that has any, in the painting's pixels), as shares of the picture: registered with
+    ``memorial.extensions`` for the link preview's card. A painting keeps its photo's framing."""
+    from memorial.link_preview import relative_boxes
+
+    artwork = (
+        Artwork.objects.filter(photo=photo, deleted_at__isnull=True)
+        .exclude(faces=[])
+        .only("faces", "width", "height")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if artwork is None:
+        return []
+    return relative_boxes(artwork_face_boxes(artwork), artwork.width, artwork.height)
+
+
+def artwork_face_boxes(artwork: Artwork) -> list:
+    """The pixel boxes of the faces stored on the painting (generation/worker/likeness.py)."""
+    return [face.get("box") for face in (artwork.faces or []) if isinstance(face, dict) and face.get("box")]
+
+
+def preview_artwork_for(artwork_id: int, *, slug: str) -> Artwork:
+    """A painting whose link preview (card and tags) anyone may have: published, of a public or
+    unlisted memorial (``permissions.has_link_preview``), at its memorial's own address, seen as
+    a guest without cookies sees it; a 404 otherwise."""
+    from django.contrib.auth.models import AnonymousUser
+
+    artwork = artwork_for(AnonymousUser(), artwork_id, slug=slug)
+    if not permissions.has_link_preview(artwork.memorial):
+        raise Http404("No preview.")
+    return artwork

@@ -34,6 +34,8 @@ urlpatterns = [
         name="memorial_artwork_candidate_choose",
     ),
     path(AT_MEMORIAL + "thumb.jpg", views.artwork_thumbnail, name="memorial_artwork_thumbnail"),
+    # The link preview's card (og:image): at the memorial's address only, never by id alone.
+    path(AT_MEMORIAL + "preview.jpg", views.artwork_preview_card, name="memorial_artwork_preview"),
     path(AT_MEMORIAL + "narration", views.narration_audio, name="memorial_narration_audio"),
     path(AT_MEMORIAL + "control/<str:kind>.png", views.artwork_control, name="memorial_artwork_control"),
     path(AT_MEMORIAL + "recording/", views.artwork_recording, name="memorial_artwork_recording"),

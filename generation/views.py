@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core import ratelimit
 from core.serving import cache_for_viewers, serve_file
-from generation import candidates, family_voice, selectors, services
+from generation import candidates, family_voice, link_preview, selectors, services
 from generation.forms import ArtworkRequestForm, TributeEditForm, form_field, style_placeholders
 from memorial import permissions
 from memorial.models import Visibility
@@ -105,6 +105,8 @@ def _artwork_page(request, artwork, *, edit_form=None, status=200):
         "settings_rows": selectors.settings_rows(artwork) if selectors.sees_candidates(request.user, artwork) else [],
         "edit_form": edit_form,
         **(selectors.family_voice_context(artwork) if can_manage else {}),
+        "preview": link_preview.artwork_tags(artwork),
+        "share": link_preview.artwork_share(artwork) if artwork.published else None,
     }
     return render(request, "generation/artwork.html", context, status=status)
 
@@ -192,6 +194,15 @@ def artwork_image(request, artwork_id, slug=None):
     artwork = selectors.artwork_for(request.user, artwork_id, slug=slug, for_files=True)
     download = f"artwork-{artwork.pk}.png" if request.GET.get("download") else None
     return _file_response(request, artwork.image, "image/png", artwork, attachment_name=download)
+
+
+@require_safe
+def artwork_preview_card(request, artwork_id, slug):
+    """The painting's link preview card, for crawlers (no cookies): at its memorial's own address
+    only, for a published painting of a public or unlisted memorial; a 404 otherwise."""
+    artwork = selectors.preview_artwork_for(artwork_id, slug=slug)
+    response = serve_file(request, link_preview.artwork_card(artwork), content_type="image/jpeg")
+    return cache_for_viewers(response, public=True)
 
 
 def candidate_image(request, artwork_id, candidate_id, slug=None):

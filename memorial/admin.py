@@ -19,11 +19,13 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from memorial import bugo, condolences, editing, moderation, photos, services
+from memorial import bugo, condolence_accounts, condolences, editing, moderation, photos, services
 from memorial.membership import revoke_invitation
 from memorial.models import (
     Album,
     Condolence,
+    CondolenceAccount,
+    CondolenceAccountChange,
     CondolenceReport,
     Funeral,
     Invitation,
@@ -747,3 +749,44 @@ class FuneralAdmin(admin.ModelAdmin):
     search_fields = ("memorial__full_name", "hall_name", "hall_address")
     raw_id_fields = ("memorial",)
     readonly_fields = ("created_at", "updated_at")
+
+
+# --- 마음 전하실 곳: the family's accounts for condolence money (memorial/condolence_accounts.py) ---
+
+
+@admin.register(CondolenceAccount)
+class CondolenceAccountAdmin(admin.ModelAdmin):
+    """The families set these; a moderator may correct or remove one (a scam reported), and that
+    goes through the same service: recorded, and e-mailed to the memorial's owner."""
+
+    list_display = ("memorial", "bank", "number", "holder", "relation", "updated_at")
+    search_fields = ("bank", "number", "holder", *MEMORIAL_SEARCH)
+    list_select_related = ("memorial",)
+    fields = ("memorial", "bank", "number", "holder", "relation")
+    readonly_fields = ("memorial",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        condolence_accounts.change_account(
+            account=CondolenceAccount.objects.get(pk=obj.pk),
+            by=request.user,
+            **{name: form.cleaned_data[name] for name in ("bank", "number", "holder", "relation")},
+        )
+
+    def delete_model(self, request, obj):
+        condolence_accounts.remove_account(account=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for account in queryset:
+            condolence_accounts.remove_account(account=account, by=request.user)
+
+
+@admin.register(CondolenceAccountChange)
+class CondolenceAccountChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("created_at", "memorial", "action", "by_name", "by_email", "before", "after", "owner_emailed")
+    list_filter = ("action", "owner_emailed", "created_at")
+    search_fields = ("by_name", "by_email", *MEMORIAL_SEARCH)
+    date_hierarchy = "created_at"
+    list_select_related = ("memorial",)

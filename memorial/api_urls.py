@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from memorial import api, bugo_api
+from memorial import api, bugo_api, condolence_account_api
 
 app_name = "memorial_api"
 
@@ -40,6 +40,21 @@ urlpatterns = router.urls + [
         name="memorial-condolence-reject",
     ),
     re_path(rf"^memorials/{SLUG}/bin/$", api.MemorialBinView.as_view(), name="memorial-bin"),
+    re_path(
+        rf"^memorials/{SLUG}/accounts/$",
+        condolence_account_api.MemorialAccountsView.as_view(),
+        name="memorial-accounts",
+    ),
+    re_path(
+        rf"^memorials/{SLUG}/accounts/shown/$",
+        condolence_account_api.MemorialAccountsShownView.as_view(),
+        name="memorial-accounts-shown",
+    ),
+    re_path(
+        rf"^memorials/{SLUG}/accounts/{PK}/$",
+        condolence_account_api.MemorialAccountView.as_view(),
+        name="memorial-account-detail",
+    ),
     re_path(
         rf"^memorials/{SLUG}/bin/(?P<kind>[^/]+)/(?P<item_id>[^/]+)/restore/$",
         api.BinRestoreView.as_view(),

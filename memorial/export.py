@@ -347,6 +347,11 @@ def collect(memorial: Memorial) -> Collector:
             "created_at": _iso(memorial.created_at),
             "cover_photo": screen_of.get(cover),
             "life_story": {"markdown": memorial.life_story, "html": str(render_markdown(memorial.life_story))},
+            # 마음 전하실 곳: the family's accounts for condolence money, and whether visitors saw them.
+            "condolence_accounts": {
+                "shown": memorial.condolence_accounts_shown,
+                "accounts": [account.as_record() for account in memorial.condolence_accounts.all()],
+            },
         },
         "timeline": [
             {

@@ -11,6 +11,9 @@ The generation app registers its paintings here from its ``AppConfig.ready()``:
   into the memorial's bin, is listed there for its managers to restore, and is purged with it.
 - **storage users**: ``(memorial) -> int``, the bytes their files of the memorial take, counted
   with the photos against the memorial's storage quota (``memorial.quota``).
+- **face boxes**: ``(photo) -> list`` of ``(left, top, right, bottom)`` shares (0..1) of the
+  photo where faces were found (the painter's likeness check stores them): the link preview's
+  card keeps them in frame (``memorial.link_preview``).
 
 Without a registration the memorial shows and exports its own things only.
 """
@@ -61,3 +64,19 @@ def register_bin_kind(kind) -> None:
 
 def bin_kinds() -> list:
     return list(_bin_kinds.values())
+
+
+_face_boxes: dict[str, Callable] = {}
+
+
+def register_face_boxes(name: str, boxes: Callable) -> None:
+    _face_boxes[name] = boxes
+
+
+def face_boxes(photo) -> list:
+    """The faces of ``photo`` some app knows of, as shares of the photo (empty when none does)."""
+    for boxes in _face_boxes.values():
+        found = list(boxes(photo) or [])
+        if found:
+            return found
+    return []

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from memorial import timezones
 from memorial.dates import parse_partial_date, partial_date_input
-from memorial.models import Album, Memorial, Role, TimelineEvent, validate_life_story_length
+from memorial.models import Album, CondolenceAccount, Memorial, Role, TimelineEvent, validate_life_story_length
 from memorial.validators import single_line
 
 
@@ -196,3 +196,34 @@ class RoleForm(forms.Form):
 
 class TransferForm(forms.Form):
     membership = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class CondolenceAccountForm(forms.ModelForm):
+    """마음 전하실 곳: one account for condolence money (the model's validators check the number)."""
+
+    class Meta:
+        model = CondolenceAccount
+        fields = ["bank", "number", "holder", "relation"]
+        widgets = {
+            "bank": forms.TextInput(attrs={"list": "korean-banks", "autocomplete": "off"}),
+            "number": forms.TextInput(
+                attrs={
+                    "inputmode": "tel",
+                    "autocomplete": "off",
+                    "placeholder": "123-456-789012",
+                    "spellcheck": "false",
+                }
+            ),
+            "relation": forms.TextInput(attrs={"list": "mourner-relations", "autocomplete": "off"}),
+        }
+        error_messages = {
+            "bank": {"required": _("Enter the bank's name.")},
+            "holder": {"required": _("Enter the name of the account's holder.")},
+        }
+
+    def clean_number(self):
+        return (self.cleaned_data.get("number") or "").strip()
+
+
+class AccountsShownForm(forms.Form):
+    shown = forms.BooleanField(required=False, label=_("Show these accounts on the memorial page"))

@@ -10,6 +10,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BackgroundWork
+from memorial.account_numbers import validate_account_number
 from memorial.condolence_rules import HeldReason
 from memorial.dates import Precision, format_partial_date
 from memorial.storage import originals_storage
@@ -94,6 +95,9 @@ class Memorial(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # 마음 전하실 곳: whether the family's condolence-money accounts (CondolenceAccount) are shown
+    # on the memorial page to those who see it (memorial/condolence_accounts.py). Off until they choose.
+    condolence_accounts_shown = models.BooleanField(_("show the accounts for condolence money"), default=False)
     # Bumped by every change to what the memorial page shows: the key of its cached rendering.
     content_version = models.PositiveIntegerField(default=0, editable=False)
     # Bumped by every edit of the memorial's own fields (memorial/editing.py): the version an edit
@@ -525,3 +529,67 @@ class Funeral(models.Model):
 
     def __str__(self) -> str:
         return f"부고: {self.memorial}"
+
+
+class CondolenceAccount(models.Model):
+    """마음 전하실 곳: an account the family publishes for condolence money, set by its managers
+    only (memorial/condolence_accounts.py); every change is recorded (CondolenceAccountChange)
+    and e-mailed to the memorial's owner."""
+
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="condolence_accounts")
+    bank = models.CharField(_("bank"), max_length=50, validators=[single_line])
+    number = models.CharField(_("account number"), max_length=40, validators=[validate_account_number])
+    holder = models.CharField(_("account holder"), max_length=50, validators=[single_line])
+    relation = models.CharField(
+        _("relation to the deceased"),
+        max_length=30,
+        blank=True,
+        validators=[single_line],
+        help_text=_("For example 상주, 아들, 딸, or chief mourner, son, daughter."),
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("account for condolence money")
+        verbose_name_plural = _("accounts for condolence money")
+
+    def __str__(self) -> str:
+        return f"{self.bank} {self.number} {self.holder}"
+
+    def as_record(self) -> dict:
+        """What a change record keeps of it (before or after)."""
+        return {"bank": self.bank, "number": self.number, "holder": self.holder, "relation": self.relation}
+
+
+class CondolenceAccountChange(models.Model):
+    """One change to the family's condolence-money accounts: who, when, and the account before
+    and after. Never edited; the owner is e-mailed each one at once."""
+
+    class Action(models.TextChoices):
+        ADDED = "added", _("added")
+        CHANGED = "changed", _("changed")
+        REMOVED = "removed", _("removed")
+        SHOWN = "shown", _("shown to visitors")
+        HIDDEN = "hidden", _("hidden from visitors")
+
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="condolence_account_changes")
+    account_id = models.PositiveBigIntegerField(null=True, blank=True)
+    action = models.CharField(_("what was done"), max_length=10, choices=Action.choices)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    by_name = models.CharField(_("by"), max_length=200, blank=True)
+    by_email = models.EmailField(blank=True)
+    owner_emailed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("change to the accounts for condolence money")
+        verbose_name_plural = _("changes to the accounts for condolence money")
+
+    def __str__(self) -> str:
+        return f"{self.action} account {self.account_id} of memorial {self.memorial_id}"

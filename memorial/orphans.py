@@ -31,8 +31,9 @@ def _storage_label(storage) -> str:
     return "originals" if storage is storages["originals"] else "default"
 
 
-# Folders the site writes to that have no record per file: training work folders.
-UNTRACKED_PREFIXES = ("training/",)
+# Folders the site writes to that have no record per file: training work folders, and the link
+# previews' cards (made again from their photo or painting when asked for: memorial/link_preview.py).
+UNTRACKED_PREFIXES = ("training/", "previews/")
 
 
 def find_orphans() -> OrphanReport:

@@ -57,7 +57,17 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from memorial.models import Album, Condolence, Membership, Memorial, MemorialExport, Photo, Role, Visibility
+from memorial.models import (
+    Album,
+    Condolence,
+    CondolenceAccount,
+    Membership,
+    Memorial,
+    MemorialExport,
+    Photo,
+    Role,
+    Visibility,
+)
 
 RANK = {Role.VIEWER: 1, Role.CONTRIBUTOR: 2, Role.MANAGER: 3, Role.OWNER: 4}
 
@@ -83,6 +93,7 @@ MINIMUM_ROLE = {
     "export": Role.MANAGER,
     "publish_artwork": Role.MANAGER,
     "bin": Role.MANAGER,
+    "manage_accounts": Role.MANAGER,
     "delete": Role.OWNER,
     "restore": Role.OWNER,
     "transfer": Role.OWNER,
@@ -284,6 +295,23 @@ def is_listed_to(user, memorial: Memorial) -> bool:
     return memorial.visibility == Visibility.PUBLIC or is_site_moderator(user) or role_of(user, memorial) is not None
 
 
+def sees_condolence_accounts(user, memorial: Memorial) -> bool:
+    """The family's accounts for condolence money (마음 전하실 곳) are seen by those who see the
+    memorial, once the family chose to show them (``condolence_accounts_shown``; a private
+    memorial's are so seen by its members only); its managers always see them, to check them."""
+    if not can(user, "view", memorial):
+        return False
+    return memorial.condolence_accounts_shown or can(user, "manage_accounts", memorial)
+
+
+def has_link_preview(memorial: Memorial) -> bool:
+    """A link to the memorial (or to one of its published paintings) unfolds into a preview
+    (og tags and a card image fetched by crawlers without cookies) for public and unlisted
+    memorials only: a private memorial's link shows nothing but the site's name. The card of an
+    unlisted one is served only under its own secret address."""
+    return memorial.deleted_at is None and memorial.visibility != Visibility.PRIVATE
+
+
 def is_indexable(memorial: Memorial) -> bool:
     return memorial.visibility == Visibility.PUBLIC
 
@@ -426,6 +454,16 @@ def bin_photo_for(user, memorial: Memorial, photo_id) -> Photo:
     if photo is None:
         raise Http404("No such photo.")
     return photo
+
+
+def condolence_account_for(user, memorial: Memorial, account_id) -> CondolenceAccount:
+    """One of the memorial's condolence-money accounts, for those who may change them (its managers)."""
+    require(user, "manage_accounts", memorial)
+    account = _first(CondolenceAccount.objects.filter(memorial=memorial), pk=account_id)
+    if account is None:
+        raise Http404("No such account.")
+    account.memorial = memorial
+    return account
 
 
 def export_for(user, export_id, action: str = "export") -> MemorialExport:

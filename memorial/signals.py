@@ -52,3 +52,10 @@ def _forget_memorial(sender, instance, **kwargs):
     from memorial.page_cache import forget
 
     forget(instance.pk)
+
+
+@receiver(post_delete, sender=Memorial, dispatch_uid="memorial-preview-cards")
+def _preview_cards(sender, instance, **kwargs):
+    from memorial.link_preview import forget_cards
+
+    forget_cards(instance.pk)

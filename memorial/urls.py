@@ -1,7 +1,7 @@
 from django.urls import path
 
 import memorial.converters  # noqa: F401  (registers "uslug")
-from memorial import account_views, funeral_views, views
+from memorial import account_views, condolence_account_views, funeral_views, link_preview_views, views
 
 app_name = "memorial"
 urlpatterns = [
@@ -55,6 +55,16 @@ urlpatterns = [
         "m/<uslug:slug>/condolences/<int:condolence_id>/restore/", views.condolence_restore, name="condolence_restore"
     ),
     path("m/<uslug:slug>/offerings/", views.offering_create, name="offer"),
+    path("m/<uslug:slug>/accounts/", condolence_account_views.accounts_page, name="accounts"),
+    path("m/<uslug:slug>/accounts/shown/", condolence_account_views.accounts_shown, name="accounts_shown"),
+    path("m/<uslug:slug>/accounts/<int:account_id>/", condolence_account_views.account_edit, name="account_edit"),
+    path(
+        "m/<uslug:slug>/accounts/<int:account_id>/remove/",
+        condolence_account_views.account_remove,
+        name="account_remove",
+    ),
+    # The link preview's card (og:image), at the memorial's address only: crawlers fetch it without cookies.
+    path("m/<uslug:slug>/preview.jpg", link_preview_views.memorial_card, name="preview_card"),
     path("m/<uslug:slug>/moderation/", views.moderation_queue, name="moderation"),
     path("photos/<int:photo_id>/<str:size>.jpg", views.photo_file, name="photo_file"),
     path("photos/<int:photo_id>/original/", views.photo_original, name="photo_original"),

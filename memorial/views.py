@@ -24,6 +24,7 @@ from core.serving import cache_for_viewers, serve_file
 from memorial import (
     bin,
     bugo,
+    condolence_accounts,
     condolences,
     editing,
     extensions,
@@ -32,6 +33,7 @@ from memorial import (
     page_cache,
     permissions,
     photos,
+    previews,
     qr,
     quota,
     selectors,
@@ -102,8 +104,9 @@ def _render_memorial(request, memorial, *, condolence_page=None, **extra):
         artworks=extensions.gallery("artworks", memorial, request.user, limit=selectors.GALLERY_SIZE),
         condolence_form=CondolenceForm(guest=not request.user.is_authenticated),
         indexable=permissions.is_indexable(memorial),
-        share_preview=memorial.visibility != Visibility.PRIVATE,
-        page_url=settings.SITE_URL + memorial.get_absolute_url(),
+        preview=previews.memorial_tags(memorial),
+        share=previews.share_for(memorial),
+        **condolence_accounts.page_context(memorial, request.user),
     )
     context["perms"] = _perms(request, memorial)
     context.update(bugo.page_context(memorial))

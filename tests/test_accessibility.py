@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from generation import services as generation_services
-from memorial import condolences
+from memorial import condolence_accounts, condolences
 from memorial import photos as photo_service
 from memorial import services as memorial_services
 from tests.conftest import jpeg_upload, paint
@@ -75,6 +75,16 @@ class Site:
             album=self.album, upload=jpeg_upload("trip.jpg", size=(320, 240)), by=family.owner, caption="제주도 바다"
         )
 
+        # 마음 전하실 곳, shown to guests: the accounts with their copy buttons.
+        condolence_accounts.add_account(
+            memorial=self.memorial,
+            by=family.owner,
+            bank="KB국민은행",
+            number="123-456-789012",
+            holder="김철수",
+            relation="상주",
+        )
+        condolence_accounts.set_shown(memorial=self.memorial, shown=True, by=family.owner)
         self.artwork = paint(self.photos[0], style, family.owner)
         assert self.artwork.backend == "filter:painterly"
         generation_services.publish_artwork(artwork=self.artwork, by=family.owner)
@@ -96,6 +106,7 @@ class Site:
         return {
             "job": self.waiting_job.get_absolute_url(),
             "members": reverse("memorial:members", args=[self.memorial.slug]),
+            "condolence accounts": reverse("memorial:accounts", args=[self.memorial.slug]),
             "memorial (owner)": self.memorial.get_absolute_url(),
             "photo (owner)": self.photos[1].get_absolute_url(),
             "artwork (owner)": self.artwork.get_absolute_url(),

@@ -41,7 +41,7 @@ from schemathesis.specs.openapi.checks import (
 
 from config.wsgi import application
 from generation import services as generation_services
-from memorial import condolences
+from memorial import condolence_accounts, condolences
 from memorial import photos as photo_service
 from memorial.models import Visibility
 from memorial.services import create_memorial
@@ -95,6 +95,9 @@ def world(family, style):
     artwork = paint(photo, style, owner)
     done = artwork.job
     waiting = generation_services.request_artwork(photo=photo, style=style, by=owner)
+    account = condolence_accounts.add_account(
+        memorial=memorial, by=owner, bank="KB국민은행", number="123-456-789012", holder="김철수", relation="상주"
+    )
     private = create_memorial(by=owner, full_name="Private Person", visibility=Visibility.PRIVATE)
     private_album = private.albums.get()
     private_photo, _ = photo_service.add_photo(album=private_album, upload=jpeg_upload(color=(90, 90, 200)), by=owner)
@@ -110,6 +113,7 @@ def world(family, style):
             "condolences": [published.pk, held.pk],
             "jobs": [done.pk, waiting.pk],
             "artworks": [artwork.pk],
+            "accounts": [account.pk],
         },
     }
 

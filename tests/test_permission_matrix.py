@@ -35,8 +35,9 @@ from rest_framework.test import APIClient
 
 from generation import services as artwork_services
 from generation.models import Artwork, ArtworkCandidate, JobStatus, Style, StylizationJob
-from memorial import condolences, membership, page_cache
+from memorial import condolence_accounts, condolences, membership, page_cache
 from memorial import photos as photo_service
+from memorial import services as memorial_services
 from tests.audio_files import upload as audio_upload
 from tests.conftest import Family, jpeg_upload, make_user
 
@@ -47,6 +48,7 @@ VISIBILITIES = ("public", "unlisted", "private")
 API = "/api/v1"
 
 OK, NO, GONE, SIGN_IN = "ok", 403, 404, "sign in"
+ACCOUNT = {"bank": "KB국민은행", "number": "123-456-789012", "holder": "김철수", "relation": "상주"}
 EVERYONE = (OK, OK, OK, OK, OK, OK)
 MEMBERS = (OK, OK, OK, OK, GONE, GONE)
 
@@ -124,6 +126,16 @@ EXPECTED = {
     "restore from the bin": MANAGERS,
     "see a photo in the bin": always((GONE, GONE, GONE, GONE, GONE, GONE)),
     "see a painting in the bin": always((GONE, GONE, GONE, GONE, GONE, GONE)),
+    # 마음 전하실 곳: the family's accounts for condolence money are set by its managers only (and
+    # each change e-mailed to the owner); read by whoever sees the memorial (what they read is
+    # the family's choice: tests/test_condolence_accounts.py).
+    "add an account for condolence money": MANAGERS,
+    "change an account for condolence money": MANAGERS,
+    "remove an account for condolence money": MANAGERS,
+    "see the accounts for condolence money": SEEN,
+    # A shared link's preview card: fetched by crawlers without cookies, for public and unlisted
+    # memorials; a private memorial has none, not even for its members.
+    "fetch the link preview's card": open_and_private(EVERYONE, always((GONE,) * 6)["private"]),
 }
 
 # A seventh person: a contributor the owner removed. Answered as the stranger is, except:
@@ -190,6 +202,15 @@ class World:
     @cached_property
     def condolence(self):
         return condolences.leave_condolence(memorial=self.memorial, message="With love", author=self.family.viewer)
+
+    @cached_property
+    def condolence_account(self):
+        return condolence_accounts.add_account(memorial=self.memorial, by=self.family.manager, **ACCOUNT)
+
+    @cached_property
+    def cover(self):
+        memorial_services.update_memorial(memorial=self.memorial, cover_photo=self.photo)
+        return self.photo
 
     @cached_property
     def style(self):
@@ -377,6 +398,23 @@ PAGES = {
     ),
     "see a photo in the bin": Way(lambda c, w: c.get(photo_page(w, w.binned_photo)), 200),
     "see a painting in the bin": Way(lambda c, w: c.get(w.binned_artwork.get_absolute_url()), 200),
+    "add an account for condolence money": Way(
+        lambda c, w: c.post(reverse("memorial:accounts", args=[w.memorial.slug]), ACCOUNT), 302
+    ),
+    "change an account for condolence money": Way(
+        lambda c, w: c.post(
+            reverse("memorial:account_edit", args=[w.memorial.slug, w.condolence_account.pk]),
+            {**ACCOUNT, "number": "987-654-321098"},
+        ),
+        302,
+    ),
+    "remove an account for condolence money": Way(
+        lambda c, w: c.post(reverse("memorial:account_remove", args=[w.memorial.slug, w.condolence_account.pk])),
+        302,
+    ),
+    "fetch the link preview's card": Way(
+        lambda c, w: c.get(reverse("memorial:preview_card", args=[w.memorial.slug])), 200
+    ),
 }
 
 APIS = {
@@ -464,6 +502,19 @@ APIS = {
     ),
     "see a photo in the bin": Way(lambda c, w: c.get(at_api(w, f"photos/{w.binned_photo.pk}/")), 200),
     "see a painting in the bin": Way(lambda c, w: c.get(at_api(w, f"artworks/{w.binned_artwork.pk}/")), 200),
+    "add an account for condolence money": Way(
+        lambda c, w: c.post(at_api(w, "accounts/"), ACCOUNT, format="json"), 201
+    ),
+    "change an account for condolence money": Way(
+        lambda c, w: c.patch(
+            at_api(w, f"accounts/{w.condolence_account.pk}/"), {"number": "987-654-321098"}, format="json"
+        ),
+        200,
+    ),
+    "remove an account for condolence money": Way(
+        lambda c, w: c.delete(at_api(w, f"accounts/{w.condolence_account.pk}/")), 204
+    ),
+    "see the accounts for condolence money": Way(lambda c, w: c.get(at_api(w, "accounts/")), 200),
 }
 
 
@@ -604,6 +655,9 @@ NEEDS = {
     "restore from the bin": ["binned_photo"],
     "see a photo in the bin": ["binned_photo"],
     "see a painting in the bin": ["binned_artwork"],
+    "change an account for condolence money": ["condolence_account"],
+    "remove an account for condolence money": ["condolence_account"],
+    "fetch the link preview's card": ["cover"],
 }
 
 
