@@ -217,6 +217,9 @@ RATE_LIMITS = {
     },
     "upload": {"person": _UPLOADS, "network": _UPLOADS * 2, "people_network": _UPLOADS * 10, "window": 3600},
     "artwork": {"person": _ARTWORKS, "network": _ARTWORKS * 2, "people_network": _ARTWORKS * 10, "window": 3600},
+    # Studio keys (README "Studio API"): making them, per manager; paintings asked for with one, per key.
+    "studio_key": {"person": 10, "network": 20, "people_network": 100, "window": 3600},
+    "sdapi": {"person": env_int("SDAPI_PAINTINGS_PER_HOUR", 60, minimum=1), "window": 3600},
     # A download of everything packs every original: a few a day per person.
     "export": {
         "person": env_int("EXPORTS_PER_DAY", 5, minimum=1),
@@ -242,6 +245,10 @@ ARTWORK_MODELS = {
     "channels_last": env_bool("ARTWORK_CHANNELS_LAST", True),
     "vae": env_str("ARTWORK_VAE"),
 }
+# The AUTOMATIC1111-compatible API's img2img waits this long for its painting, reading the job's
+# record every SDAPI_POLL_SECONDS; then it answers with the job's address to fetch it later.
+SDAPI_WAIT_SECONDS = env_int("SDAPI_WAIT_SECONDS", 300, minimum=1)
+SDAPI_POLL_SECONDS = 0.5
 ARTWORK_LONG_SIDE = env_int("ARTWORK_LONG_SIDE", 768, minimum=64)
 # How many paintings the AI painter makes of each job to keep the most faithful (a style may set
 # its own): 0 means 1 on a CPU and 4 on a GPU. At most ARTWORK_CANDIDATES_BATCH in one pass.

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from accounts import views as account_views
 from config import views
+from generation.sdapi_urls import controlnet_patterns, sdapi_patterns
 
 # The admin signs in through the site's own sign-in page (allauth): its rate limits, its lockout of
 # an address after failed attempts and its second factor apply to staff too (config/views.py).
@@ -20,6 +21,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("config.api_urls")),
+    # The AUTOMATIC1111-compatible API (README "Studio API"), at the addresses its clients expect.
+    path("sdapi/v1/", include(sdapi_patterns)),
+    path("controlnet/", include(controlnet_patterns)),
     path("", include("memorial.urls")),
     path("", include("generation.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

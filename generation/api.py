@@ -19,13 +19,16 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from core import ratelimit
-from generation import candidates, family_voice, selectors, services
-from generation.models import Artwork, Style, StylizationJob
+from generation import candidates, family_voice, selectors, services, studio_keys
+from generation.models import Artwork, StudioKey, Style, StylizationJob
 from generation.serializers import (
     ArtworkRequestSerializer,
     ArtworkSerializer,
     ArtworkUpdateSerializer,
     JobSerializer,
+    NewStudioKeySerializer,
+    StudioKeyCreateSerializer,
+    StudioKeySerializer,
     StyleSerializer,
 )
 from memorial import permissions
@@ -302,4 +305,71 @@ class ArtworkRecordingView(MemorialAPIMixin, generics.GenericAPIView):
             family_voice.remove_recording(artwork=artwork, by=request.user)
         except family_voice.RecordingRefused as exc:
             return _refused(exc)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Studio keys (the AUTOMATIC1111-compatible API's) ---------------------------------------------
+
+
+@extend_schema_view(
+    get=extend_schema(
+        summary="A memorial's studio keys (managers)",
+        description="Each key's username, label and use; never a password.",
+        parameters=[SLUG_PARAMETER],
+        responses={200: StudioKeySerializer(many=True), 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
+    ),
+    post=extend_schema(
+        summary="Make a studio key (managers)",
+        description=(
+            'A key to the AUTOMATIC1111-compatible API at `/sdapi/v1/` for this memorial only (README "Studio '
+            'API"). The answer holds `username` and `password` this once: only a hash is kept. Send them as HTTP '
+            "Basic (webuiapi's `set_auth`), or as `Authorization: Bearer <username>:<password>` (or `token`). "
+            "Rate-limited."
+        ),
+        parameters=[SLUG_PARAMETER],
+        request=StudioKeyCreateSerializer,
+        responses={201: NewStudioKeySerializer, 400: REFUSED, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
+    ),
+)
+class StudioKeysView(MemorialAPIMixin, generics.GenericAPIView):
+    queryset = StudioKey.objects.none()
+    serializer_class = StudioKeySerializer
+
+    def get(self, request, *args, **kwargs):
+        memorial = permissions.memorial_for(request.user, kwargs["slug"], "studio_keys")
+        return Response(self.get_serializer(studio_keys.keys_of(memorial), many=True).data)
+
+    def post(self, request, *args, **kwargs):
+        memorial = permissions.memorial_for(request.user, kwargs["slug"], "studio_keys")
+        ratelimit.enforce(request, "studio_key")
+        form = StudioKeyCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            made = studio_keys.create_key(
+                memorial=memorial, by=request.user, label=form.validated_data.get("label", "")
+            )
+        except studio_keys.KeyRefused as exc:
+            return _refused(exc)
+        body = NewStudioKeySerializer(made.key).data
+        body.update(password=made.password, token=made.token)
+        response = Response(body, status=status.HTTP_201_CREATED)
+        add_never_cache_headers(response)
+        return response
+
+
+@extend_schema(
+    summary="Revoke a studio key (managers)",
+    description="It stops working at once; what was painted with it stays. Revoking a revoked key changes nothing.",
+    parameters=[SLUG_PARAMETER],
+    responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
+)
+class StudioKeyView(MemorialAPIMixin, generics.GenericAPIView):
+    queryset = StudioKey.objects.none()
+    serializer_class = StudioKeySerializer
+    http_method_names = ["delete", "options"]
+
+    def delete(self, request, *args, **kwargs):
+        memorial = permissions.memorial_for(request.user, kwargs["slug"], "view")
+        key = permissions.studio_key_for(request.user, kwargs["pk"], keys=StudioKey.objects.all(), memorial=memorial)
+        studio_keys.revoke_key(key=key, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -29,5 +29,7 @@ urlpatterns = [
         api.ArtworkRecordingView.as_view(),
         name="memorial-artwork-recording",
     ),
+    re_path(rf"^memorials/{SLUG}/studio-keys/$", api.StudioKeysView.as_view(), name="memorial-studio-keys"),
+    re_path(rf"^memorials/{SLUG}/studio-keys/{PK}/$", api.StudioKeyView.as_view(), name="memorial-studio-key"),
     path("artworks/<int:pk>/recording/", api.ArtworkRecordingView.as_view(), name="artwork-recording"),
 ]

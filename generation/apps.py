@@ -8,7 +8,7 @@ class GenerationConfig(AppConfig):
 
     def ready(self):
         from core import work
-        from generation import bin_kind, export_part, selectors, signals  # noqa: F401  (signals: files go with their records)
+        from generation import bin_kind, export_part, selectors, signals, studio_key_views  # noqa: F401  (signals: files go with their records)
         from generation.models import JobStage, StylizationJob
         from generation.training.records import TrainingRun
         from memorial import extensions
@@ -18,6 +18,7 @@ class GenerationConfig(AppConfig):
         extensions.register_bin_kind(bin_kind.ARTWORKS)
         extensions.register_storage_user("artworks", selectors.storage_used)
         extensions.register_face_boxes("artworks", selectors.photo_face_boxes)
+        extensions.register_members_part("studio_keys", studio_key_views.members_part)
         # Its kinds of background work, for core.work's claim, heartbeat and take-back.
         work.register(
             work.Kind(

@@ -153,6 +153,10 @@ class StylizationJob(BackgroundWork):
     # where the member chose none); empty for a job made before settings were kept.
     settings = models.JSONField(default=dict, blank=True)
     backend = models.CharField(max_length=60, blank=True)
+    # Asked for through the AUTOMATIC1111-compatible API (generation/sdapi.py) with this key.
+    studio_key = models.ForeignKey(
+        "generation.StudioKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -404,6 +408,38 @@ class FamilyRecording(models.Model):
 
     def __str__(self) -> str:
         return f"family recording {self.duration_s:.1f}s"
+
+
+class StudioKey(models.Model):
+    """A memorial's key to the AUTOMATIC1111-compatible API (generation/studio_keys.py): made by a
+    manager, shown once, kept only as a hash; what it asks for is painted from photos in the
+    memorial's "Studio" album and waits there, unpublished, for the family."""
+
+    memorial = models.ForeignKey("memorial.Memorial", on_delete=models.CASCADE, related_name="studio_keys")
+    label = models.CharField(_("label"), max_length=80, blank=True)
+    username = models.CharField(max_length=40, unique=True)
+    secret_hash = models.CharField(max_length=64)  # SHA-256 of the random password (hex)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The key's own AUTOMATIC1111 options (POST /sdapi/v1/options): {"sd_model_checkpoint": <a style>}.
+    options = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("studio key")
+        verbose_name_plural = _("studio keys")
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
 
 
 from generation.training.records import TrainingRun  # noqa: E402,F401

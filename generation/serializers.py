@@ -26,6 +26,7 @@ from generation.models import (
     FamilyRecording,
     JobStatus,
     NarrationVoice,
+    StudioKey,
     Style,
     StylizationJob,
     TributeText,
@@ -630,3 +631,30 @@ def _api_url(artwork: Artwork) -> str:
 def _absolute(context, path: str) -> str:
     request = context.get("request")
     return request.build_absolute_uri(path) if request is not None else path
+
+
+class StudioKeySerializer(serializers.ModelSerializer):
+    """A studio key as listed: never its password (shown once, when it is made)."""
+
+    created_by = serializers.StringRelatedField(help_text="The manager who made it.")
+    active = serializers.BooleanField(source="is_active", read_only=True, help_text="False once revoked.")
+
+    class Meta:
+        model = StudioKey
+        fields = ["id", "label", "username", "active", "created_by", "created_at", "last_used_at", "revoked_at"]
+        read_only_fields = fields
+
+
+class StudioKeyCreateSerializer(serializers.Serializer):
+    label = serializers.CharField(
+        required=False, allow_blank=True, max_length=80, help_text="What the key is for (e.g. the script's name)."
+    )
+
+
+class NewStudioKeySerializer(StudioKeySerializer):
+    password = serializers.CharField(read_only=True, help_text="Shown this once; only its hash is kept.")
+    token = serializers.CharField(read_only=True, help_text="`<username>.<password>`, for `Authorization: Bearer`.")
+
+    class Meta(StudioKeySerializer.Meta):
+        fields = [*StudioKeySerializer.Meta.fields, "password", "token"]
+        read_only_fields = fields

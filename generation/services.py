@@ -48,13 +48,15 @@ def request_artwork(
     seed: int | None = None,
     subject: str = "",
     settings: dict | None = None,
+    studio_key=None,
 ) -> StylizationJob:
     """Record the job, then queue it once the record is committed. Returns at once.
 
     ``subject``: what the painting shows, in a few English words for the painter (see
     `generation.subjects`); empty for a neutral one. The photo's caption never reaches the prompt.
     ``settings``: the painting's parameters the member chose (generation/painting_settings.py),
-    the style's for the rest; a ``seed`` among them is the job's seed unless ``seed`` is given."""
+    the style's for the rest; a ``seed`` among them is the job's seed unless ``seed`` is given.
+    ``studio_key``: the key of the AUTOMATIC1111-compatible API it was asked for with (generation/sdapi.py)."""
     try:
         subject = clean_subject(subject)
     except ValidationError as exc:
@@ -94,6 +96,7 @@ def request_artwork(
             seed=seed if seed is not None else painting_settings.new_seed(),
             subject=subject,
             settings=painting_settings.for_job(chosen),
+            studio_key=studio_key,
         )
         transaction.on_commit(lambda: enqueue(job.pk))
     return job

@@ -1,7 +1,7 @@
 from django.urls import path
 
 import memorial.converters  # noqa: F401  (registers "uslug")
-from generation import views
+from generation import studio_key_views, views
 
 app_name = "generation"
 
@@ -10,6 +10,8 @@ app_name = "generation"
 AT_MEMORIAL = "m/<uslug:slug>/artworks/<int:artwork_id>/"
 
 urlpatterns = [
+    path("m/<uslug:slug>/studio-keys/", studio_key_views.key_create, name="studio_key_create"),
+    path("m/<uslug:slug>/studio-keys/<int:key_id>/revoke/", studio_key_views.key_revoke, name="studio_key_revoke"),
     path("photos/<int:photo_id>/artwork/", views.request_artwork_view, name="request"),
     path("m/<uslug:slug>/photos/<int:photo_id>/artwork/", views.request_artwork_view, name="memorial_request"),
     path("jobs/<int:job_id>/", views.job_detail, name="job"),

@@ -9,6 +9,8 @@ The generation app registers its paintings here from its ``AppConfig.ready()``:
   "Download all memories" through ``memorial.export.Collector``;
 - **bin kinds**: a ``memorial.bin.BinKind`` each: what the app's people delete (paintings) goes
   into the memorial's bin, is listed there for its managers to restore, and is purged with it.
+- **members-page parts**: ``(request, memorial) -> dict | None``, a part of the members page
+  (``{"template": ..., **context}``, included with the dict as ``part``), such as the studio keys;
 - **storage users**: ``(memorial) -> int``, the bytes their files of the memorial take, counted
   with the photos against the memorial's storage quota (``memorial.quota``).
 - **face boxes**: ``(photo) -> list`` of ``(left, top, right, bottom)`` shares (0..1) of the
@@ -80,3 +82,16 @@ def face_boxes(photo) -> list:
         if found:
             return found
     return []
+
+
+_members_parts: dict[str, Callable] = {}
+
+
+def register_members_part(name: str, part: Callable) -> None:
+    _members_parts[name] = part
+
+
+def members_parts(request, memorial) -> list[dict]:
+    """The parts other apps add to the members page (those answering None are left out)."""
+    parts = (part(request, memorial) for part in _members_parts.values())
+    return [part for part in parts if part]

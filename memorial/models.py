@@ -263,6 +263,9 @@ class Album(models.Model):
     memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="albums")
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True, max_length=2000)
+    # Seen by the memorial's members only, never by guests (the "Studio" album of photos sent
+    # through the painting API); its paintings are shown once a manager publishes them.
+    family_only = models.BooleanField(_("for the family only"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     # In the bin (memorial/bin.py): hidden from everyone, restorable by the managers until purged.

@@ -92,6 +92,7 @@ MINIMUM_ROLE = {
     "download_original": Role.MANAGER,
     "export": Role.MANAGER,
     "publish_artwork": Role.MANAGER,
+    "studio_keys": Role.MANAGER,
     "bin": Role.MANAGER,
     "manage_accounts": Role.MANAGER,
     "delete": Role.OWNER,
@@ -204,20 +205,35 @@ def can_see_photo(user, photo: Photo, memorial: Memorial | None = None) -> bool:
     memorial = memorial or photo.album.memorial
     if is_binned_photo(photo):
         return False
+    if photo.album.family_only and not sees_family_albums(user, memorial):
+        return False
     return can(user, "view", memorial) and (not photo.hidden or sees_hidden_photos(user, memorial))
 
 
+def sees_family_albums(user, memorial: Memorial) -> bool:
+    """An album for the family only (the "Studio" album of the photos sent through the painting
+    API) is seen by the memorial's members and the site's moderators, as their work in progress;
+    to everyone else it and its photos do not exist. The paintings of its photos are shown to
+    guests once a manager publishes them, as any painting."""
+    return sees_unpublished_artworks(user, memorial)
+
+
 def photos_visible_to(user, memorial: Memorial, photos):
-    """``photos`` (a queryset of the memorial's photos) without those hidden from ``user``, and
-    without those in the bin (hidden from everyone)."""
+    """``photos`` (a queryset of the memorial's photos) without those hidden from ``user``, without
+    those of an album for the family only unless ``user`` sees those, and without those in the
+    bin (hidden from everyone)."""
     photos = photos.filter(deleted_at__isnull=True, album__deleted_at__isnull=True)
+    if not sees_family_albums(user, memorial):
+        photos = photos.filter(album__family_only=False)
     return photos if sees_hidden_photos(user, memorial) else photos.filter(hidden=False)
 
 
 def albums_visible_to(user, memorial: Memorial, albums=None):
-    """The memorial's albums, without those in the bin."""
+    """The memorial's albums, without those in the bin, and without those for the family only
+    unless ``user`` sees those (``sees_family_albums``)."""
     albums = albums if albums is not None else Album.objects.filter(memorial=memorial)
-    return albums.filter(deleted_at__isnull=True)
+    albums = albums.filter(deleted_at__isnull=True)
+    return albums if sees_family_albums(user, memorial) else albums.filter(family_only=False)
 
 
 def sees_unpublished_artworks(user, memorial: Memorial) -> bool:
@@ -369,6 +385,9 @@ def album_for(user, album_id, action: str = "view", *, memorial: Memorial | None
         _reached_by_id(user, album.memorial, "No such album.")
     else:
         album.memorial = memorial
+    require(user, "view", album.memorial)
+    if album.family_only and not sees_family_albums(user, album.memorial):
+        raise Http404("No such album.")
     require(user, action, album.memorial)
     return album
 
@@ -536,6 +555,27 @@ def job_for(user, job_id, action: str = "view", *, jobs):
     elif action != "view":
         require(user, action, job.memorial)
     return job
+
+
+def studio_key_may_paint(key) -> bool:
+    """A studio key (generation's, read by its fields ``revoked_at``, ``memorial`` and
+    ``created_by``) opens the painting API for its own memorial only, while it is not revoked, the
+    memorial is not deleted, and the manager who made it may still ask for paintings there (a
+    manager removed from the family takes their keys' use with them)."""
+    if key is None or key.revoked_at is not None:
+        return False
+    memorial = key.memorial
+    return memorial.deleted_at is None and can(key.created_by, "create_artwork", memorial)
+
+
+def studio_key_for(user, key_id, *, keys, memorial: Memorial):
+    """One of ``memorial``'s studio keys (from generation's ``keys``), for those who manage them
+    (the ``studio_keys`` action: its managers); a 404 for a key of another memorial."""
+    require(user, "studio_keys", memorial)
+    key = _first(keys, pk=key_id, memorial=memorial)
+    if key is None:
+        raise Http404("No such key.")
+    return key
 
 
 # --- For pages -----------------------------------------------------------------------------------

@@ -224,6 +224,7 @@ def members(request, slug, *, invitation_form=None):
         "invitation_form": invitation_form,
         "role_choices": [c for c in Role.choices if c[0] != Role.OWNER],
         "is_owner": permissions.can(request.user, "transfer", memorial),
+        "members_parts": extensions.members_parts(request, memorial),
     }
     return render(request, "memorial/members.html", context, status=400 if invitation_form.errors else 200)
 
