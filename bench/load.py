@@ -296,7 +296,7 @@ from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from generation import selectors as artwork_selectors
-from memorial import permissions, selectors
+from memorial import permissions, previews, selectors
 from memorial.forms import CondolenceForm
 from memorial.markdown import render_markdown
 from memorial.views import memorial_detail
@@ -352,7 +352,12 @@ def build_context():
 
 queries_and_models = ms(build_context)
 context = build_context()
-context.update(condolence_form=CondolenceForm(guest=True), indexable=True, share_preview=True, page_url="")
+context.update(
+    condolence_form=CondolenceForm(guest=True),
+    indexable=True,
+    preview=previews.memorial_tags(memorial),
+    share=previews.share_for(memorial),
+)
 story = ms(lambda: render_markdown(memorial.life_story))
 template = ms(lambda: render_to_string("memorial/memorial_detail.html", context, request=request))
 reverse_one = ms(lambda: [reverse("memorial:photo_file", args=[1, "thumb"]) for _ in range(100)]) / 100
