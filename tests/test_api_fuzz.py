@@ -41,6 +41,7 @@ from schemathesis.specs.openapi.checks import (
 
 from config.wsgi import application
 from generation import services as generation_services
+from generation import studio_keys
 from memorial import condolences
 from memorial import photos as photo_service
 from memorial.models import Visibility
@@ -98,6 +99,7 @@ def world(family, style):
     private = create_memorial(by=owner, full_name="Private Person", visibility=Visibility.PRIVATE)
     private_album = private.albums.get()
     private_photo, _ = photo_service.add_photo(album=private_album, upload=jpeg_upload(color=(90, 90, 200)), by=owner)
+    key = studio_keys.create_key(memorial=memorial, by=owner, label="script").key
     return {
         "tokens": {
             "owner": Token.objects.create(user=owner).key,
@@ -110,6 +112,7 @@ def world(family, style):
             "condolences": [published.pk, held.pk],
             "jobs": [done.pk, waiting.pk],
             "artworks": [artwork.pk],
+            "studio-keys": [key.pk],
         },
     }
 
