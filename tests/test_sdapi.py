@@ -222,6 +222,9 @@ def test_img2img_becomes_an_ordinary_job_with_the_settings_as_understood(api, ke
     assert result.status_code == 200, result.content
     images = result.json()["images"]
     assert images and Image.open(io.BytesIO(base64.b64decode(images[0]))).format == "PNG"
+    parameters = result.json()["parameters"]
+    assert parameters["prompt"] == "<lora:watercolor:0.7> an old man, smiling" and parameters["init_images"] is None
+    assert "unknown_field" not in parameters and parameters["settings"]["seed"] == 1234
     info = json.loads(result.json()["info"])
     artwork = Artwork.objects.get(job=job)
     assert info["seed"] == artwork.seed and info["all_seeds"][0] == artwork.seed
@@ -265,6 +268,14 @@ def test_what_the_site_cannot_paint_is_a_422_naming_it_and_nothing_is_stored(api
     body = answer.json()
     assert body["error"] == "HTTPException" and named in body["detail"]
     assert not Photo.objects.exists() and not StylizationJob.objects.exists()
+
+
+def test_a_painting_refused_after_its_photo_arrived_leaves_no_photo(api, key):
+    for shade in range(5):  # the manager's five paintings on the way: as many as one person may have
+        assert img2img(api, key, init_images=[png_b64(color=(10 * shade, 90, 90))]).status_code == 504
+    refused = img2img(api, key, init_images=[png_b64(color=(250, 250, 0))])
+    assert refused.status_code == 422 and "5 paintings on the way" in refused.json()["detail"]
+    assert Photo.objects.count() == 5 and StylizationJob.objects.count() == 5
 
 
 def test_a_guest_sees_nothing_made_in_the_studio_before_a_manager_publishes_it(api, client, family, memorial, key):
