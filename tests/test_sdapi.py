@@ -380,3 +380,14 @@ def test_a_key_chooses_its_style_through_the_options(api, key, style):
         **basic(key),
     )
     assert refused.status_code == 422 and "v1-5-pruned.ckpt" in refused.json()["detail"]
+
+
+def test_the_site_s_team_sees_keys_without_their_secret_and_revokes_them_in_the_admin(admin_client, api, key):
+    stored = StudioKey.objects.get(username=key["username"])
+    listing = admin_client.get("/admin/generation/studiokey/")
+    assert listing.status_code == 200 and key["username"] in listing.text
+    page = admin_client.get(f"/admin/generation/studiokey/{stored.pk}/change/")
+    assert page.status_code == 200 and stored.secret_hash not in page.text and key["password"] not in page.text
+    admin_client.post("/admin/generation/studiokey/", {"action": "revoke", "_selected_action": [stored.pk]})
+    assert StudioKey.objects.get(pk=stored.pk).revoked_at is not None
+    assert api.get("/sdapi/v1/samplers", **basic(key)).status_code == 401
