@@ -28,7 +28,7 @@ from core import ratelimit
 from generation import painting_settings as ps
 from generation import sdapi_request, selectors, services, studio_keys
 from generation.models import Artwork, JobStatus, Style, StylizationJob
-from memorial import photos
+from memorial import permissions, photos
 from memorial.imaging import ImageRejected
 
 CONTROLNET_VERSION = 2
@@ -143,7 +143,7 @@ def img2img(request, key):
         if created:
             photo.delete()  # refused as a whole: the photo it brought is not kept either
         raise SdapiError(422, str(exc), **({"field": exc.field} if hasattr(exc, "field") else {})) from None
-    return _answer(request, _wait(job.pk))
+    return _answer(request, key, _wait(job.pk))
 
 
 def _wait(job_id: int) -> StylizationJob:
@@ -157,7 +157,10 @@ def _wait(job_id: int) -> StylizationJob:
             break
         time.sleep(settings.SDAPI_POLL_SECONDS)
     close_old_connections()
-    return StylizationJob.objects.select_related("style", "memorial").get(pk=job_id)
+    job = StylizationJob.objects.select_related("style", "memorial").filter(pk=job_id).first()
+    if job is None:
+        raise SdapiError(404, "The painting's job is gone: its memorial's family deleted it")
+    return job
 
 
 def _parameters(body: dict, plan) -> dict:
@@ -188,7 +191,7 @@ def _parameters(body: dict, plan) -> dict:
     return parameters
 
 
-def _answer(request, job: StylizationJob) -> dict:
+def _answer(request, key, job: StylizationJob) -> dict:
     parameters = {**(job.studio_request or {}), "settings": {"seed": job.seed, **(job.settings or {})}}
     job_page = request.build_absolute_uri(job.get_absolute_url())
     if job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
@@ -210,7 +213,9 @@ def _answer(request, job: StylizationJob) -> dict:
             job_url=job_page,
         )
     settings_used = {"seed": job.seed, **(job.settings or {})}
-    artwork = Artwork.objects.filter(job=job).prefetch_related("candidates").first()
+    artwork = Artwork.objects.filter(job=job).select_related("photo__album").prefetch_related("candidates").first()
+    if artwork is not None and not permissions.can_see_artwork(key.created_by, artwork, job.memorial):
+        raise SdapiError(404, "This painting is no longer there: the family moved it to the memorial's bin")
     images, seeds, info = [], [], {}
     if artwork is not None:
         for item in [artwork, *artwork.candidates.all()]:
@@ -277,7 +282,7 @@ def job_result(request, key, job_id: int):
     job = StylizationJob.objects.select_related("style", "memorial").filter(pk=job_id, studio_key=key).first()
     if job is None:
         raise SdapiError(404, "No such job of this key")
-    return _answer(request, job)
+    return _answer(request, key, job)
 
 
 # --- Progress and interrupt -----------------------------------------------------------------------

@@ -391,3 +391,14 @@ def test_the_site_s_team_sees_keys_without_their_secret_and_revokes_them_in_the_
     admin_client.post("/admin/generation/studiokey/", {"action": "revoke", "_selected_action": [stored.pk]})
     assert StudioKey.objects.get(pk=stored.pk).revoked_at is not None
     assert api.get("/sdapi/v1/samplers", **basic(key)).status_code == 401
+
+
+def test_a_painting_the_family_moved_to_the_bin_is_not_answered_any_more(api, family, key):
+    from generation import services
+
+    job_id = img2img(api, key).json()["job_id"]
+    tasks.run_stylization(job_id)
+    assert api.get(f"/sdapi/v1/jobs/{job_id}", **basic(key)).status_code == 200
+    services.delete_artwork(artwork=Artwork.objects.get(job_id=job_id), by=family.manager)
+    answer = api.get(f"/sdapi/v1/jobs/{job_id}", **basic(key))
+    assert answer.status_code == 404 and "bin" in answer.json()["detail"]
