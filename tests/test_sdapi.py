@@ -402,3 +402,10 @@ def test_a_painting_the_family_moved_to_the_bin_is_not_answered_any_more(api, fa
     services.delete_artwork(artwork=Artwork.objects.get(job_id=job_id), by=family.manager)
     answer = api.get(f"/sdapi/v1/jobs/{job_id}", **basic(key))
     assert answer.status_code == 404 and "bin" in answer.json()["detail"]
+
+
+def test_the_memorial_s_storage_quota_applies(api, key, settings):
+    settings.MEMORIAL_STORAGE_QUOTA_BYTES = 100
+    answer = img2img(api, key)
+    assert answer.status_code == 422 and "storage" in answer.json()["detail"]
+    assert not Photo.objects.exists() and not StylizationJob.objects.exists()
