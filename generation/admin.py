@@ -21,12 +21,13 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from generation import services
+from generation import services, studio_keys
 from generation.models import (
     Artwork,
     FamilyRecording,
     JobStatus,
     Narration,
+    StudioKey,
     Style,
     StylizationJob,
     TributeText,
@@ -599,3 +600,34 @@ class TrainingRunAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/generation/trainingrun/start.html", context)
+
+
+@admin.register(StudioKey)
+class StudioKeyAdmin(admin.ModelAdmin):
+    """The memorials' keys to the Studio API: seen, and revoked, by the site's team; made by managers."""
+
+    list_display = ("username", "memorial", "label", "created_by", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("username", "label", "memorial__full_name", "memorial__slug")
+    readonly_fields = (
+        "memorial",
+        "username",
+        "label",
+        "created_by",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+        "options",
+    )
+    exclude = ("secret_hash",)
+    actions = ("revoke",)
+
+    def has_add_permission(self, request):
+        return False  # made by a memorial's managers, shown to them once
+
+    @admin.action(description=_("Revoke the selected studio keys"))
+    def revoke(self, request, queryset):
+        for key in queryset.filter(revoked_at__isnull=True):
+            studio_keys.revoke_key(key=key, by=request.user)
+        self.message_user(request, _("The selected studio keys no longer work."), messages.SUCCESS)

@@ -334,6 +334,7 @@ class ArtworkRecordingView(MemorialAPIMixin, generics.GenericAPIView):
 class StudioKeysView(MemorialAPIMixin, generics.GenericAPIView):
     queryset = StudioKey.objects.none()
     serializer_class = StudioKeySerializer
+    pagination_class = None  # a handful at most (studio_keys.MAX_ACTIVE_KEYS live ones)
 
     def get(self, request, *args, **kwargs):
         memorial = permissions.memorial_for(request.user, kwargs["slug"], "studio_keys")

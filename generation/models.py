@@ -157,6 +157,8 @@ class StylizationJob(BackgroundWork):
     studio_key = models.ForeignKey(
         "generation.StudioKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
+    # That request as understood (its prompt, fields and notes; not its images), answered back with the painting.
+    studio_request = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -28,7 +28,7 @@ from core import ratelimit
 from generation import painting_settings as ps
 from generation import sdapi_request, selectors, services, studio_keys
 from generation.models import Artwork, JobStatus, Style, StylizationJob
-from memorial import photos
+from memorial import permissions, photos
 from memorial.imaging import ImageRejected
 
 CONTROLNET_VERSION = 2
@@ -126,7 +126,7 @@ def img2img(request, key):
     album = studio_keys.studio_album(memorial, by=key.created_by)
     upload = ContentFile(plan.init_image, name=f"sdapi-{hashlib.sha256(plan.init_image).hexdigest()[:12]}.png")
     try:
-        photo, _created = photos.add_photo(album=album, upload=upload, by=key.created_by)
+        photo, created = photos.add_photo(album=album, upload=upload, by=key.created_by)
     except ImageRejected as exc:
         raise SdapiError(422, f"init_images[0]: {exc}") from None
     try:
@@ -137,14 +137,13 @@ def img2img(request, key):
             subject=plan.subject,
             settings=plan.settings,
             studio_key=key,
+            studio_request=_parameters(body, plan),
         )
-    except services.SettingsRefused as exc:
-        raise SdapiError(422, str(exc), field=exc.field) from None
     except services.ArtworkRefused as exc:
-        raise SdapiError(422, str(exc)) from None
-    understood = _parameters(body, plan, job)
-    job = _wait(job.pk)
-    return _answer(request, job, understood)
+        if created:
+            photo.delete()  # refused as a whole: the photo it brought is not kept either
+        raise SdapiError(422, str(exc), **({"field": exc.field} if hasattr(exc, "field") else {})) from None
+    return _answer(request, key, _wait(job.pk))
 
 
 def _wait(job_id: int) -> StylizationJob:
@@ -158,12 +157,15 @@ def _wait(job_id: int) -> StylizationJob:
             break
         time.sleep(settings.SDAPI_POLL_SECONDS)
     close_old_connections()
-    return StylizationJob.objects.select_related("style", "memorial").get(pk=job_id)
+    job = StylizationJob.objects.select_related("style", "memorial").filter(pk=job_id).first()
+    if job is None:
+        raise SdapiError(404, "The painting's job is gone: its memorial's family deleted it")
+    return job
 
 
-def _parameters(body: dict, plan, job) -> dict:
+def _parameters(body: dict, plan) -> dict:
     """The request as understood: what was sent (the images left out) and what it became here."""
-    parameters = {k: v for k, v in body.items() if k != "init_images"}
+    parameters = {k: v for k, v in body.items() if k in sdapi_request.KNOWN_FIELDS}
     parameters["init_images"] = None
     scripts = parameters.get("alwayson_scripts")
     if isinstance(scripts, dict):
@@ -185,12 +187,12 @@ def _parameters(body: dict, plan, job) -> dict:
         }
     parameters["style"] = plan.style.slug
     parameters["subject"] = plan.subject
-    parameters["settings"] = {"seed": job.seed, **job.settings}
     parameters["notes"] = plan.notes
     return parameters
 
 
-def _answer(request, job: StylizationJob, parameters: dict | None = None) -> JsonResponse | dict:
+def _answer(request, key, job: StylizationJob) -> dict:
+    parameters = {**(job.studio_request or {}), "settings": {"seed": job.seed, **(job.settings or {})}}
     job_page = request.build_absolute_uri(job.get_absolute_url())
     if job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
         raise SdapiError(
@@ -211,7 +213,9 @@ def _answer(request, job: StylizationJob, parameters: dict | None = None) -> Jso
             job_url=job_page,
         )
     settings_used = {"seed": job.seed, **(job.settings or {})}
-    artwork = Artwork.objects.filter(job=job).prefetch_related("candidates").first()
+    artwork = Artwork.objects.filter(job=job).select_related("photo__album").prefetch_related("candidates").first()
+    if artwork is not None and not permissions.can_see_artwork(key.created_by, artwork, job.memorial):
+        raise SdapiError(404, "This painting is no longer there: the family moved it to the memorial's bin")
     images, seeds, info = [], [], {}
     if artwork is not None:
         for item in [artwork, *artwork.candidates.all()]:
@@ -237,7 +241,7 @@ def _answer(request, job: StylizationJob, parameters: dict | None = None) -> Jso
             "published": artwork.published,
         }
     sampler = settings_used.get("sampler_name") or ""
-    prompt = (parameters or {}).get("prompt", "")
+    prompt = parameters.get("prompt", "")
     infotext = (
         f"{prompt}\nNegative prompt: {settings_used.get('negative_prompt', '')}\n"
         f"Steps: {settings_used.get('steps')}, Sampler: {sampler or 'the model own'}, "
@@ -266,9 +270,10 @@ def _answer(request, job: StylizationJob, parameters: dict | None = None) -> Jso
         "interrupted": job.status == JobStatus.CANCELLED,
         "published": False,
         "shown_to_guests": "once a manager of the memorial publishes it",
+        "notes": parameters.get("notes", []),
         **info,
     }
-    return {"images": images, "parameters": parameters or {"settings": settings_used}, "info": json.dumps(info)}
+    return {"images": images, "parameters": parameters, "info": json.dumps(info)}
 
 
 @endpoint("GET")
@@ -277,7 +282,7 @@ def job_result(request, key, job_id: int):
     job = StylizationJob.objects.select_related("style", "memorial").filter(pk=job_id, studio_key=key).first()
     if job is None:
         raise SdapiError(404, "No such job of this key")
-    return _answer(request, job)
+    return _answer(request, key, job)
 
 
 # --- Progress and interrupt -----------------------------------------------------------------------

@@ -43,6 +43,26 @@ MODEL_OF_UNIT = {unit: title for title, unit in MODELS.items()}
 # The schedulers (AUTOMATIC1111 1.9+) this site paints with; "Karras" joins the sampler's name.
 SCHEDULERS = {"automatic": "Automatic", "karras": "Karras"}
 LORA_TAG = re.compile(r"<lora:([^:>]+)(?::([^:>]*))?(?::[^>]*)?>", re.IGNORECASE)
+# The fields read here (and kept with the job); the others AUTOMATIC1111 knows, or none does, are ignored.
+KNOWN_FIELDS = (
+    "prompt",
+    "negative_prompt",
+    "denoising_strength",
+    "steps",
+    "cfg_scale",
+    "sampler_name",
+    "sampler_index",
+    "scheduler",
+    "seed",
+    "width",
+    "height",
+    "batch_size",
+    "n_iter",
+    "styles",
+    "override_settings",
+    "alwayson_scripts",
+)
+MAX_PROMPT_CHARS = 4000
 # webuiapi's and AUTOMATIC1111's defaults of a unit: they mean "the module's own" here.
 DEFAULT_PROCESSOR_RES = 512
 DEFAULT_THRESHOLD = 64
@@ -210,6 +230,8 @@ def read_img2img(body, *, styles, default_style, checkpoint: str = "") -> Img2Im
     if read.errors:
         raise FieldErrors(read.errors)
 
+    if len(prompt) > MAX_PROMPT_CHARS or len(negative or "") > MAX_PROMPT_CHARS:
+        raise Refused(f"prompt and negative_prompt must be at most {MAX_PROMPT_CHARS} characters")
     if not images:
         raise Refused("init_images must hold one image (base64): img2img paints from a photo")
     if len(images) > 1:
@@ -232,6 +254,8 @@ def read_img2img(body, *, styles, default_style, checkpoint: str = "") -> Img2Im
     style = style or default_style
     if style is None:
         raise Refused("This site offers no painting style at the moment")
+    if width is not None or height is not None:
+        notes.append("width and height are recorded; the painting keeps the photo's proportions at the site's size")
     subject = ""
     try:
         subject = clean_subject(text)

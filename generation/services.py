@@ -49,6 +49,7 @@ def request_artwork(
     subject: str = "",
     settings: dict | None = None,
     studio_key=None,
+    studio_request: dict | None = None,
 ) -> StylizationJob:
     """Record the job, then queue it once the record is committed. Returns at once.
 
@@ -56,7 +57,8 @@ def request_artwork(
     `generation.subjects`); empty for a neutral one. The photo's caption never reaches the prompt.
     ``settings``: the painting's parameters the member chose (generation/painting_settings.py),
     the style's for the rest; a ``seed`` among them is the job's seed unless ``seed`` is given.
-    ``studio_key``: the key of the AUTOMATIC1111-compatible API it was asked for with (generation/sdapi.py)."""
+    ``studio_key``: the key of the AUTOMATIC1111-compatible API it was asked for with (generation/sdapi.py),
+    ``studio_request`` that request as understood, kept with the job."""
     try:
         subject = clean_subject(subject)
     except ValidationError as exc:
@@ -97,6 +99,7 @@ def request_artwork(
             subject=subject,
             settings=painting_settings.for_job(chosen),
             studio_key=studio_key,
+            studio_request=studio_request or {},
         )
         transaction.on_commit(lambda: enqueue(job.pk))
     return job

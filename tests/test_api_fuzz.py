@@ -41,6 +41,7 @@ from schemathesis.specs.openapi.checks import (
 
 from config.wsgi import application
 from generation import services as generation_services
+from generation import studio_keys
 from memorial import condolence_accounts, condolences
 from memorial import photos as photo_service
 from memorial.models import Visibility
@@ -101,6 +102,7 @@ def world(family, style):
     private = create_memorial(by=owner, full_name="Private Person", visibility=Visibility.PRIVATE)
     private_album = private.albums.get()
     private_photo, _ = photo_service.add_photo(album=private_album, upload=jpeg_upload(color=(90, 90, 200)), by=owner)
+    key = studio_keys.create_key(memorial=memorial, by=owner, label="script").key
     return {
         "tokens": {
             "owner": Token.objects.create(user=owner).key,
@@ -114,6 +116,7 @@ def world(family, style):
             "jobs": [done.pk, waiting.pk],
             "artworks": [artwork.pk],
             "accounts": [account.pk],
+            "studio-keys": [key.pk],
         },
     }
 

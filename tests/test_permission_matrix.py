@@ -34,6 +34,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from generation import services as artwork_services
+from generation import studio_keys
 from generation.models import Artwork, ArtworkCandidate, JobStatus, Style, StylizationJob
 from memorial import condolence_accounts, condolences, membership, page_cache
 from memorial import photos as photo_service
@@ -136,6 +137,13 @@ EXPECTED = {
     # A shared link's preview card: fetched by crawlers without cookies, for public and unlisted
     # memorials; a private memorial has none, not even for its members.
     "fetch the link preview's card": open_and_private(EVERYONE, always((GONE,) * 6)["private"]),
+    # Studio keys (the AUTOMATIC1111-compatible API's) are the managers'; the Studio album of the
+    # photos sent with them is the family's, never a guest's, whatever the memorial's visibility.
+    "make a studio key": MANAGERS,
+    "see the studio keys": MANAGERS,
+    "revoke a studio key": MANAGERS,
+    "see the studio album": always(MEMBERS),
+    "see a photo of the studio album": always(MEMBERS),
 }
 
 # A seventh person: a contributor the owner removed. Answered as the stranger is, except:
@@ -252,6 +260,21 @@ class World:
         artwork = self._artwork(published=True)
         artwork.control_pose.save("pose.png", ContentFile(b"\x89PNG\r\n\x1a\n"))
         return artwork
+
+    @cached_property
+    def studio_key(self):
+        return studio_keys.create_key(memorial=self.memorial, by=self.family.manager).key
+
+    @cached_property
+    def studio_album(self):
+        return studio_keys.studio_album(self.memorial, by=self.family.manager)
+
+    @cached_property
+    def studio_photo(self):
+        photo, _ = photo_service.add_photo(
+            album=self.studio_album, upload=jpeg_upload("studio.jpg", color=(90, 90, 30)), by=self.family.manager
+        )
+        return photo
 
     @cached_property
     def candidate(self):
@@ -415,6 +438,10 @@ PAGES = {
     "fetch the link preview's card": Way(
         lambda c, w: c.get(reverse("memorial:preview_card", args=[w.memorial.slug])), 200
     ),
+    "make a studio key": Way(lambda c, w: c.post(at(w, "generation:studio_key_create"), {"label": "bot"}), 200),
+    "revoke a studio key": Way(lambda c, w: c.post(at(w, "generation:studio_key_revoke", w.studio_key.pk)), 302),
+    "see the studio album": Way(lambda c, w: c.get(at(w, "memorial:album", w.studio_album.pk)), 200),
+    "see a photo of the studio album": Way(lambda c, w: c.get(photo_page(w, w.studio_photo)), 200),
 }
 
 APIS = {
@@ -515,6 +542,11 @@ APIS = {
         lambda c, w: c.delete(at_api(w, f"accounts/{w.condolence_account.pk}/")), 204
     ),
     "see the accounts for condolence money": Way(lambda c, w: c.get(at_api(w, "accounts/")), 200),
+    "make a studio key": Way(lambda c, w: c.post(at_api(w, "studio-keys/"), {"label": "bot"}, format="json"), 201),
+    "see the studio keys": Way(lambda c, w: c.get(at_api(w, "studio-keys/")), 200),
+    "revoke a studio key": Way(lambda c, w: c.delete(at_api(w, f"studio-keys/{w.studio_key.pk}/")), 204),
+    "see the studio album": Way(lambda c, w: c.get(at_api(w, f"albums/{w.studio_album.pk}/")), 200),
+    "see a photo of the studio album": Way(lambda c, w: c.get(at_api(w, f"photos/{w.studio_photo.pk}/")), 200),
 }
 
 
@@ -658,6 +690,9 @@ NEEDS = {
     "change an account for condolence money": ["condolence_account"],
     "remove an account for condolence money": ["condolence_account"],
     "fetch the link preview's card": ["cover"],
+    "revoke a studio key": ["studio_key"],
+    "see the studio album": ["studio_album"],
+    "see a photo of the studio album": ["studio_photo"],
 }
 
 

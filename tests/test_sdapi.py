@@ -222,6 +222,9 @@ def test_img2img_becomes_an_ordinary_job_with_the_settings_as_understood(api, ke
     assert result.status_code == 200, result.content
     images = result.json()["images"]
     assert images and Image.open(io.BytesIO(base64.b64decode(images[0]))).format == "PNG"
+    parameters = result.json()["parameters"]
+    assert parameters["prompt"] == "<lora:watercolor:0.7> an old man, smiling" and parameters["init_images"] is None
+    assert "unknown_field" not in parameters and parameters["settings"]["seed"] == 1234
     info = json.loads(result.json()["info"])
     artwork = Artwork.objects.get(job=job)
     assert info["seed"] == artwork.seed and info["all_seeds"][0] == artwork.seed
@@ -265,6 +268,14 @@ def test_what_the_site_cannot_paint_is_a_422_naming_it_and_nothing_is_stored(api
     body = answer.json()
     assert body["error"] == "HTTPException" and named in body["detail"]
     assert not Photo.objects.exists() and not StylizationJob.objects.exists()
+
+
+def test_a_painting_refused_after_its_photo_arrived_leaves_no_photo(api, key):
+    for shade in range(5):  # the manager's five paintings on the way: as many as one person may have
+        assert img2img(api, key, init_images=[png_b64(color=(10 * shade, 90, 90))]).status_code == 504
+    refused = img2img(api, key, init_images=[png_b64(color=(250, 250, 0))])
+    assert refused.status_code == 422 and "5 paintings on the way" in refused.json()["detail"]
+    assert Photo.objects.count() == 5 and StylizationJob.objects.count() == 5
 
 
 def test_a_guest_sees_nothing_made_in_the_studio_before_a_manager_publishes_it(api, client, family, memorial, key):
@@ -369,3 +380,32 @@ def test_a_key_chooses_its_style_through_the_options(api, key, style):
         **basic(key),
     )
     assert refused.status_code == 422 and "v1-5-pruned.ckpt" in refused.json()["detail"]
+
+
+def test_the_site_s_team_sees_keys_without_their_secret_and_revokes_them_in_the_admin(admin_client, api, key):
+    stored = StudioKey.objects.get(username=key["username"])
+    listing = admin_client.get("/admin/generation/studiokey/")
+    assert listing.status_code == 200 and key["username"] in listing.text
+    page = admin_client.get(f"/admin/generation/studiokey/{stored.pk}/change/")
+    assert page.status_code == 200 and stored.secret_hash not in page.text and key["password"] not in page.text
+    admin_client.post("/admin/generation/studiokey/", {"action": "revoke", "_selected_action": [stored.pk]})
+    assert StudioKey.objects.get(pk=stored.pk).revoked_at is not None
+    assert api.get("/sdapi/v1/samplers", **basic(key)).status_code == 401
+
+
+def test_a_painting_the_family_moved_to_the_bin_is_not_answered_any_more(api, family, key):
+    from generation import services
+
+    job_id = img2img(api, key).json()["job_id"]
+    tasks.run_stylization(job_id)
+    assert api.get(f"/sdapi/v1/jobs/{job_id}", **basic(key)).status_code == 200
+    services.delete_artwork(artwork=Artwork.objects.get(job_id=job_id), by=family.manager)
+    answer = api.get(f"/sdapi/v1/jobs/{job_id}", **basic(key))
+    assert answer.status_code == 404 and "bin" in answer.json()["detail"]
+
+
+def test_the_memorial_s_storage_quota_applies(api, key, settings):
+    settings.MEMORIAL_STORAGE_QUOTA_BYTES = 100
+    answer = img2img(api, key)
+    assert answer.status_code == 422 and "storage" in answer.json()["detail"]
+    assert not Photo.objects.exists() and not StylizationJob.objects.exists()
