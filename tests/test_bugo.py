@@ -307,6 +307,11 @@ def test_the_bugo_through_the_api(family, korean_memorial):
     assert "before the date of death" in refused.json()["departure_at"][0]
     assert "digits and hyphens" in str(refused.json())
     assert Funeral.objects.get().departure_at == seoul(2026, 12, 3, 6, 30)  # unchanged
+    # The whole notice is written at once: what is left out is emptied.
+    empty = api.put(url, {}, format="json").json()
+    assert empty["hall"]["name"] == "" and empty["maps"] is None and empty["calendar_url"] is None
+    assert empty["notice"] == "故 홍길동님께서 2026년 12월 1일 세상을 떠나셨기에 삼가 알려드립니다."
+    api.put(url, body, format="json")
     api.force_authenticate(None)
     guest = api.get(url)
     assert guest.status_code == 200 and guest.json()["hall"]["name"] == "부산의료원 장례식장"

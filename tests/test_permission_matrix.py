@@ -23,6 +23,7 @@ every row exactly as a stranger is, and the invitation link they joined with no 
 them in (``REMOVED``).
 """
 
+import datetime
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -35,7 +36,7 @@ from rest_framework.test import APIClient
 
 from generation import services as artwork_services
 from generation.models import Artwork, ArtworkCandidate, JobStatus, Style, StylizationJob
-from memorial import condolences, membership, page_cache
+from memorial import bugo, condolences, membership, page_cache
 from memorial import photos as photo_service
 from tests.audio_files import upload as audio_upload
 from tests.conftest import Family, jpeg_upload, make_user
@@ -124,6 +125,12 @@ EXPECTED = {
     "restore from the bin": MANAGERS,
     "see a photo in the bin": always((GONE, GONE, GONE, GONE, GONE, GONE)),
     "see a painting in the bin": always((GONE, GONE, GONE, GONE, GONE, GONE)),
+    # The 부고 is read by whoever sees the memorial (its 발인 saved to a calendar too), and written
+    # by its managers; the printed card is the family's to print.
+    "read the funeral notice": SEEN,
+    "save the 발인 to a calendar": SEEN,
+    "edit the funeral notice": MANAGERS,
+    "print the card": open_and_private((OK, OK, OK, OK, NO, SIGN_IN), (OK, OK, OK, OK, GONE, GONE)),
 }
 
 # A seventh person: a contributor the owner removed. Answered as the stranger is, except:
@@ -186,6 +193,14 @@ class World:
     def binned_artwork(self):
         artwork = self._artwork(published=True)
         return artwork_services.delete_artwork(artwork=artwork, by=self.family.manager)
+
+    @cached_property
+    def funeral(self):
+        return bugo.save_funeral(
+            memorial=self.memorial,
+            hall_name="서울대학교병원 장례식장",
+            departure_at=datetime.datetime(2026, 12, 3, 7, 0, tzinfo=datetime.UTC),
+        )
 
     @cached_property
     def condolence(self):
@@ -377,6 +392,15 @@ PAGES = {
     ),
     "see a photo in the bin": Way(lambda c, w: c.get(photo_page(w, w.binned_photo)), 200),
     "see a painting in the bin": Way(lambda c, w: c.get(w.binned_artwork.get_absolute_url()), 200),
+    "save the 발인 to a calendar": Way(lambda c, w: c.get(at(w, "memorial:funeral_calendar")), 200),
+    "edit the funeral notice": Way(
+        lambda c, w: c.post(
+            at(w, "memorial:funeral_edit"),
+            {"hall_name": "다른 장례식장", "family-TOTAL_FORMS": "0", "family-INITIAL_FORMS": "0"},
+        ),
+        302,
+    ),
+    "print the card": Way(lambda c, w: c.get(at(w, "memorial:card_pdf", "a6")), 200),
 }
 
 APIS = {
@@ -464,6 +488,10 @@ APIS = {
     ),
     "see a photo in the bin": Way(lambda c, w: c.get(at_api(w, f"photos/{w.binned_photo.pk}/")), 200),
     "see a painting in the bin": Way(lambda c, w: c.get(at_api(w, f"artworks/{w.binned_artwork.pk}/")), 200),
+    "read the funeral notice": Way(lambda c, w: c.get(at_api(w, "funeral/")), 200),
+    "edit the funeral notice": Way(
+        lambda c, w: c.put(at_api(w, "funeral/"), {"hall": {"name": "다른 장례식장"}}, format="json"), 200
+    ),
 }
 
 
@@ -604,6 +632,8 @@ NEEDS = {
     "restore from the bin": ["binned_photo"],
     "see a photo in the bin": ["binned_photo"],
     "see a painting in the bin": ["binned_artwork"],
+    "read the funeral notice": ["funeral"],
+    "save the 발인 to a calendar": ["funeral"],
 }
 
 
