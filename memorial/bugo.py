@@ -441,7 +441,11 @@ def create_memorial_from_bugo(
 
 
 def delete_funeral(*, memorial: Memorial) -> None:
-    Funeral.objects.filter(memorial=memorial).delete()
+    """Take the notice off the memorial (the signal bumps the page's rendering)."""
+    for funeral in Funeral.objects.filter(memorial=memorial):
+        funeral.delete()
+    if Memorial.funeral.related.is_cached(memorial):
+        Memorial.funeral.related.delete_cached_value(memorial)
 
 
 # --- The 발인 in a calendar ------------------------------------------------------------------

@@ -104,6 +104,11 @@ class FuneralSerializer(serializers.Serializer):
         parameters=[SLUG_PARAMETER],
         responses={200: FuneralSerializer, 404: NOT_FOUND},
     ),
+    delete=extend_schema(
+        summary="Take the funeral notice off the memorial (managers)",
+        parameters=[SLUG_PARAMETER],
+        responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
+    ),
     put=extend_schema(
         summary="Write the funeral notice (managers)",
         description=(
@@ -117,7 +122,7 @@ class FuneralSerializer(serializers.Serializer):
 )
 class FuneralView(MemorialAPIMixin, generics.GenericAPIView):
     serializer_class = FuneralSerializer
-    http_method_names = ["get", "put", "head", "options"]
+    http_method_names = ["get", "put", "delete", "head", "options"]
 
     def _answer(self, memorial, funeral):
         with timezone.override(timezones.zone_of(memorial)):
@@ -145,3 +150,9 @@ class FuneralView(MemorialAPIMixin, generics.GenericAPIView):
             }
             return Response(body, status=400)
         return self._answer(memorial, funeral)
+
+    def delete(self, request, *args, **kwargs):
+        memorial = permissions.memorial_for(request.user, kwargs["slug"], "edit_funeral")
+        permissions.funeral_for(request.user, memorial, "edit_funeral")  # 404 when there is none
+        bugo.delete_funeral(memorial=memorial)
+        return Response(status=204)

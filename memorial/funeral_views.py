@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from memorial import bugo, permissions, printed_card, timezones
 from memorial.bugo_forms import BugoMemorialForm, FuneralForm, mourner_formset, mourners_from
@@ -87,8 +87,17 @@ def funeral_edit(request, slug):
                     messages.success(request, _("The funeral notice was saved."))
                     return redirect(memorial.get_absolute_url() + "#bugo")
             status = 400
-        context = {"memorial": memorial, "form": form, "formset": formset, "memorial_form": None}
+        context = {"memorial": memorial, "form": form, "formset": formset, "memorial_form": None, "funeral": funeral}
         return render(request, "memorial/bugo_form.html", context, status=status)
+
+
+@sign_in_to_act
+@require_POST
+def funeral_delete(request, slug):
+    memorial = permissions.memorial_for(request.user, slug, "edit_funeral")
+    bugo.delete_funeral(memorial=memorial)
+    messages.success(request, _("The funeral notice was taken off the memorial."))
+    return redirect(memorial)
 
 
 @require_safe

@@ -8,6 +8,7 @@ from html import unescape
 
 import icalendar
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -209,6 +210,15 @@ def test_a_manager_edits_the_bugo_and_a_viewer_may_not(client, family, korean_me
     assert [m["name"] for m in funeral.mourners] == ["홍길자"]
     client.logout()
     assert "영면하셨기에" in page(client, korean_memorial)
+    # Taken off the memorial: gone from the page, the calendar and the API.
+    client.force_login(family.viewer)
+    assert client.post(reverse("memorial:funeral_delete", args=[korean_memorial.slug])).status_code == 403
+    client.force_login(family.manager)
+    assert client.post(reverse("memorial:funeral_delete", args=[korean_memorial.slug])).status_code == 302
+    client.logout()
+    assert 'id="bugo"' not in page(client, korean_memorial)
+    assert client.get(reverse("memorial:funeral_calendar", args=[korean_memorial.slug])).status_code == 404
+    assert APIClient().get(f"/api/v1/memorials/{korean_memorial.slug}/funeral/").status_code == 404
 
 
 def test_the_bugo_stands_at_the_top_while_the_funeral_is_near_and_moves_lower_after(
@@ -323,6 +333,8 @@ def test_the_bugo_goes_into_the_download_of_all_memories(family, korean_memorial
     post_notice(korean_memorial)
     data = collect(korean_memorial).data
     funeral = data["funeral"]
+    offline = render_to_string("memorial/export_offline.html", {"data": data})
+    assert "故 홍길동님께서 2026년 12월 1일 별세하셨기에 삼가 알려드립니다." in offline and "용인공원묘원" in offline
     assert funeral["notice"].startswith("故 홍길동님께서")
     assert funeral["departure_at"] == "2026-12-03T07:00:00+09:00" or funeral["departure_at"].startswith(
         "2026-12-02T22:00"

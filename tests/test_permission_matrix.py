@@ -130,6 +130,7 @@ EXPECTED = {
     "read the funeral notice": SEEN,
     "save the 발인 to a calendar": SEEN,
     "edit the funeral notice": MANAGERS,
+    "take the funeral notice off": MANAGERS,
     "print the card": open_and_private((OK, OK, OK, OK, NO, SIGN_IN), (OK, OK, OK, OK, GONE, GONE)),
 }
 
@@ -400,6 +401,7 @@ PAGES = {
         ),
         302,
     ),
+    "take the funeral notice off": Way(lambda c, w: c.post(at(w, "memorial:funeral_delete")), 302),
     "print the card": Way(lambda c, w: c.get(at(w, "memorial:card_pdf", "a6")), 200),
 }
 
@@ -489,6 +491,7 @@ APIS = {
     "see a photo in the bin": Way(lambda c, w: c.get(at_api(w, f"photos/{w.binned_photo.pk}/")), 200),
     "see a painting in the bin": Way(lambda c, w: c.get(at_api(w, f"artworks/{w.binned_artwork.pk}/")), 200),
     "read the funeral notice": Way(lambda c, w: c.get(at_api(w, "funeral/")), 200),
+    "take the funeral notice off": Way(lambda c, w: c.delete(at_api(w, "funeral/")), 204),
     "edit the funeral notice": Way(
         lambda c, w: c.put(at_api(w, "funeral/"), {"hall": {"name": "다른 장례식장"}}, format="json"), 200
     ),
@@ -634,6 +637,7 @@ NEEDS = {
     "see a painting in the bin": ["binned_artwork"],
     "read the funeral notice": ["funeral"],
     "save the 발인 to a calendar": ["funeral"],
+    "take the funeral notice off": ["funeral"],
 }
 
 
