@@ -42,7 +42,7 @@ def bugo_create(request):
         died_on = (
             memorial_form.cleaned_data.get("died_on") if memorial_form.is_bound and memorial_form.is_valid() else None
         )
-        form = FuneralForm(request.POST or None, died_on=died_on, zone=zone)
+        form = FuneralForm(request.POST or None, initial={"wording": "byeolse"}, died_on=died_on, zone=zone)
         formset = mourner_formset(request.POST or None)
         if request.method == "POST":
             if memorial_form.is_valid() and form.is_valid() and formset.is_valid():
