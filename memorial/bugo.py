@@ -163,10 +163,14 @@ def notice_line(memorial: Memorial, funeral: Funeral | None = None) -> str:
     """The first line of the notice, in the memorial's language.
 
     "故 홍길동님께서 2026년 12월 1일 별세하셨기에 삼가 알려드립니다." / "Hong Gildong passed away on 1 December 2026."
+    Empty when the memorial has no notice: ``notice_line(memorial) or <the dates>`` (share messages,
+    link previews, the printed card).
     """
     if funeral is None:
         funeral = funeral_of(memorial)
-    wording = WORDINGS.get(funeral.wording) if funeral is not None else None
+        if funeral is None:
+            return ""
+    wording = WORDINGS.get(funeral.wording)
     name = memorial.full_name
     died = date_display(memorial, memorial.died_on, memorial.died_precision)
     if _korean(memorial):

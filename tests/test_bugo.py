@@ -85,6 +85,7 @@ def test_a_guest_opens_the_bugo_and_finds_the_funeral_hall_on_a_map(client, kore
 def test_the_first_line_reads_like_a_bugo_in_each_language(family):
     english = family.memorial("public", full_name="Hong Gildong", died_on=datetime.date(2026, 12, 1), language="en")
     korean = family.memorial("public", full_name="홍길동", died_on=datetime.date(2026, 12, 1), language="ko")
+    assert bugo.notice_line(english) == ""  # no notice yet: callers fall back to the dates
     for memorial in (english, korean):
         post_notice(memorial, wording="byeolse")
     assert bugo.notice_line(english) == "Hong Gildong passed away on 1 December 2026."
