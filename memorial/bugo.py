@@ -163,10 +163,14 @@ def notice_line(memorial: Memorial, funeral: Funeral | None = None) -> str:
     """The first line of the notice, in the memorial's language.
 
     "故 홍길동님께서 2026년 12월 1일 별세하셨기에 삼가 알려드립니다." / "Hong Gildong passed away on 1 December 2026."
+    Empty when the memorial has no notice: ``notice_line(memorial) or <the dates>`` (share messages,
+    link previews, the printed card).
     """
     if funeral is None:
         funeral = funeral_of(memorial)
-    wording = WORDINGS.get(funeral.wording) if funeral is not None else None
+        if funeral is None:
+            return ""
+    wording = WORDINGS.get(funeral.wording)
     name = memorial.full_name
     died = date_display(memorial, memorial.died_on, memorial.died_precision)
     if _korean(memorial):
@@ -441,7 +445,11 @@ def create_memorial_from_bugo(
 
 
 def delete_funeral(*, memorial: Memorial) -> None:
-    Funeral.objects.filter(memorial=memorial).delete()
+    """Take the notice off the memorial (the signal bumps the page's rendering)."""
+    for funeral in Funeral.objects.filter(memorial=memorial):
+        funeral.delete()
+    if Memorial.funeral.related.is_cached(memorial):
+        Memorial.funeral.related.delete_cached_value(memorial)
 
 
 # --- The 발인 in a calendar ------------------------------------------------------------------

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import generics, serializers
 from rest_framework.response import Response
@@ -73,7 +72,9 @@ class FuneralSerializer(serializers.Serializer):
     burial_place = serializers.CharField(max_length=300, required=False, allow_blank=True, help_text="장지.")
     mourners = MournerSerializer(many=True, required=False, help_text="The 상주 and family, in order.")
     message = serializers.CharField(max_length=1000, required=False, allow_blank=True)
-    maps = serializers.SerializerMethodField()
+    maps = serializers.SerializerMethodField(
+        help_text="The hall's address in Kakao Map and Naver Map; null without one."
+    )
     calendar_url = serializers.SerializerMethodField(help_text="The 발인 as an .ics file; null without a 발인.")
     near = serializers.SerializerMethodField(
         help_text="Whether the funeral is near (until the day after the 발인): the page shows the notice first."
@@ -82,11 +83,11 @@ class FuneralSerializer(serializers.Serializer):
     def get_notice(self, funeral) -> str:
         return bugo.notice_line(self.context["memorial"], funeral)
 
-    @extend_schema_field(MapLinksSerializer)
-    def get_maps(self, funeral) -> dict:
-        return bugo.map_links(funeral.hall_address)
+    @extend_schema_field(MapLinksSerializer(allow_null=True))
+    def get_maps(self, funeral) -> dict | None:
+        return bugo.map_links(funeral.hall_address) or None
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_calendar_url(self, funeral) -> str | None:
         if funeral.departure_at is None:
             return None
@@ -103,6 +104,11 @@ class FuneralSerializer(serializers.Serializer):
         parameters=[SLUG_PARAMETER],
         responses={200: FuneralSerializer, 404: NOT_FOUND},
     ),
+    delete=extend_schema(
+        summary="Take the funeral notice off the memorial (managers)",
+        parameters=[SLUG_PARAMETER],
+        responses={204: None, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND},
+    ),
     put=extend_schema(
         summary="Write the funeral notice (managers)",
         description=(
@@ -116,7 +122,7 @@ class FuneralSerializer(serializers.Serializer):
 )
 class FuneralView(MemorialAPIMixin, generics.GenericAPIView):
     serializer_class = FuneralSerializer
-    http_method_names = ["get", "put", "head", "options"]
+    http_method_names = ["get", "put", "delete", "head", "options"]
 
     def _answer(self, memorial, funeral):
         with timezone.override(timezones.zone_of(memorial)):
@@ -144,3 +150,9 @@ class FuneralView(MemorialAPIMixin, generics.GenericAPIView):
             }
             return Response(body, status=400)
         return self._answer(memorial, funeral)
+
+    def delete(self, request, *args, **kwargs):
+        memorial = permissions.memorial_for(request.user, kwargs["slug"], "edit_funeral")
+        permissions.funeral_for(request.user, memorial, "edit_funeral")  # 404 when there is none
+        bugo.delete_funeral(memorial=memorial)
+        return Response(status=204)

@@ -10,7 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from memorial import bugo, permissions, printed_card, timezones
 from memorial.bugo_forms import BugoMemorialForm, FuneralForm, mourner_formset, mourners_from
@@ -42,7 +42,7 @@ def bugo_create(request):
         died_on = (
             memorial_form.cleaned_data.get("died_on") if memorial_form.is_bound and memorial_form.is_valid() else None
         )
-        form = FuneralForm(request.POST or None, died_on=died_on, zone=zone)
+        form = FuneralForm(request.POST or None, initial={"wording": "byeolse"}, died_on=died_on, zone=zone)
         formset = mourner_formset(request.POST or None)
         if request.method == "POST":
             if memorial_form.is_valid() and form.is_valid() and formset.is_valid():
@@ -87,8 +87,17 @@ def funeral_edit(request, slug):
                     messages.success(request, _("The funeral notice was saved."))
                     return redirect(memorial.get_absolute_url() + "#bugo")
             status = 400
-        context = {"memorial": memorial, "form": form, "formset": formset, "memorial_form": None}
+        context = {"memorial": memorial, "form": form, "formset": formset, "memorial_form": None, "funeral": funeral}
         return render(request, "memorial/bugo_form.html", context, status=status)
+
+
+@sign_in_to_act
+@require_POST
+def funeral_delete(request, slug):
+    memorial = permissions.memorial_for(request.user, slug, "edit_funeral")
+    bugo.delete_funeral(memorial=memorial)
+    messages.success(request, _("The funeral notice was taken off the memorial."))
+    return redirect(memorial)
 
 
 @require_safe

@@ -11,6 +11,7 @@ urlpatterns = [
     path("memorials/new/bugo/", funeral_views.bugo_create, name="create_bugo"),
     path("m/<uslug:slug>/", views.memorial_detail, name="detail"),
     path("m/<uslug:slug>/funeral/", funeral_views.funeral_edit, name="funeral_edit"),
+    path("m/<uslug:slug>/funeral/delete/", funeral_views.funeral_delete, name="funeral_delete"),
     path("m/<uslug:slug>/funeral/balin.ics", funeral_views.funeral_calendar, name="funeral_calendar"),
     path("m/<uslug:slug>/card/<str:size>/", funeral_views.card_page, name="card"),
     path("m/<uslug:slug>/card/<str:size>.pdf", funeral_views.card_pdf, name="card_pdf"),

@@ -14,9 +14,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from generation import services as generation_services
-from memorial import condolence_accounts, condolences
+from memorial import bugo, condolence_accounts, condolences
 from memorial import photos as photo_service
 from memorial import services as memorial_services
 from tests.conftest import jpeg_upload, paint
@@ -58,6 +59,19 @@ class Site:
             for n, (colour, caption) in enumerate(zip(colours, captions, strict=False))
         ]
         memorial_services.update_memorial(memorial=self.memorial, cover_photo=self.photos[0])
+        # The 부고, with everything a guest reads in it (at the top of the page: the funeral is near).
+        bugo.save_funeral(
+            memorial=self.memorial,
+            wording="byeolse",
+            hall_name="전주병원 장례식장",
+            hall_room="특1호실",
+            hall_address="전북 전주시 완산구 서원로 365",
+            hall_phone="063-220-7000",
+            departure_at=timezone.now() + datetime.timedelta(days=1),
+            burial_place="전주 효자공원묘지",
+            mourners=[{"relation": "son", "name": "김민수", "chief": True}, {"relation": "daughter", "name": "김민지"}],
+            message="마음으로 함께해 주셔서 감사합니다.",
+        )
         memorial_services.add_timeline_event(
             memorial=self.memorial,
             kind="married",
@@ -107,6 +121,9 @@ class Site:
             "job": self.waiting_job.get_absolute_url(),
             "members": reverse("memorial:members", args=[self.memorial.slug]),
             "condolence accounts": reverse("memorial:accounts", args=[self.memorial.slug]),
+            "post a funeral notice": reverse("memorial:create_bugo"),
+            "funeral notice": reverse("memorial:funeral_edit", args=[self.memorial.slug]),
+            "printed card": reverse("memorial:card", args=[self.memorial.slug, "a6"]),
             "memorial (owner)": self.memorial.get_absolute_url(),
             "photo (owner)": self.photos[1].get_absolute_url(),
             "artwork (owner)": self.artwork.get_absolute_url(),

@@ -8,6 +8,7 @@ from html import unescape
 
 import icalendar
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -84,6 +85,7 @@ def test_a_guest_opens_the_bugo_and_finds_the_funeral_hall_on_a_map(client, kore
 def test_the_first_line_reads_like_a_bugo_in_each_language(family):
     english = family.memorial("public", full_name="Hong Gildong", died_on=datetime.date(2026, 12, 1), language="en")
     korean = family.memorial("public", full_name="홍길동", died_on=datetime.date(2026, 12, 1), language="ko")
+    assert bugo.notice_line(english) == ""  # no notice yet: callers fall back to the dates
     for memorial in (english, korean):
         post_notice(memorial, wording="byeolse")
     assert bugo.notice_line(english) == "Hong Gildong passed away on 1 December 2026."
@@ -209,6 +211,15 @@ def test_a_manager_edits_the_bugo_and_a_viewer_may_not(client, family, korean_me
     assert [m["name"] for m in funeral.mourners] == ["홍길자"]
     client.logout()
     assert "영면하셨기에" in page(client, korean_memorial)
+    # Taken off the memorial: gone from the page, the calendar and the API.
+    client.force_login(family.viewer)
+    assert client.post(reverse("memorial:funeral_delete", args=[korean_memorial.slug])).status_code == 403
+    client.force_login(family.manager)
+    assert client.post(reverse("memorial:funeral_delete", args=[korean_memorial.slug])).status_code == 302
+    client.logout()
+    assert 'id="bugo"' not in page(client, korean_memorial)
+    assert client.get(reverse("memorial:funeral_calendar", args=[korean_memorial.slug])).status_code == 404
+    assert APIClient().get(f"/api/v1/memorials/{korean_memorial.slug}/funeral/").status_code == 404
 
 
 def test_the_bugo_stands_at_the_top_while_the_funeral_is_near_and_moves_lower_after(
@@ -307,6 +318,11 @@ def test_the_bugo_through_the_api(family, korean_memorial):
     assert "before the date of death" in refused.json()["departure_at"][0]
     assert "digits and hyphens" in str(refused.json())
     assert Funeral.objects.get().departure_at == seoul(2026, 12, 3, 6, 30)  # unchanged
+    # The whole notice is written at once: what is left out is emptied.
+    empty = api.put(url, {}, format="json").json()
+    assert empty["hall"]["name"] == "" and empty["maps"] is None and empty["calendar_url"] is None
+    assert empty["notice"] == "故 홍길동님께서 2026년 12월 1일 세상을 떠나셨기에 삼가 알려드립니다."
+    api.put(url, body, format="json")
     api.force_authenticate(None)
     guest = api.get(url)
     assert guest.status_code == 200 and guest.json()["hall"]["name"] == "부산의료원 장례식장"
@@ -318,6 +334,8 @@ def test_the_bugo_goes_into_the_download_of_all_memories(family, korean_memorial
     post_notice(korean_memorial)
     data = collect(korean_memorial).data
     funeral = data["funeral"]
+    offline = render_to_string("memorial/export_offline.html", {"data": data})
+    assert "故 홍길동님께서 2026년 12월 1일 별세하셨기에 삼가 알려드립니다." in offline and "용인공원묘원" in offline
     assert funeral["notice"].startswith("故 홍길동님께서")
     assert funeral["departure_at"] == "2026-12-03T07:00:00+09:00" or funeral["departure_at"].startswith(
         "2026-12-02T22:00"

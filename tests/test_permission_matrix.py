@@ -23,6 +23,7 @@ every row exactly as a stranger is, and the invitation link they joined with no 
 them in (``REMOVED``).
 """
 
+import datetime
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -36,7 +37,7 @@ from rest_framework.test import APIClient
 from generation import services as artwork_services
 from generation import studio_keys
 from generation.models import Artwork, ArtworkCandidate, JobStatus, Style, StylizationJob
-from memorial import condolence_accounts, condolences, membership, page_cache
+from memorial import bugo, condolence_accounts, condolences, membership, page_cache
 from memorial import photos as photo_service
 from memorial import services as memorial_services
 from tests.audio_files import upload as audio_upload
@@ -144,6 +145,13 @@ EXPECTED = {
     "revoke a studio key": MANAGERS,
     "see the studio album": always(MEMBERS),
     "see a photo of the studio album": always(MEMBERS),
+    # The 부고 is read by whoever sees the memorial (its 발인 saved to a calendar too), and written
+    # by its managers; the printed card is the family's to print.
+    "read the funeral notice": SEEN,
+    "save the 발인 to a calendar": SEEN,
+    "edit the funeral notice": MANAGERS,
+    "take the funeral notice off": MANAGERS,
+    "print the card": open_and_private((OK, OK, OK, OK, NO, SIGN_IN), (OK, OK, OK, OK, GONE, GONE)),
 }
 
 # A seventh person: a contributor the owner removed. Answered as the stranger is, except:
@@ -206,6 +214,14 @@ class World:
     def binned_artwork(self):
         artwork = self._artwork(published=True)
         return artwork_services.delete_artwork(artwork=artwork, by=self.family.manager)
+
+    @cached_property
+    def funeral(self):
+        return bugo.save_funeral(
+            memorial=self.memorial,
+            hall_name="서울대학교병원 장례식장",
+            departure_at=datetime.datetime(2026, 12, 3, 7, 0, tzinfo=datetime.UTC),
+        )
 
     @cached_property
     def condolence(self):
@@ -442,6 +458,16 @@ PAGES = {
     "revoke a studio key": Way(lambda c, w: c.post(at(w, "generation:studio_key_revoke", w.studio_key.pk)), 302),
     "see the studio album": Way(lambda c, w: c.get(at(w, "memorial:album", w.studio_album.pk)), 200),
     "see a photo of the studio album": Way(lambda c, w: c.get(photo_page(w, w.studio_photo)), 200),
+    "save the 발인 to a calendar": Way(lambda c, w: c.get(at(w, "memorial:funeral_calendar")), 200),
+    "edit the funeral notice": Way(
+        lambda c, w: c.post(
+            at(w, "memorial:funeral_edit"),
+            {"hall_name": "다른 장례식장", "family-TOTAL_FORMS": "0", "family-INITIAL_FORMS": "0"},
+        ),
+        302,
+    ),
+    "take the funeral notice off": Way(lambda c, w: c.post(at(w, "memorial:funeral_delete")), 302),
+    "print the card": Way(lambda c, w: c.get(at(w, "memorial:card_pdf", "a6")), 200),
 }
 
 APIS = {
@@ -547,6 +573,11 @@ APIS = {
     "revoke a studio key": Way(lambda c, w: c.delete(at_api(w, f"studio-keys/{w.studio_key.pk}/")), 204),
     "see the studio album": Way(lambda c, w: c.get(at_api(w, f"albums/{w.studio_album.pk}/")), 200),
     "see a photo of the studio album": Way(lambda c, w: c.get(at_api(w, f"photos/{w.studio_photo.pk}/")), 200),
+    "read the funeral notice": Way(lambda c, w: c.get(at_api(w, "funeral/")), 200),
+    "take the funeral notice off": Way(lambda c, w: c.delete(at_api(w, "funeral/")), 204),
+    "edit the funeral notice": Way(
+        lambda c, w: c.put(at_api(w, "funeral/"), {"hall": {"name": "다른 장례식장"}}, format="json"), 200
+    ),
 }
 
 
@@ -693,6 +724,9 @@ NEEDS = {
     "revoke a studio key": ["studio_key"],
     "see the studio album": ["studio_album"],
     "see a photo of the studio album": ["studio_photo"],
+    "read the funeral notice": ["funeral"],
+    "save the 발인 to a calendar": ["funeral"],
+    "take the funeral notice off": ["funeral"],
 }
 
 
