@@ -8,7 +8,11 @@ class MemorialConfig(AppConfig):
 
     def ready(self):
         from core import work
-        from memorial import signals  # noqa: F401  (files go with their records)
+        from memorial import (
+            bugo,
+            share_text,
+            signals,  # noqa: F401  (files go with their records)
+        )
         from memorial.models import MemorialExport
 
         # The download of all memories, for core.work's claim, heartbeat and take-back.
@@ -25,3 +29,5 @@ class MemorialConfig(AppConfig):
                 select_related=("memorial",),
             )
         )
+        # While the funeral is near, a shared link reads as the 부고 (the hall, the 발인).
+        share_text.register_wording(bugo.share_wording)

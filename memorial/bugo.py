@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from memorial import timezones
 from memorial.dates import Precision
 from memorial.models import Funeral, Memorial
+from memorial.share_text import ShareText
 
 # --- Words ---------------------------------------------------------------------------------------
 
@@ -491,3 +492,31 @@ def departure_calendar(memorial: Memorial, funeral: Funeral) -> bytes:
     calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()
+
+
+# --- What a shared link says while the funeral is near ----------------------------------------
+
+
+def share_wording(memorial: Memorial, *, recent: bool):
+    """The share message and link preview of a memorial whose 부고 stands at the top: the notice's
+    first line, the 빈소 and the 발인, as a KakaoTalk 부고 reads (``memorial.share_text``). None
+    when there is no notice, or its funeral has passed: the plain lines answer then."""
+    funeral = funeral_of(memorial)
+    if funeral is None or not is_near(memorial, funeral):
+        return None
+    line = notice_line(memorial, funeral)
+    hall = location(funeral)
+    departure = when_display(memorial, funeral.departure_at)
+    if _korean(memorial):
+        title = f"[부고] 故 {memorial.full_name}님"
+        details = [f"빈소: {hall}" if hall else "", f"발인: {departure}" if departure else ""]
+    else:
+        with translation.override(memorial.language):
+            title = _("Funeral notice: %(name)s") % {"name": memorial.full_name}
+            details = [
+                _("Funeral hall: %(place)s") % {"place": hall} if hall else "",
+                _("Departure: %(when)s") % {"when": departure} if departure else "",
+            ]
+    details = [detail for detail in details if detail]
+    message = "\n".join([f"[부고] {line}" if _korean(memorial) else line, *details])
+    return ShareText(title=title, message=message, description=" · ".join([line, *details]))

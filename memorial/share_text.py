@@ -22,8 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import translation
 
+from memorial import timezones
 from memorial.dates import Precision
 
 RECENT_DAYS = 30
@@ -56,7 +57,7 @@ def locale_of(memorial) -> str:
 def died_recently(memorial, *, today: datetime.date | None = None) -> bool:
     if memorial.died_on is None or memorial.died_precision == Precision.YEAR:
         return False
-    today = today or timezone.localdate()
+    today = today or timezones.today_for(memorial)
     return 0 <= (today - memorial.died_on).days <= RECENT_DAYS
 
 

@@ -341,3 +341,18 @@ def test_the_bugo_goes_into_the_download_of_all_memories(family, korean_memorial
         "2026-12-02T22:00"
     )
     assert [m["relation_display"] for m in funeral["mourners"]] == ["아들", "며느리", "외손자"]
+
+
+def test_a_shared_link_reads_as_the_bugo_while_the_funeral_is_near(client, korean_memorial, monkeypatch):
+    at(monkeypatch, 2026, 12, 1, 3, 0)  # noon in Seoul on the day of death
+    post_notice(korean_memorial)
+    html = unescape(page(client, korean_memorial))
+    share = re.search(r'data-share-text="([^"]*)"', html).group(1)
+    assert share.startswith("[부고] 故 홍길동님께서 2026년 12월 1일 별세하셨기에 삼가 알려드립니다.")
+    assert "빈소: 서울대학교병원 장례식장 특1호실" in share and "발인: 2026년 12월 3일 (목) 오전 7:00" in share
+    description = re.search(r'<meta property="og:description" content="([^"]*)"', html).group(1)
+    assert "별세하셨기에" in description and "발인" in description
+
+    at(monkeypatch, 2027, 6, 1, 0, 0)  # months later: the plain memorial's words
+    html = unescape(page(client, korean_memorial))
+    assert "발인" not in re.search(r'data-share-text="([^"]*)"', html).group(1)
