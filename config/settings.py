@@ -455,6 +455,7 @@ SPECTACULAR_SETTINGS = {
         "CondolenceStatusEnum": "memorial.models.Condolence.Status",
         "JobStatusEnum": "generation.models.JobStatus",
         "NarrationVoiceEnum": "generation.models.NarrationVoice",
+        "CalendarEnum": "memorial.lunar.Calendar",
     },
 }
 
