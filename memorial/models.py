@@ -543,3 +543,66 @@ class MemorialExport(BackgroundWork):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+# --- The years after: reminders and calendars of the remembrance days (memorial/remembrance.py) ---
+
+
+class ReminderSubscription(models.Model):
+    """A member who asked to be e-mailed a week before each remembrance day and on the day."""
+
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="reminder_subscriptions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["memorial", "user"], name="one_reminder_subscription")]
+
+    def __str__(self) -> str:
+        return f"Reminders of {self.memorial_id} for {self.user_id}"
+
+
+class SentReminder(models.Model):
+    """One reminder e-mail, recorded before it is sent: the unique key decides who sends it, so a
+    rerun, a retry or two workers at once never send it twice (memorial/reminders.py)."""
+
+    class When(models.TextChoices):
+        WEEK_BEFORE = "week_before", _("A week before")
+        ON_THE_DAY = "on_the_day", _("On the day")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="sent_reminders")
+    event = models.CharField(max_length=40)  # RemembranceDay.event: "giil-lunar", "49jae", ...
+    date = models.DateField()  # the remembrance day's date
+    kind = models.CharField(max_length=12, choices=When.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "memorial", "event", "date", "kind"], name="one_reminder_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} reminder of {self.event} on {self.date} to {self.user_id}"
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CalendarToken(models.Model):
+    """A member's private address of a memorial's calendar (for memorials that are not public).
+    Revoking it gives a new one: the old address answers nothing any more."""
+
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="calendar_tokens")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["memorial", "user"], name="one_calendar_token_per_member")]
+
+    def __str__(self) -> str:
+        return f"Calendar address of {self.memorial_id} for {self.user_id}"

@@ -37,6 +37,7 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
+from memorial import timezones
 from memorial.models import Memorial, Photo
 from memorial.offerings import offering_counts
 
@@ -51,7 +52,8 @@ LANGUAGES = [code for code, _ in settings.LANGUAGES]
 MAX_PAGES = 64
 MAX_MEMORIALS = 1024
 MAX_PHOTOS = 4096
-_FIELDS = ("id", "slug", "visibility", "content_version", "deleted_at")
+# (time_zone and language: the memorial's "today", which the kept page depends on)
+_FIELDS = ("id", "slug", "visibility", "content_version", "deleted_at", "time_zone", "language")
 
 
 def bump(memorial_id: int | None) -> None:
@@ -111,9 +113,12 @@ def canonical_path(request, memorial: Memorial) -> str:
 
 
 def key(request, memorial: Memorial) -> str:
-    return (
-        f"memorial-page:{memorial.pk}:{memorial.content_version}:{get_language()}:{condolence_page(request, memorial)}"
-    )
+    """One rendering per content version, language, page of messages, and day where the family
+    is: the page shows the coming remembrance days and, on one, its banner (memorial/remembrance.py),
+    so a page kept yesterday is not served after the family's midnight."""
+    today = timezones.today_for(memorial).isoformat()
+    page = condolence_page(request, memorial)
+    return f"memorial-page:{memorial.pk}:{memorial.content_version}:{get_language()}:{page}:{today}"
 
 
 def render_context_for_cache(request, memorial: Memorial) -> dict:
