@@ -20,7 +20,7 @@ from memorial.models import Memorial
 
 YEARS = 5
 PAST_DAYS = 30  # the days just past stay, so a calendar does not lose them the next morning
-REFRESH = "PT12H"
+REFRESH = datetime.timedelta(hours=12)
 
 
 def _host() -> str:
@@ -35,7 +35,7 @@ def _calendar(memorial: Memorial) -> Calendar:
     calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", _("In memory of %(name)s") % {"name": memorial.full_name})
     calendar.add("x-wr-timezone", str(timezones.zone_of(memorial)))
-    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})  # RFC 7986
     calendar.add("x-published-ttl", REFRESH)
     return calendar
 
