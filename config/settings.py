@@ -475,6 +475,9 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "generation.models.JobStatus",
         "NarrationVoiceEnum": "generation.models.NarrationVoice",
         "CalendarEnum": "memorial.lunar.Calendar",
+        "OfferingKindEnum": "memorial.models.Offering.Kind",
+        "RemembranceKindEnum": "memorial.remembrance.Kind",
+        "TimelineKindEnum": "memorial.models.TimelineEvent.Kind",
     },
 }
 

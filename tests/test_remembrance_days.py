@@ -5,7 +5,9 @@ import datetime
 from datetime import UTC
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from memorial import lunar, remembrance, services
 
@@ -108,3 +110,51 @@ def test_on_the_day_the_page_has_a_banner_and_asks_for_a_candle_even_when_kept_f
     page = client.get(memorial.get_absolute_url()).content.decode()
     assert "remembrance-banner" in page
     assert 'href="#offerings"' in page and 'name="kind" value="candle"' in page
+
+
+def test_the_api_gives_the_days_with_their_lunar_dates_and_an_ics_each(family, monkeypatch):
+    memorial = died_lunar(family, "2024-01-25")
+    at(monkeypatch, 2026, 12, 1, 3, 0)
+    body = APIClient().get(f"/api/v1/memorials/{memorial.slug}/remembrance/").json()
+    assert body["today"] == "2026-12-01"
+    giil = next(day for day in body["days"] if day["kind"] == "giil")
+    assert (giil["date"], giil["calendar"], giil["number"]) == ("2027-03-03", "lunar", 3)
+    assert giil["lunar"]["date"] == "2027-01-25"
+    assert giil["ics_url"].endswith(
+        reverse("memorial:remembrance_event", args=[memorial.slug, "giil-lunar", "2027-03-03"])
+    )
+    assert body["calendar_url"].endswith(reverse("memorial:calendar_feed", args=[memorial.slug]))
+    assert body["reminders"] is None  # a guest: no reminders to speak of
+
+
+def test_a_hwangap_kept_by_the_lunar_calendar_goes_on_the_timeline_by_page_and_api(client, family):
+    memorial = family.memorial("public", language="en")
+    client.force_login(family.manager)
+    response = client.post(
+        reverse("memorial:timeline_add", args=[memorial.slug]),
+        {"kind": "hwangap", "when": "2002-01-19", "when_calendar": "lunar", "title": ""},
+    )
+    assert response.status_code == 302
+    page = client.get(memorial.get_absolute_url()).content.decode()
+    assert "환갑 (60th birthday)" in page
+    assert "(lunar month 1, day 19)" in page
+    api = APIClient()
+    api.force_authenticate(family.manager)
+    created = api.post(
+        f"/api/v1/memorials/{memorial.slug}/timeline/",
+        {"kind": "dol", "when": "1943-01-19", "when_calendar": "lunar"},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    refused = api.post(
+        f"/api/v1/memorials/{memorial.slug}/timeline/",
+        {"kind": "chilsun", "when": "2024-02-01", "when_calendar": "lunar", "when_leap_month": True},
+        format="json",
+    )
+    assert refused.status_code == 400 and "when" in refused.json()
+    events = APIClient().get(f"/api/v1/memorials/{memorial.slug}/timeline/").json()
+    assert [(e["kind"], e["date"], e["calendar"]) for e in events] == [
+        ("dol", "1943-01-19", "lunar"),
+        ("hwangap", "2002-01-19", "lunar"),
+    ]
+    assert events[1]["happened_on"] == lunar.to_solar(lunar.LunarDate(2002, 1, 19)).isoformat()

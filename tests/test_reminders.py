@@ -147,3 +147,17 @@ def test_a_stranger_cannot_ask_for_a_private_memorials_reminders(client, family,
     client.force_login(family.stranger)
     assert client.post(reverse("memorial:reminders_set", args=[memorial.slug]), {"subscribe": "1"}).status_code == 404
     assert not reminders.is_subscribed(memorial=memorial, user=family.stranger)
+
+
+def test_a_member_asks_for_reminders_through_the_api(family, memorial):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    address = f"/api/v1/memorials/{memorial.slug}/reminders/"
+    assert api.put(address, {"subscribed": True}, format="json").status_code == 404  # private: not to guests
+    api.force_authenticate(family.viewer)
+    assert api.get(address).json() == {"subscribed": False}
+    assert api.put(address, {"subscribed": True}, format="json").json() == {"subscribed": True}
+    assert reminders.is_subscribed(memorial=memorial, user=family.viewer)
+    assert api.put(address, {"subscribed": "maybe"}, format="json").status_code == 400
+    assert api.put(address, {"subscribed": False}, format="json").json() == {"subscribed": False}
