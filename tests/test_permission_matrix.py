@@ -64,6 +64,7 @@ MANAGERS = open_and_private((OK, OK, NO, NO, NO, SIGN_IN), (OK, OK, NO, NO, GONE
 CONTRIBUTORS = open_and_private((OK, OK, OK, NO, NO, SIGN_IN), (OK, OK, OK, NO, GONE, GONE))
 OWNER = open_and_private((OK, NO, NO, NO, NO, SIGN_IN), (OK, NO, NO, NO, GONE, GONE))
 SEEN = open_and_private(EVERYONE, MEMBERS)
+REMINDED = open_and_private((OK, OK, OK, OK, NO, SIGN_IN), MEMBERS)
 # By id alone: listed memorials only. Public as above; an unlisted one is the private one's.
 BY_ID = {"public": EVERYONE, "unlisted": MEMBERS, "private": MEMBERS}
 MANAGERS_BY_ID = {**MANAGERS, "unlisted": MANAGERS["private"]}
@@ -124,6 +125,19 @@ EXPECTED = {
     "restore from the bin": MANAGERS,
     "see a photo in the bin": always((GONE, GONE, GONE, GONE, GONE, GONE)),
     "see a painting in the bin": always((GONE, GONE, GONE, GONE, GONE, GONE)),
+    # The years after: the days are the page's; reminders and a private calendar address are the
+    # members'; the calendar at the memorial's address is a public memorial's only.
+    "see the days of remembrance": SEEN,
+    "download a day of remembrance": SEEN,
+    "subscribe to the calendar at the memorial's address": {
+        "public": EVERYONE,
+        "unlisted": (GONE,) * 6,
+        "private": (GONE,) * 6,
+    },
+    "see one's reminders and calendar": REMINDED,
+    "ask for reminders": REMINDED,
+    "make a new calendar address": REMINDED,
+    "add a Korean life event to the timeline": MANAGERS,
 }
 
 # A seventh person: a contributor the owner removed. Answered as the stranger is, except:
@@ -161,6 +175,16 @@ class World:
         artwork = self._artwork(published=True, photo=photo)
         photo_service.set_hidden(photo=photo, hidden=True, by=self.family.manager)
         return artwork
+
+    @cached_property
+    def giil(self):
+        """The memorial's date of death is known: its solar 기일 in 2030 is a day of remembrance."""
+        import datetime
+
+        from memorial import services
+
+        services.update_memorial(memorial=self.memorial, died_on=datetime.date(2020, 3, 5))
+        return datetime.date(2030, 3, 5)
 
     @cached_property
     def photo(self):
@@ -377,6 +401,21 @@ PAGES = {
     ),
     "see a photo in the bin": Way(lambda c, w: c.get(photo_page(w, w.binned_photo)), 200),
     "see a painting in the bin": Way(lambda c, w: c.get(w.binned_artwork.get_absolute_url()), 200),
+    "download a day of remembrance": Way(
+        lambda c, w: c.get(at(w, "memorial:remembrance_event", "giil-solar", w.giil.isoformat())), 200
+    ),
+    "subscribe to the calendar at the memorial's address": Way(
+        lambda c, w: c.get(at(w, "memorial:calendar_feed")), 200
+    ),
+    "see one's reminders and calendar": Way(lambda c, w: c.get(at(w, "memorial:remembrance")), 200),
+    "ask for reminders": Way(lambda c, w: c.post(at(w, "memorial:reminders_set"), {"subscribe": "1"}), 302),
+    "make a new calendar address": Way(lambda c, w: c.post(at(w, "memorial:calendar_revoke")), 302),
+    "add a Korean life event to the timeline": Way(
+        lambda c, w: c.post(
+            at(w, "memorial:timeline_add"), {"kind": "hwangap", "when": "2002-01-19", "when_calendar": "lunar"}
+        ),
+        302,
+    ),
 }
 
 APIS = {
@@ -464,6 +503,16 @@ APIS = {
     ),
     "see a photo in the bin": Way(lambda c, w: c.get(at_api(w, f"photos/{w.binned_photo.pk}/")), 200),
     "see a painting in the bin": Way(lambda c, w: c.get(at_api(w, f"artworks/{w.binned_artwork.pk}/")), 200),
+    "see the days of remembrance": Way(lambda c, w: c.get(at_api(w, "remembrance/")), 200),
+    "see one's reminders and calendar": Way(lambda c, w: c.get(at_api(w, "reminders/")), 200),
+    "ask for reminders": Way(lambda c, w: c.put(at_api(w, "reminders/"), {"subscribed": True}, format="json"), 200),
+    "make a new calendar address": Way(lambda c, w: c.post(at_api(w, "calendar/revoke/")), 200),
+    "add a Korean life event to the timeline": Way(
+        lambda c, w: c.post(
+            at_api(w, "timeline/"), {"kind": "hwangap", "when": "2002-01-19", "when_calendar": "lunar"}, format="json"
+        ),
+        201,
+    ),
 }
 
 
@@ -604,6 +653,7 @@ NEEDS = {
     "restore from the bin": ["binned_photo"],
     "see a photo in the bin": ["binned_photo"],
     "see a painting in the bin": ["binned_artwork"],
+    "download a day of remembrance": ["giil"],
 }
 
 
