@@ -234,7 +234,8 @@ class TimelineView(MemorialAPIMixin, generics.GenericAPIView):
     @extend_schema(summary="The life timeline", responses={200: TimelineEventSerializer(many=True), 404: NOT_FOUND})
     def get(self, request, *args, **kwargs):
         memorial = permissions.memorial_for(request.user, kwargs["slug"], "view")
-        return Response(self.get_serializer(memorial.events.all(), many=True).data)
+        page = self.paginate_queryset(memorial.events.all())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     @extend_schema(
         summary="Add to the life timeline (managers): 돌, 환갑, 칠순 ... with a lunar date where it was kept so",

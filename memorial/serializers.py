@@ -124,8 +124,12 @@ class MemorialSerializer(EnteredDatesSerializerMixin, serializers.ModelSerialize
     url = serializers.SerializerMethodField(help_text="The memorial's page.")
     born = PartialDateField("born")
     died = PartialDateField("died")
-    born_on = serializers.DateField(read_only=True, help_text="The solar date of birth (its first day when partial).")
-    died_on = serializers.DateField(read_only=True, help_text="The solar date of death (its first day when partial).")
+    born_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text="The solar date of birth (its first day when partial)."
+    )
+    died_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text="The solar date of death (its first day when partial)."
+    )
     born_lunar = LunarField("born", help_text="The lunar date of birth, when the date is whole.")
     died_lunar = LunarField("died", help_text="The lunar date of death, when the date is whole.")
     your_role = serializers.SerializerMethodField(

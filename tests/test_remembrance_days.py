@@ -152,7 +152,7 @@ def test_a_hwangap_kept_by_the_lunar_calendar_goes_on_the_timeline_by_page_and_a
         format="json",
     )
     assert refused.status_code == 400 and "when" in refused.json()
-    events = APIClient().get(f"/api/v1/memorials/{memorial.slug}/timeline/").json()
+    events = APIClient().get(f"/api/v1/memorials/{memorial.slug}/timeline/").json()["results"]
     assert [(e["kind"], e["date"], e["calendar"]) for e in events] == [
         ("dol", "1943-01-19", "lunar"),
         ("hwangap", "2002-01-19", "lunar"),
