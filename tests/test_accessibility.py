@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from generation import services as generation_services
-from memorial import condolences
+from memorial import condolences, reminders
 from memorial import photos as photo_service
 from memorial import services as memorial_services
 from tests.conftest import jpeg_upload, paint
@@ -58,6 +58,12 @@ class Site:
             for n, (colour, caption) in enumerate(zip(colours, captions, strict=False))
         ]
         memorial_services.update_memorial(memorial=self.memorial, cover_photo=self.photos[0])
+        # Died on lunar 1월 2일: the page shows the coming days of remembrance in both calendars,
+        # and the members' page who asked to be reminded of them.
+        memorial_services.update_memorial(
+            memorial=self.memorial, died_calendar="lunar", died_lunar="2024-01-02", remembrance_calendar="both"
+        )
+        reminders.subscribe(memorial=self.memorial, user=family.viewer)
         memorial_services.add_timeline_event(
             memorial=self.memorial,
             kind="married",
@@ -90,12 +96,20 @@ class Site:
             "artwork": self.artwork.get_absolute_url(),
             "sign-up": reverse("account_signup"),
             "log-in": reverse("account_login"),
+            # A reminder e-mail's one-click unsubscribe, opened in a browser: it asks first.
+            "stop reminders": reverse(
+                "memorial:reminder_unsubscribe",
+                args=[reminders.unsubscribe_token(user=self.family.viewer, memorial=self.memorial)],
+            ),
         }
 
     def owner_pages(self):
         return {
             "job": self.waiting_job.get_absolute_url(),
             "members": reverse("memorial:members", args=[self.memorial.slug]),
+            "reminders and calendar": reverse("memorial:remembrance", args=[self.memorial.slug]),
+            "edit (dates by the lunar calendar)": reverse("memorial:edit", args=[self.memorial.slug]),
+            "add to the timeline": reverse("memorial:timeline_add", args=[self.memorial.slug]),
             "memorial (owner)": self.memorial.get_absolute_url(),
             "photo (owner)": self.photos[1].get_absolute_url(),
             "artwork (owner)": self.artwork.get_absolute_url(),
