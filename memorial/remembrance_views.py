@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
-from core import ratelimit
+from core import ratelimit, visitors
 from memorial import calendar_feed, permissions, remembrance, reminders, timezones
 from memorial.models import Memorial, Visibility
 
@@ -28,6 +28,24 @@ def _ics(body: bytes, *, filename: str, public: bool) -> HttpResponse:
     if not public:
         response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+def _limit_feed(request, feed: str) -> None:
+    """Calendar apps keep no cookie, and a feed's answer sets none (it may sit in shared caches):
+    counted by network, each feed and all feeds together (RATE_LIMITS["calendar"])."""
+    limits = ratelimit.rule("calendar")
+    network = visitors.visitor(request).network
+    for scope, key, limit in (
+        ("calendar:feed", f"{feed}:{network}", limits["cookieless"]),
+        ("calendar:network", network, limits["network"]),
+    ):
+        if not ratelimit.hit(scope, key, limit=limit, window=limits["window"]):
+            wait = ratelimit.retry_after(limits["window"])
+            message = _(
+                "This calendar was read many times from your network in a short time. "
+                "Please try again in %(minutes)d minutes."
+            ) % {"minutes": max(1, round(wait / 60))}
+            raise ratelimit.RateLimited(message, wait)
 
 
 def calendar_addresses(memorial, user) -> dict:
@@ -84,14 +102,14 @@ def calendar_revoke(request, slug):
 @require_safe
 def calendar_feed_public(request, slug):
     memorial = permissions.public_calendar_for(slug)
-    ratelimit.enforce(request, "calendar")
+    _limit_feed(request, f"memorial-{memorial.pk}")
     return _ics(calendar_feed.feed(memorial), filename=f"{memorial.slug}.ics", public=True)
 
 
 @require_safe
 def calendar_feed_private(request, token):
     found = permissions.calendar_token_for(token)
-    ratelimit.enforce(request, "calendar")
+    _limit_feed(request, f"token-{found.pk}")
     return _ics(calendar_feed.feed(found.memorial), filename=f"{found.memorial.slug}.ics", public=False)
 
 

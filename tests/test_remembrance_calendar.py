@@ -109,3 +109,14 @@ def test_a_removed_members_address_stops_working(client, family):
     address = private_address(client, family.contributor, memorial)
     membership.remove_member(membership=Membership.objects.get(user=family.contributor), by=family.owner)
     assert client.get("/" + address).status_code == 404
+
+
+def test_a_feed_read_too_often_from_one_network_is_refused_for_a_while_and_sets_no_cookie(client, family, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "calendar": {"person": 120, "network": 100, "cookieless": 2}}
+    memorial = died_lunar(family, "public")
+    feed = reverse("memorial:calendar_feed", args=[memorial.slug])
+    first = client.get(feed)
+    assert first.status_code == 200 and not first.cookies
+    assert client.get(feed).status_code == 200
+    refused = client.get(feed)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
