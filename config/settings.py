@@ -191,6 +191,15 @@ VISITOR_COOKIE_AGE = env_int("VISITOR_COOKIE_AGE", 60 * 60 * 24 * 365, minimum=6
 _UPLOADS = env_int("UPLOADS_PER_HOUR", 300, minimum=1)
 _ARTWORKS = env_int("ARTWORKS_PER_HOUR", 20, minimum=1)
 RATE_LIMITS = {
+    # Calendar apps read a memorial's .ics every few hours, without cookies.
+    "calendar": {
+        "person": 120,
+        "visitor": 120,
+        "network": 1200,
+        "cookieless": 600,
+        "people_network": 1200,
+        "window": 3600,
+    },
     "condolence": {
         "person": env_int("CONDOLENCES_PER_HOUR", 20, minimum=1),
         "visitor": GUEST_CONDOLENCES_PER_HOUR,
@@ -272,6 +281,7 @@ SCHEDULES = [
     {"name": "take-back-stale-work", "func": "core.tasks.take_back_stale_work", "schedule_type": "I", "minutes": 1},
     {"name": "clean-up-memorial-exports", "func": "memorial.tasks.clean_up_exports", "schedule_type": "H"},
     {"name": "purge-deleted-memorials", "func": "memorial.tasks.purge_deleted_memorials", "schedule_type": "D"},
+    {"name": "send-remembrance-reminders", "func": "memorial.tasks.send_remembrance_reminders", "schedule_type": "D"},
 ]
 # Where finished jobs are announced (the hand-back to a service server), signed with HMAC-SHA256.
 ARTWORK_WEBHOOK_URL = env_str("ARTWORK_WEBHOOK_URL")
@@ -350,6 +360,15 @@ MFA_TOTP_ISSUER = SITE_NAME
 # set it up first).
 ADMIN_REQUIRE_TWO_FACTOR = env_bool("ADMIN_REQUIRE_TWO_FACTOR", False)
 ACCOUNT_RATE_LIMITS = {
+    # Calendar apps read a memorial's .ics every few hours, without cookies.
+    "calendar": {
+        "person": 120,
+        "visitor": 120,
+        "network": 1200,
+        "cookieless": 600,
+        "people_network": 1200,
+        "window": 3600,
+    },
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "10/h/ip",
@@ -469,6 +488,10 @@ SPECTACULAR_SETTINGS = {
         "CondolenceStatusEnum": "memorial.models.Condolence.Status",
         "JobStatusEnum": "generation.models.JobStatus",
         "NarrationVoiceEnum": "generation.models.NarrationVoice",
+        "CalendarEnum": "memorial.lunar.Calendar",
+        "OfferingKindEnum": "memorial.models.Offering.Kind",
+        "RemembranceKindEnum": "memorial.remembrance.Kind",
+        "TimelineKindEnum": "memorial.models.TimelineEvent.Kind",
     },
 }
 

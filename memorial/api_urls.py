@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from rest_framework.routers import SimpleRouter
 
-from memorial import api, bugo_api, condolence_account_api
+from memorial import api, bugo_api, condolence_account_api, remembrance_api
 
 app_name = "memorial_api"
 
@@ -40,6 +40,17 @@ urlpatterns = router.urls + [
         name="memorial-condolence-reject",
     ),
     re_path(rf"^memorials/{SLUG}/bin/$", api.MemorialBinView.as_view(), name="memorial-bin"),
+    # The years after (memorial/remembrance_api.py).
+    re_path(
+        rf"^memorials/{SLUG}/remembrance/$", remembrance_api.RemembranceView.as_view(), name="memorial-remembrance"
+    ),
+    re_path(rf"^memorials/{SLUG}/reminders/$", remembrance_api.RemindersView.as_view(), name="memorial-reminders"),
+    re_path(
+        rf"^memorials/{SLUG}/calendar/revoke/$",
+        remembrance_api.CalendarRevokeView.as_view(),
+        name="memorial-calendar-revoke",
+    ),
+    re_path(rf"^memorials/{SLUG}/timeline/$", remembrance_api.TimelineView.as_view(), name="memorial-timeline"),
     re_path(
         rf"^memorials/{SLUG}/accounts/$",
         condolence_account_api.MemorialAccountsView.as_view(),

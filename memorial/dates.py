@@ -54,3 +54,75 @@ def partial_date_input(value: datetime.date | None, precision: str) -> str:
     if precision == Precision.MONTH:
         return f"{value.year:04d}-{value.month:02d}"
     return value.isoformat()
+
+
+# --- dates entered by the solar or the lunar calendar ------------------------------------------
+
+
+def entered_date(text: str, *, calendar: str = "solar", leap_month: bool = False, prefix: str) -> dict:
+    """The fields a memorial keeps for a date typed as ``text`` in ``calendar``: the solar date
+    (``<prefix>_on``, what everything else reads), its precision, and the lunar date as entered.
+    A lunar date must be a whole date, within the table, and exist (memorial/lunar.py); ValueError
+    says what is wrong."""
+    from memorial import lunar
+
+    if not (text or "").strip():
+        return {
+            f"{prefix}_on": None,
+            f"{prefix}_precision": Precision.DAY,
+            f"{prefix}_calendar": lunar.Calendar.SOLAR,
+            f"{prefix}_lunar": "",
+            f"{prefix}_leap_month": False,
+        }
+    if calendar == lunar.Calendar.LUNAR:
+        entered = lunar.parse(text, leap=leap_month)
+        return {
+            f"{prefix}_on": lunar.to_solar(entered),
+            f"{prefix}_precision": Precision.DAY,
+            f"{prefix}_calendar": lunar.Calendar.LUNAR,
+            f"{prefix}_lunar": entered.iso,
+            f"{prefix}_leap_month": entered.leap,
+        }
+    if calendar != lunar.Calendar.SOLAR:
+        raise ValueError(_("Choose the solar or the lunar calendar."))
+    value, precision = parse_partial_date(text)
+    return {
+        f"{prefix}_on": value,
+        f"{prefix}_precision": precision,
+        f"{prefix}_calendar": lunar.Calendar.SOLAR,
+        f"{prefix}_lunar": "",
+        f"{prefix}_leap_month": False,
+    }
+
+
+def entered_input(memorial, prefix: str) -> str:
+    """The date as it was entered (the lunar date when it was entered by the lunar calendar)."""
+    if getattr(memorial, f"{prefix}_calendar", "solar") == "lunar" and getattr(memorial, f"{prefix}_lunar", ""):
+        return getattr(memorial, f"{prefix}_lunar")
+    return partial_date_input(getattr(memorial, f"{prefix}_on"), getattr(memorial, f"{prefix}_precision"))
+
+
+def lunar_of(memorial, prefix: str):
+    """The lunar date of a memorial's full date: as entered, or converted; None when there is none."""
+    from memorial import lunar
+
+    value, precision = getattr(memorial, f"{prefix}_on"), getattr(memorial, f"{prefix}_precision")
+    if value is None or precision != Precision.DAY:
+        return None
+    if getattr(memorial, f"{prefix}_calendar", "solar") == "lunar" and getattr(memorial, f"{prefix}_lunar", ""):
+        return lunar.parse(getattr(memorial, f"{prefix}_lunar"), leap=getattr(memorial, f"{prefix}_leap_month"))
+    return lunar.to_lunar(value) if lunar.in_table(value) else None
+
+
+def format_with_lunar(memorial, prefix: str) -> str:
+    """'1942년 3월 5일 (음력 1월 19일)': the solar date, and the lunar one where it was entered so
+    (or the memorial is Korean, whose families read both)."""
+    from memorial import lunar
+
+    text = format_partial_date(getattr(memorial, f"{prefix}_on"), getattr(memorial, f"{prefix}_precision"))
+    entered_lunar = getattr(memorial, f"{prefix}_calendar", "solar") == "lunar"
+    if text and (entered_lunar or getattr(memorial, "language", "") == "ko"):
+        lunar_date = lunar_of(memorial, prefix)
+        if lunar_date is not None:
+            return f"{text} ({lunar.format_lunar(lunar_date)})"
+    return text

@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from memorial.dates import partial_date_input
+from memorial.dates import entered_input
 from memorial.models import Memorial, MemorialEdit
 
 # What a person edits, each as the text the edit form holds: the two partial dates are one field each.
@@ -25,7 +25,12 @@ FIELDS = (
     "full_name",
     "name_other_script",
     "born",
+    "born_calendar",
+    "born_leap_month",
     "died",
+    "died_calendar",
+    "died_leap_month",
+    "remembrance_calendar",
     "place",
     "life_story",
     "language",
@@ -37,6 +42,11 @@ LABELS = {
     "name_other_script": gettext_lazy("name in another script"),
     "born": gettext_lazy("born"),
     "died": gettext_lazy("died"),
+    "born_calendar": gettext_lazy("birth date's calendar"),
+    "born_leap_month": gettext_lazy("born in a leap month (윤달)"),
+    "died_calendar": gettext_lazy("date of death's calendar"),
+    "died_leap_month": gettext_lazy("died in a leap month (윤달)"),
+    "remembrance_calendar": gettext_lazy("remembrance days by"),
     "place": gettext_lazy("place"),
     "life_story": gettext_lazy("life story"),
     "language": gettext_lazy("language"),
@@ -69,7 +79,9 @@ def snapshot(memorial: Memorial) -> dict[str, str]:
     values = {}
     for name in FIELDS:
         if name in ("born", "died"):
-            values[name] = partial_date_input(getattr(memorial, f"{name}_on"), getattr(memorial, f"{name}_precision"))
+            values[name] = entered_input(memorial, name)  # a lunar date as it was entered
+        elif name.endswith("_leap_month"):
+            values[name] = "on" if getattr(memorial, name) else ""  # as a checkbox posts it
         else:
             values[name] = _text(getattr(memorial, name))
     return values

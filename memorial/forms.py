@@ -4,7 +4,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from memorial import timezones
-from memorial.dates import parse_partial_date, partial_date_input
+from memorial.dates import entered_date, entered_input, parse_partial_date
+from memorial.lunar import Calendar
 from memorial.models import Album, CondolenceAccount, Memorial, Role, TimelineEvent, validate_life_story_length
 from memorial.validators import single_line
 
@@ -28,9 +29,46 @@ class PartialDateField(forms.CharField):
             raise forms.ValidationError(str(exc)) from None
 
 
-class MemorialForm(forms.ModelForm):
-    born = PartialDateField(label=_("Born"))
-    died = PartialDateField(label=_("Died"))
+DATE_HELP = _("A year (1942), a month (1942-03) or a full date (1942-03-05). A lunar date in full (1942-01-19).")
+
+
+def calendar_field(label):
+    return forms.ChoiceField(
+        label=label, choices=Calendar.choices, initial=Calendar.SOLAR, required=False, widget=forms.RadioSelect
+    )
+
+
+class EnteredDatesMixin:
+    """Dates typed by the solar or the lunar calendar (with the leap month): each ``<prefix>``
+    field's text is read in its ``<prefix>_calendar``, and becomes the memorial's fields
+    (memorial/dates.entered_date). A lunar date beyond the table or that does not exist is refused."""
+
+    date_prefixes: tuple[str, ...] = ()
+
+    def clean_entered_dates(self, data) -> dict:
+        resolved = {}
+        for prefix in self.date_prefixes:
+            try:
+                resolved[prefix] = entered_date(
+                    data.get(prefix) or "",
+                    calendar=data.get(f"{prefix}_calendar") or Calendar.SOLAR,
+                    leap_month=bool(data.get(f"{prefix}_leap_month")),
+                    prefix=prefix,
+                )
+            except ValueError as exc:
+                self.add_error(prefix, str(exc))
+        self.entered_dates = resolved
+        return resolved
+
+
+class MemorialForm(EnteredDatesMixin, forms.ModelForm):
+    date_prefixes = ("born", "died")
+    born = forms.CharField(label=_("Born"), required=False, max_length=10, help_text=DATE_HELP)
+    born_calendar = calendar_field(_("Calendar of the birth date"))
+    born_leap_month = forms.BooleanField(label=_("Born in a leap month (윤달)"), required=False)
+    died = forms.CharField(label=_("Died"), required=False, max_length=10, help_text=DATE_HELP)
+    died_calendar = calendar_field(_("Calendar of the date of death"))
+    died_leap_month = forms.BooleanField(label=_("Died in a leap month (윤달)"), required=False)
 
     class Meta:
         model = Memorial
@@ -43,14 +81,24 @@ class MemorialForm(forms.ModelForm):
             "time_zone",
             "visibility",
             "condolence_policy",
+            "remembrance_calendar",
         ]
-        widgets = {"life_story": forms.Textarea(attrs={"rows": 10}), "visibility": forms.RadioSelect}
+        widgets = {
+            "life_story": forms.Textarea(attrs={"rows": 10}),
+            "visibility": forms.RadioSelect,
+            "remembrance_calendar": forms.RadioSelect,
+        }
 
     field_order = [
         "full_name",
         "name_other_script",
         "born",
+        "born_calendar",
+        "born_leap_month",
         "died",
+        "died_calendar",
+        "died_leap_month",
+        "remembrance_calendar",
         "place",
         "life_story",
         "language",
@@ -74,8 +122,10 @@ class MemorialForm(forms.ModelForm):
         # No maxlength on the textarea: a browser would cut a pasted story short without a word.
         self.fields["life_story"].validators.append(validate_life_story_length)
         if self.instance.pk:
-            self.initial["born"] = partial_date_input(self.instance.born_on, self.instance.born_precision)
-            self.initial["died"] = partial_date_input(self.instance.died_on, self.instance.died_precision)
+            for prefix in self.date_prefixes:  # shown back as entered: a lunar date as lunar
+                self.initial[prefix] = entered_input(self.instance, prefix)
+                self.initial[f"{prefix}_calendar"] = getattr(self.instance, f"{prefix}_calendar")
+                self.initial[f"{prefix}_leap_month"] = getattr(self.instance, f"{prefix}_leap_month")
             # The version this edit starts from: a save after someone else's is refused (memorial/editing.py).
             self.fields["version"] = forms.IntegerField(
                 required=False, min_value=0, max_value=2**31 - 1, widget=forms.HiddenInput
@@ -90,16 +140,16 @@ class MemorialForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        born, died = data.get("born"), data.get("died")
-        if born and died and died[0] < born[0]:
+        dates = self.clean_entered_dates(data)
+        born, died = (dates.get(prefix, {}).get(f"{prefix}_on") for prefix in ("born", "died"))
+        if born and died and died < born:
             self.add_error("died", _("The date of death is before the date of birth."))
         return data
 
     def service_fields(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
-        for prefix, key in (("born", "born"), ("died", "died")):
-            value = self.cleaned_data.get(key)
-            data[f"{prefix}_on"], data[f"{prefix}_precision"] = value if value else (None, "day")
+        for prefix in self.date_prefixes:
+            data.update(self.entered_dates[prefix])
         if not data.get("time_zone"):
             data.pop("time_zone", None)  # left out: the memorial keeps its own (a new one, its language's)
         return data
@@ -109,13 +159,32 @@ class CoverForm(forms.Form):
     photo = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class TimelineEventForm(forms.Form):
+class TimelineEventForm(EnteredDatesMixin, forms.Form):
+    date_prefixes = ("when",)
     kind = forms.ChoiceField(label=_("What happened"), choices=TimelineEvent.Kind.choices)
-    when = PartialDateField(label=_("When"), required=True)
+    when = forms.CharField(label=_("When"), max_length=10, help_text=DATE_HELP)
+    when_calendar = calendar_field(_("Calendar"))
+    when_leap_month = forms.BooleanField(label=_("Leap month (윤달)"), required=False)
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     description = forms.CharField(
         label=_("Description"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def clean(self):
+        data = super().clean()
+        self.clean_entered_dates(data)
+        return data
+
+    def event_date(self) -> dict:
+        """happened_on, precision, calendar, lunar and leap_month for services.add_timeline_event."""
+        entered = self.entered_dates["when"]
+        return {
+            "happened_on": entered["when_on"],
+            "precision": entered["when_precision"],
+            "calendar": entered["when_calendar"],
+            "lunar": entered["when_lunar"],
+            "leap_month": entered["when_leap_month"],
+        }
 
 
 class AlbumForm(forms.ModelForm):

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from core.models import BackgroundWork
 from memorial.account_numbers import validate_account_number
 from memorial.condolence_rules import HeldReason
-from memorial.dates import Precision, format_partial_date
+from memorial.dates import Precision, format_partial_date, format_with_lunar
+from memorial.lunar import Calendar
 from memorial.storage import originals_storage
 from memorial.timezones import validate_time_zone
 from memorial.validators import single_line
@@ -59,6 +60,13 @@ def new_invitation_nonce() -> str:
     return secrets.token_hex(16)
 
 
+class RemembranceCalendar(models.TextChoices):
+    AS_ENTERED = "", _("As the date of death was entered")
+    LUNAR = "lunar", _("By the lunar calendar (음력)")
+    SOLAR = "solar", _("By the solar calendar (양력)")
+    BOTH = "both", _("By both calendars")
+
+
 class Memorial(models.Model):
     full_name = models.CharField(_("full name"), max_length=200, validators=[single_line])
     name_other_script = models.CharField(
@@ -69,6 +77,27 @@ class Memorial(models.Model):
     born_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
     died_on = models.DateField(_("died"), null=True, blank=True)
     died_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
+    # Dates entered by the lunar calendar keep the lunar date as entered (with the leap month, 윤달);
+    # born_on/died_on hold its solar date, which everything else reads (memorial/dates.py).
+    born_calendar = models.CharField(
+        _("birth date's calendar"), max_length=5, choices=Calendar.choices, default=Calendar.SOLAR
+    )
+    born_lunar = models.CharField(max_length=10, blank=True, editable=False)
+    born_leap_month = models.BooleanField(_("born in a leap month (윤달)"), default=False)
+    died_calendar = models.CharField(
+        _("date of death's calendar"), max_length=5, choices=Calendar.choices, default=Calendar.SOLAR
+    )
+    died_lunar = models.CharField(max_length=10, blank=True, editable=False)
+    died_leap_month = models.BooleanField(_("died in a leap month (윤달)"), default=False)
+    # Which calendar the family keeps 기일 and 생신 by (memorial/remembrance.py).
+    remembrance_calendar = models.CharField(
+        _("remembrance days by"),
+        max_length=5,
+        choices=RemembranceCalendar.choices,
+        blank=True,
+        default=RemembranceCalendar.AS_ENTERED,
+        help_text=_("기일 and 생신 every year by the lunar date, the solar date, or both."),
+    )
     place = models.CharField(_("place"), max_length=200, blank=True, validators=[single_line])
     life_story = models.TextField(
         _("life story"), blank=True, help_text=_("Markdown: *italic*, **bold**, lists and links.")
@@ -139,11 +168,11 @@ class Memorial(models.Model):
 
     @property
     def born_display(self) -> str:
-        return format_partial_date(self.born_on, self.born_precision)
+        return format_with_lunar(self, "born")
 
     @property
     def died_display(self) -> str:
-        return format_partial_date(self.died_on, self.died_precision)
+        return format_with_lunar(self, "died")
 
 
 class TimelineEvent(models.Model):
@@ -152,6 +181,14 @@ class TimelineEvent(models.Model):
         MARRIED = "married", _("Married")
         MOVED = "moved", _("Moved")
         RETIRED = "retired", _("Retired")
+        # Korean life events: a hundred days, the first birthday, the 60th (환갑, the sixty-year
+        # cycle come round) and the 70th, 80th and 90th birthdays.
+        BAEGIL = "baegil", _("백일 (100 days after birth)")
+        DOL = "dol", _("돌 (first birthday)")
+        HWANGAP = "hwangap", _("환갑 (60th birthday)")
+        CHILSUN = "chilsun", _("칠순 (70th birthday)")
+        PALSUN = "palsun", _("팔순 (80th birthday)")
+        GUSUN = "gusun", _("구순 (90th birthday)")
         DIED = "died", _("Died")
         OTHER = "other", _("Other")
 
@@ -159,6 +196,10 @@ class TimelineEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.OTHER)
     happened_on = models.DateField(_("date"))
     precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
+    # As for a memorial's dates: one entered by the lunar calendar keeps it as entered.
+    calendar = models.CharField(_("calendar"), max_length=5, choices=Calendar.choices, default=Calendar.SOLAR)
+    lunar = models.CharField(max_length=10, blank=True, editable=False)
+    leap_month = models.BooleanField(_("leap month (윤달)"), default=False)
     title = models.CharField(_("title"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True, max_length=2000)
 
@@ -170,6 +211,11 @@ class TimelineEvent(models.Model):
 
     @property
     def date_display(self) -> str:
+        if self.calendar == Calendar.LUNAR and self.lunar:
+            from memorial.lunar import format_lunar, parse
+
+            lunar = format_lunar(parse(self.lunar, leap=self.leap_month))
+            return f"{format_partial_date(self.happened_on, self.precision)} ({lunar})"
         return format_partial_date(self.happened_on, self.precision)
 
 
@@ -596,3 +642,66 @@ class CondolenceAccountChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} account {self.account_id} of memorial {self.memorial_id}"
+
+
+# --- The years after: reminders and calendars of the remembrance days (memorial/remembrance.py) ---
+
+
+class ReminderSubscription(models.Model):
+    """A member who asked to be e-mailed a week before each remembrance day and on the day."""
+
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="reminder_subscriptions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["memorial", "user"], name="one_reminder_subscription")]
+
+    def __str__(self) -> str:
+        return f"Reminders of {self.memorial_id} for {self.user_id}"
+
+
+class SentReminder(models.Model):
+    """One reminder e-mail, recorded before it is sent: the unique key decides who sends it, so a
+    rerun, a retry or two workers at once never send it twice (memorial/reminders.py)."""
+
+    class When(models.TextChoices):
+        WEEK_BEFORE = "week_before", _("A week before")
+        ON_THE_DAY = "on_the_day", _("On the day")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="sent_reminders")
+    event = models.CharField(max_length=40)  # RemembranceDay.event: "giil-lunar", "49jae", ...
+    date = models.DateField()  # the remembrance day's date
+    kind = models.CharField(max_length=12, choices=When.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "memorial", "event", "date", "kind"], name="one_reminder_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} reminder of {self.event} on {self.date} to {self.user_id}"
+
+
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class CalendarToken(models.Model):
+    """A member's private address of a memorial's calendar (for memorials that are not public).
+    Revoking it gives a new one: the old address answers nothing any more."""
+
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="calendar_tokens")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64, unique=True, default=new_calendar_token, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["memorial", "user"], name="one_calendar_token_per_member")]
+
+    def __str__(self) -> str:
+        return f"Calendar address of {self.memorial_id} for {self.user_id}"

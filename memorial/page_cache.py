@@ -52,7 +52,8 @@ LANGUAGES = [code for code, _ in settings.LANGUAGES]
 MAX_PAGES = 64
 MAX_MEMORIALS = 1024
 MAX_PHOTOS = 4096
-_FIELDS = ("id", "slug", "visibility", "content_version", "deleted_at", "language", "time_zone")
+# (time_zone and language: the memorial's "today", which the kept page depends on)
+_FIELDS = ("id", "slug", "visibility", "content_version", "deleted_at", "time_zone", "language")
 
 
 def bump(memorial_id: int | None) -> None:
@@ -112,12 +113,12 @@ def canonical_path(request, memorial: Memorial) -> str:
 
 
 def key(request, memorial: Memorial) -> str:
-    # The day where the family is: a funeral notice moves down the page the day after the 발인.
-    day = timezones.today_for(memorial).isoformat()
-    return (
-        f"memorial-page:{memorial.pk}:{memorial.content_version}:{get_language()}:{condolence_page(request, memorial)}"
-        f":{day}"
-    )
+    """One rendering per content version, language, page of messages, and day where the family
+    is: the page shows the coming remembrance days and, on one, its banner (memorial/remembrance.py),
+    so a page kept yesterday is not served after the family's midnight."""
+    today = timezones.today_for(memorial).isoformat()
+    page = condolence_page(request, memorial)
+    return f"memorial-page:{memorial.pk}:{memorial.content_version}:{get_language()}:{page}:{today}"
 
 
 def render_context_for_cache(request, memorial: Memorial) -> dict:

@@ -79,6 +79,7 @@ MINIMUM_ROLE = {
     "offer": None,
     "report": None,
     "see_unpublished_artworks": Role.VIEWER,
+    "remind": Role.VIEWER,  # reminders by e-mail and a private calendar address (memorial/reminders.py)
     "upload": Role.CONTRIBUTOR,
     "create_album": Role.CONTRIBUTOR,
     "create_artwork": Role.CONTRIBUTOR,
@@ -576,6 +577,26 @@ def studio_key_for(user, key_id, *, keys, memorial: Memorial):
     if key is None:
         raise Http404("No such key.")
     return key
+
+
+def public_calendar_for(slug: str) -> Memorial:
+    """A memorial's calendar at its address: public memorials only (the others give each member a
+    private address); 404 otherwise."""
+    memorial = _first(Memorial.objects.all(), slug=slug, visibility=Visibility.PUBLIC, deleted_at__isnull=True)
+    if memorial is None:
+        raise Http404("No such calendar.")
+    return memorial
+
+
+def calendar_token_for(token: str):
+    """The member and memorial of a private calendar address: 404 when it was revoked, or the
+    person may no longer see the memorial's reminders (removed, or the memorial deleted)."""
+    from memorial.models import CalendarToken
+
+    found = _first(CalendarToken.objects.select_related("memorial", "user"), token=token) if token else None
+    if found is None or not found.user.is_active or not can(found.user, "remind", found.memorial):
+        raise Http404("No such calendar.")
+    return found
 
 
 # --- For pages -----------------------------------------------------------------------------------

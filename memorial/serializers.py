@@ -11,7 +11,8 @@ from rest_framework import serializers
 
 from memorial import permissions, quota
 from memorial.condolence_rules import HeldReason
-from memorial.dates import Precision, parse_partial_date, partial_date_input
+from memorial.dates import entered_date, entered_input, lunar_of
+from memorial.lunar import Calendar, LunarDateError
 from memorial.models import Album, Condolence, CondolenceReport, Memorial, Offering, Photo, validate_life_story_length
 from memorial.offerings import offering_counts
 from memorial.validators import single_line
@@ -21,11 +22,14 @@ from memorial.validators import single_line
     {
         "type": "string",
         "example": "1942-03",
-        "description": "A year (1942), a month (1942-03) or a full date (1942-03-05); empty when unknown.",
+        "description": "A year (1942), a month (1942-03) or a full date (1942-03-05), as entered: by the "
+        "calendar in `<name>_calendar` (a lunar date in full, with `<name>_leap_month` for 윤달). "
+        "Empty when unknown. Sent without `<name>_calendar`, it is a solar date.",
     }
 )
 class PartialDateField(serializers.Field):
-    """One text field in the API for a date stored as `<prefix>_on` + `<prefix>_precision`."""
+    """One text field in the API for a date stored as `<prefix>_on` + `<prefix>_precision`, and,
+    entered by the lunar calendar, the lunar date as entered (memorial/dates.entered_date)."""
 
     def __init__(self, prefix: str, **kwargs):
         self.prefix = prefix
@@ -33,18 +37,43 @@ class PartialDateField(serializers.Field):
         super().__init__(source="*", **kwargs)
 
     def to_representation(self, instance) -> str:
-        return partial_date_input(getattr(instance, f"{self.prefix}_on"), getattr(instance, f"{self.prefix}_precision"))
+        return entered_input(instance, self.prefix)
 
     def to_internal_value(self, data) -> dict:
         if not isinstance(data, str):
             raise serializers.ValidationError(_("Enter the date as text, such as 1942 or 1942-03-05."))
-        if not data.strip():
-            return {f"{self.prefix}_on": None, f"{self.prefix}_precision": Precision.DAY}
-        try:
-            value, precision = parse_partial_date(data)
-        except ValueError as exc:
-            raise serializers.ValidationError(str(exc)) from None
-        return {f"{self.prefix}_on": value, f"{self.prefix}_precision": precision}
+        return {f"_{self.prefix}_text": data}
+
+
+class EnteredDatesSerializerMixin:
+    """Resolves `<prefix>` (text), `<prefix>_calendar` and `<prefix>_leap_month` into the stored
+    fields in ``validate``. Only a calendar or a leap month sent: the date as entered before is
+    read again in it."""
+
+    date_prefixes: tuple[str, ...] = ()
+
+    def resolve_entered_dates(self, attrs: dict) -> dict:
+        errors = {}
+        for prefix in self.date_prefixes:
+            sent_text = f"_{prefix}_text" in attrs
+            text = attrs.pop(f"_{prefix}_text", None)
+            calendar = attrs.pop(f"{prefix}_calendar", None)
+            leap = attrs.pop(f"{prefix}_leap_month", None)
+            if not sent_text and calendar is None and leap is None:
+                continue
+            if not sent_text:
+                text = entered_input(self.instance, prefix) if self.instance is not None else ""
+            if calendar is None:
+                calendar = Calendar.SOLAR if sent_text else getattr(self.instance, f"{prefix}_calendar", "solar")
+            if leap is None:
+                leap = False if sent_text else bool(getattr(self.instance, f"{prefix}_leap_month", False))
+            try:
+                attrs.update(entered_date(text, calendar=calendar, leap_month=leap, prefix=prefix))
+            except ValueError as exc:
+                errors[prefix] = [str(exc)]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
 
 
 class OfferingCountsSerializer(serializers.Serializer):
@@ -60,10 +89,49 @@ class StorageUsageSerializer(serializers.Serializer):
     display = serializers.CharField(read_only=True, help_text="The same, as people read it.")
 
 
-class MemorialSerializer(serializers.ModelSerializer):
+@extend_schema_field(
+    {
+        "type": "object",
+        "nullable": True,
+        "properties": {
+            "date": {"type": "string", "example": "1942-01-19"},
+            "leap_month": {"type": "boolean"},
+            "display": {"type": "string", "example": "음력 1월 19일"},
+        },
+    }
+)
+class LunarField(serializers.Field):
+    """The lunar date of a full date (as entered, or converted); null when there is none."""
+
+    def __init__(self, prefix: str, **kwargs):
+        self.prefix = prefix
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, instance):
+        from memorial.lunar import format_lunar
+
+        try:
+            lunar = lunar_of(instance, self.prefix)
+        except LunarDateError:
+            return None
+        if lunar is None:
+            return None
+        return {"date": lunar.iso, "leap_month": lunar.leap, "display": format_lunar(lunar)}
+
+
+class MemorialSerializer(EnteredDatesSerializerMixin, serializers.ModelSerializer):
+    date_prefixes = ("born", "died")
     url = serializers.SerializerMethodField(help_text="The memorial's page.")
     born = PartialDateField("born")
     died = PartialDateField("died")
+    born_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text="The solar date of birth (its first day when partial)."
+    )
+    died_on = serializers.DateField(
+        read_only=True, allow_null=True, help_text="The solar date of death (its first day when partial)."
+    )
+    born_lunar = LunarField("born", help_text="The lunar date of birth, when the date is whole.")
+    died_lunar = LunarField("died", help_text="The lunar date of death, when the date is whole.")
     your_role = serializers.SerializerMethodField(
         help_text="Your role on this memorial; null when you are not a member."
     )
@@ -81,7 +149,16 @@ class MemorialSerializer(serializers.ModelSerializer):
             "full_name",
             "name_other_script",
             "born",
+            "born_calendar",
+            "born_leap_month",
+            "born_on",
+            "born_lunar",
             "died",
+            "died_calendar",
+            "died_leap_month",
+            "died_on",
+            "died_lunar",
+            "remembrance_calendar",
             "place",
             "life_story",
             "language",
@@ -113,6 +190,14 @@ class MemorialSerializer(serializers.ModelSerializer):
     def get_your_role(self, memorial: Memorial) -> str | None:
         request = self.context.get("request")
         return permissions.role_of(request.user if request else None, memorial)
+
+    def validate(self, attrs):
+        attrs = self.resolve_entered_dates(super().validate(attrs))
+        born = attrs.get("born_on", getattr(self.instance, "born_on", None))
+        died = attrs.get("died_on", getattr(self.instance, "died_on", None))
+        if born and died and died < born:
+            raise serializers.ValidationError({"died": [_("The date of death is before the date of birth.")]})
+        return attrs
 
 
 class MemorialDetailSerializer(MemorialSerializer):

@@ -19,6 +19,13 @@ MEMORIAL_FIELDS = (
     "born_precision",
     "died_on",
     "died_precision",
+    "born_calendar",
+    "born_lunar",
+    "born_leap_month",
+    "died_calendar",
+    "died_lunar",
+    "died_leap_month",
+    "remembrance_calendar",
     "place",
     "life_story",
     "language",
@@ -75,10 +82,29 @@ def update_memorial(*, memorial: Memorial, by=None, base_version: int | None = N
 
 
 def add_timeline_event(
-    *, memorial: Memorial, kind: str, happened_on: datetime.date, precision: str, title: str = "", description: str = ""
+    *,
+    memorial: Memorial,
+    kind: str,
+    happened_on: datetime.date,
+    precision: str,
+    title: str = "",
+    description: str = "",
+    calendar: str = "solar",
+    lunar: str = "",
+    leap_month: bool = False,
 ) -> TimelineEvent:
+    """One event of a life; ``lunar`` is the lunar date as entered when ``calendar`` is lunar
+    (``happened_on`` its solar date: memorial/dates.entered_date gives both)."""
     return TimelineEvent.objects.create(
-        memorial=memorial, kind=kind, happened_on=happened_on, precision=precision, title=title, description=description
+        memorial=memorial,
+        kind=kind,
+        happened_on=happened_on,
+        precision=precision,
+        title=title,
+        description=description,
+        calendar=calendar,
+        lunar=lunar if calendar == "lunar" else "",
+        leap_month=leap_month if calendar == "lunar" else False,
     )
 
 

@@ -34,3 +34,12 @@ def clean_up_exports() -> dict:
     """Scheduled every hour (SCHEDULES in config/settings.py): the zips of expired exports go. (An
     export whose worker died is taken back by core.tasks.take_back_stale_work, as all work is.)"""
     return {"deleted": export.delete_expired_exports()}
+
+
+def send_remembrance_reminders() -> dict:
+    """Scheduled daily: the reminders due (a week before each remembrance day, and on the day) to the
+    members who asked for them, each once (memorial/reminders.py records it before sending)."""
+    from memorial import reminders
+
+    result = reminders.send_due_reminders()
+    return {"sent": result.sent, "already": result.already, "failed": result.failed}

@@ -1,7 +1,14 @@
 from django.urls import path
 
 import memorial.converters  # noqa: F401  (registers "uslug")
-from memorial import account_views, condolence_account_views, funeral_views, link_preview_views, views
+from memorial import (
+    account_views,
+    condolence_account_views,
+    funeral_views,
+    link_preview_views,
+    remembrance_views,
+    views,
+)
 
 app_name = "memorial"
 urlpatterns = [
@@ -67,6 +74,18 @@ urlpatterns = [
     # The link preview's card (og:image), at the memorial's address only: crawlers fetch it without cookies.
     path("m/<uslug:slug>/preview.jpg", link_preview_views.memorial_card, name="preview_card"),
     path("m/<uslug:slug>/moderation/", views.moderation_queue, name="moderation"),
+    # The years after (memorial/remembrance_views.py): reminders, calendars, the one-click unsubscribe.
+    path("m/<uslug:slug>/remembrance/", remembrance_views.remembrance_page, name="remembrance"),
+    path("m/<uslug:slug>/remembrance/reminders/", remembrance_views.reminders_set, name="reminders_set"),
+    path("m/<uslug:slug>/remembrance/calendar/revoke/", remembrance_views.calendar_revoke, name="calendar_revoke"),
+    path(
+        "m/<uslug:slug>/remembrance/<slug:event>/<str:on>.ics",
+        remembrance_views.remembrance_event,
+        name="remembrance_event",
+    ),
+    path("m/<uslug:slug>/calendar.ics", remembrance_views.calendar_feed_public, name="calendar_feed"),
+    path("calendar/<str:token>.ics", remembrance_views.calendar_feed_private, name="private_calendar_feed"),
+    path("reminders/unsubscribe/<str:token>/", remembrance_views.reminder_unsubscribe, name="reminder_unsubscribe"),
     path("photos/<int:photo_id>/<str:size>.jpg", views.photo_file, name="photo_file"),
     path("photos/<int:photo_id>/original/", views.photo_original, name="photo_original"),
     path("invite/<str:token>/", views.invitation_accept, name="invitation"),

@@ -180,14 +180,12 @@ def timeline_add(request, slug):
     memorial = permissions.memorial_for(request.user, slug, "edit")
     form = TimelineEventForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        happened_on, precision = form.cleaned_data["when"]
         services.add_timeline_event(
             memorial=memorial,
             kind=form.cleaned_data["kind"],
-            happened_on=happened_on,
-            precision=precision,
             title=form.cleaned_data["title"],
             description=form.cleaned_data["description"],
+            **form.event_date(),
         )
         messages.success(request, _("The event was added to the timeline."))
         return redirect(memorial.get_absolute_url() + "#timeline")

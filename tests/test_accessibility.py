@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from generation import services as generation_services
-from memorial import bugo, condolence_accounts, condolences
+from memorial import bugo, condolence_accounts, condolences, reminders
 from memorial import photos as photo_service
 from memorial import services as memorial_services
 from tests.conftest import jpeg_upload, paint
@@ -72,6 +72,12 @@ class Site:
             mourners=[{"relation": "son", "name": "김민수", "chief": True}, {"relation": "daughter", "name": "김민지"}],
             message="마음으로 함께해 주셔서 감사합니다.",
         )
+        # Died on lunar 1월 2일: the page shows the coming days of remembrance in both calendars,
+        # and the members' page who asked to be reminded of them.
+        memorial_services.update_memorial(
+            memorial=self.memorial, died_calendar="lunar", died_lunar="2024-01-02", remembrance_calendar="both"
+        )
+        reminders.subscribe(memorial=self.memorial, user=family.viewer)
         memorial_services.add_timeline_event(
             memorial=self.memorial,
             kind="married",
@@ -114,6 +120,11 @@ class Site:
             "artwork": self.artwork.get_absolute_url(),
             "sign-up": reverse("account_signup"),
             "log-in": reverse("account_login"),
+            # A reminder e-mail's one-click unsubscribe, opened in a browser: it asks first.
+            "stop reminders": reverse(
+                "memorial:reminder_unsubscribe",
+                args=[reminders.unsubscribe_token(user=self.family.viewer, memorial=self.memorial)],
+            ),
         }
 
     def owner_pages(self):
@@ -124,6 +135,9 @@ class Site:
             "post a funeral notice": reverse("memorial:create_bugo"),
             "funeral notice": reverse("memorial:funeral_edit", args=[self.memorial.slug]),
             "printed card": reverse("memorial:card", args=[self.memorial.slug, "a6"]),
+            "reminders and calendar": reverse("memorial:remembrance", args=[self.memorial.slug]),
+            "edit (dates by the lunar calendar)": reverse("memorial:edit", args=[self.memorial.slug]),
+            "add to the timeline": reverse("memorial:timeline_add", args=[self.memorial.slug]),
             "memorial (owner)": self.memorial.get_absolute_url(),
             "photo (owner)": self.photos[1].get_absolute_url(),
             "artwork (owner)": self.artwork.get_absolute_url(),

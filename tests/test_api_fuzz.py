@@ -15,6 +15,7 @@ cleared before each one. Generation is derandomized: the same requests on every 
 from __future__ import annotations
 
 import collections
+import datetime
 import logging
 import time
 import traceback
@@ -82,8 +83,15 @@ def world(family, style):
     one), a published and a held condolence, a finished and a waiting job with the finished one's
     artwork; and a private memorial of the same owner, a 404 to everyone else."""
     owner, stranger = family.owner, family.stranger
+    # Died on lunar 2024-01-25 (solar 2024-03-05): the days of remembrance have lunar dates to show.
     memorial = create_memorial(
-        by=owner, full_name="김민준", visibility=Visibility.PUBLIC, life_story="A life by the sea."
+        by=owner,
+        full_name="김민준",
+        visibility=Visibility.PUBLIC,
+        life_story="A life by the sea.",
+        died_on=datetime.date(2024, 3, 5),
+        died_calendar="lunar",
+        died_lunar="2024-01-25",
     )
     album = memorial.albums.get()
     photo, _ = photo_service.add_photo(album=album, upload=jpeg_upload(size=(120, 80)), by=owner, caption="바닷가에서")

@@ -68,6 +68,7 @@ MANAGERS = open_and_private((OK, OK, NO, NO, NO, SIGN_IN), (OK, OK, NO, NO, GONE
 CONTRIBUTORS = open_and_private((OK, OK, OK, NO, NO, SIGN_IN), (OK, OK, OK, NO, GONE, GONE))
 OWNER = open_and_private((OK, NO, NO, NO, NO, SIGN_IN), (OK, NO, NO, NO, GONE, GONE))
 SEEN = open_and_private(EVERYONE, MEMBERS)
+REMINDED = open_and_private((OK, OK, OK, OK, NO, SIGN_IN), MEMBERS)
 # By id alone: listed memorials only. Public as above; an unlisted one is the private one's.
 BY_ID = {"public": EVERYONE, "unlisted": MEMBERS, "private": MEMBERS}
 MANAGERS_BY_ID = {**MANAGERS, "unlisted": MANAGERS["private"]}
@@ -152,6 +153,19 @@ EXPECTED = {
     "edit the funeral notice": MANAGERS,
     "take the funeral notice off": MANAGERS,
     "print the card": open_and_private((OK, OK, OK, OK, NO, SIGN_IN), (OK, OK, OK, OK, GONE, GONE)),
+    # The years after: the days are the page's; reminders and a private calendar address are the
+    # members'; the calendar at the memorial's address is a public memorial's only.
+    "see the days of remembrance": SEEN,
+    "download a day of remembrance": SEEN,
+    "subscribe to the calendar at the memorial's address": {
+        "public": EVERYONE,
+        "unlisted": (GONE,) * 6,
+        "private": (GONE,) * 6,
+    },
+    "see one's reminders and calendar": REMINDED,
+    "ask for reminders": REMINDED,
+    "make a new calendar address": REMINDED,
+    "add a Korean life event to the timeline": MANAGERS,
 }
 
 # A seventh person: a contributor the owner removed. Answered as the stranger is, except:
@@ -189,6 +203,16 @@ class World:
         artwork = self._artwork(published=True, photo=photo)
         photo_service.set_hidden(photo=photo, hidden=True, by=self.family.manager)
         return artwork
+
+    @cached_property
+    def giil(self):
+        """The memorial's date of death is known: its solar 기일 in 2030 is a day of remembrance."""
+        import datetime
+
+        from memorial import services
+
+        services.update_memorial(memorial=self.memorial, died_on=datetime.date(2020, 3, 5))
+        return datetime.date(2030, 3, 5)
 
     @cached_property
     def photo(self):
@@ -468,6 +492,21 @@ PAGES = {
     ),
     "take the funeral notice off": Way(lambda c, w: c.post(at(w, "memorial:funeral_delete")), 302),
     "print the card": Way(lambda c, w: c.get(at(w, "memorial:card_pdf", "a6")), 200),
+    "download a day of remembrance": Way(
+        lambda c, w: c.get(at(w, "memorial:remembrance_event", "giil-solar", w.giil.isoformat())), 200
+    ),
+    "subscribe to the calendar at the memorial's address": Way(
+        lambda c, w: c.get(at(w, "memorial:calendar_feed")), 200
+    ),
+    "see one's reminders and calendar": Way(lambda c, w: c.get(at(w, "memorial:remembrance")), 200),
+    "ask for reminders": Way(lambda c, w: c.post(at(w, "memorial:reminders_set"), {"subscribe": "1"}), 302),
+    "make a new calendar address": Way(lambda c, w: c.post(at(w, "memorial:calendar_revoke")), 302),
+    "add a Korean life event to the timeline": Way(
+        lambda c, w: c.post(
+            at(w, "memorial:timeline_add"), {"kind": "hwangap", "when": "2002-01-19", "when_calendar": "lunar"}
+        ),
+        302,
+    ),
 }
 
 APIS = {
@@ -577,6 +616,16 @@ APIS = {
     "take the funeral notice off": Way(lambda c, w: c.delete(at_api(w, "funeral/")), 204),
     "edit the funeral notice": Way(
         lambda c, w: c.put(at_api(w, "funeral/"), {"hall": {"name": "다른 장례식장"}}, format="json"), 200
+    ),
+    "see the days of remembrance": Way(lambda c, w: c.get(at_api(w, "remembrance/")), 200),
+    "see one's reminders and calendar": Way(lambda c, w: c.get(at_api(w, "reminders/")), 200),
+    "ask for reminders": Way(lambda c, w: c.put(at_api(w, "reminders/"), {"subscribed": True}, format="json"), 200),
+    "make a new calendar address": Way(lambda c, w: c.post(at_api(w, "calendar/revoke/")), 200),
+    "add a Korean life event to the timeline": Way(
+        lambda c, w: c.post(
+            at_api(w, "timeline/"), {"kind": "hwangap", "when": "2002-01-19", "when_calendar": "lunar"}, format="json"
+        ),
+        201,
     ),
 }
 
@@ -727,6 +776,7 @@ NEEDS = {
     "read the funeral notice": ["funeral"],
     "save the 발인 to a calendar": ["funeral"],
     "take the funeral notice off": ["funeral"],
+    "download a day of remembrance": ["giil"],
 }
 
 
