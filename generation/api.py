@@ -28,6 +28,7 @@ from generation.serializers import (
     JobSerializer,
     StyleSerializer,
 )
+from memorial import api as memorial_api
 from memorial import permissions
 from memorial.api import FORBIDDEN, NOT_FOUND, SIGN_IN, SLUG_PARAMETER, MemorialAPIMixin
 from memorial.models import Photo
@@ -303,3 +304,11 @@ class ArtworkRecordingView(MemorialAPIMixin, generics.GenericAPIView):
         except family_voice.RecordingRefused as exc:
             return _refused(exc)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@memorial_api.COMMENTS_SCHEMA
+class ArtworkCommentsView(memorial_api.TargetCommentsView):
+    """The comments on a painting: a guest sees (and comments on) published ones only."""
+
+    def get_target(self, memorial):
+        return selectors.artwork_for(self.request.user, self.kwargs["pk"], slug=self.kwargs["slug"])

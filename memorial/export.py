@@ -45,6 +45,7 @@ from django.utils.translation import ngettext
 
 from core import work
 from memorial import extensions, permissions
+from memorial.comments import exported as exported_comments
 from memorial.markdown import render_markdown
 from memorial.models import Condolence, Memorial, MemorialExport, Photo, export_path
 from memorial.offerings import offering_counts
@@ -279,6 +280,7 @@ def collect(memorial: Memorial) -> Collector:
     shown_ids = {photo.pk for photo in shown}
     screen_of = contents.screen_of
     photos_by_album: dict[int, list] = {}
+    comments_on_photos = exported_comments(memorial, Photo)
     for photo in shown:
         original = f"originals/photo-{photo.pk}.{safe_extension(photo.original.name, 'bin')}"
         screen = f"photos/photo-{photo.pk}.jpg"
@@ -301,6 +303,7 @@ def collect(memorial: Memorial) -> Collector:
                 "screen": screen,
                 "screen_width": photo.screen_width,
                 "screen_height": photo.screen_height,
+                "comments": comments_on_photos.get(photo.pk, []),
             }
         )
 

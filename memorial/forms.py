@@ -180,3 +180,13 @@ class RoleForm(forms.Form):
 
 class TransferForm(forms.Form):
     membership = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class CommentForm(CondolenceForm):
+    """A comment on a photo or a painting: the guestbook's form, shorter."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["message"] = forms.CharField(
+            label=_("Your comment"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+        )

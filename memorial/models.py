@@ -2,6 +2,8 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -309,6 +311,10 @@ class Photo(models.Model):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Visitors' comments on it (memorial/comments.py); deleted with it.
+    comments = GenericRelation(
+        "Comment", content_type_field="target_type", object_id_field="target_id", related_query_name="photo"
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -487,3 +493,79 @@ class MemorialExport(BackgroundWork):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class Comment(models.Model):
+    """A visitor's comment on a shared memory: a photo, or a painting (generation's Artwork, which
+    declares its own ``GenericRelation``; memorial knows it only as a target). The guestbook's
+    rules hold (memorial/guest_messages.py): the approval policy, the scam rule, weighted reports."""
+
+    Status = Condolence.Status
+
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="comments")
+    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    target_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("target_type", "target_id")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    guest_name = models.CharField(_("name"), max_length=100, blank=True, validators=[single_line])
+    message = models.TextField(_("comment"), max_length=1000)
+    status = models.CharField(max_length=10, choices=Condolence.Status.choices, default=Condolence.Status.PUBLISHED)
+    held_reason = models.CharField(_("reason held"), max_length=20, blank=True, choices=HeldReason.choices)
+    report_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "status"]),
+            models.Index(fields=["memorial", "status"]),
+        ]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self) -> str:
+        return f"{self.display_name}: {self.message[:40]}"
+
+    @property
+    def display_name(self) -> str:
+        if self.author_id:
+            return str(self.author)
+        return self.guest_name
+
+    @property
+    def open_reports(self) -> list:
+        """The reports no decision has answered yet, newest first (prefetch ``reports`` to list many)."""
+        return sorted((r for r in self.reports.all() if not r.resolved), key=lambda r: r.created_at, reverse=True)
+
+
+class CommentReport(models.Model):
+    """One visitor's report of a comment, weighed as a condolence's report is."""
+
+    From = CondolenceReport.From
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reporter_key = models.CharField(max_length=64)
+    reported_by = models.CharField(
+        _("reported by"), max_length=10, choices=CondolenceReport.From.choices, default=CondolenceReport.From.GUEST
+    )
+    network_key = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "reporter_key"], name="one_comment_report_per_visitor")
+        ]
+
+    def __str__(self) -> str:
+        return f"Report on comment {self.comment_id}"

@@ -57,7 +57,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from memorial.models import Album, Condolence, Membership, Memorial, MemorialExport, Photo, Role, Visibility
+from memorial.models import Album, Comment, Condolence, Membership, Memorial, MemorialExport, Photo, Role, Visibility
 
 RANK = {Role.VIEWER: 1, Role.CONTRIBUTOR: 2, Role.MANAGER: 3, Role.OWNER: 4}
 
@@ -263,15 +263,36 @@ def can_cancel_job(user, job) -> bool:
     return can_see_job(user, job) and (cancels_own_job(user, job) or can(user, "moderate", job.memorial))
 
 
+def messages_visible_to(user, memorial: Memorial, messages):
+    """Of visitors' messages (condolences, comments): the published ones, and one's own waiting
+    ones; those who may moderate also see the waiting and the hidden ones (not the rejected)."""
+    if can(user, "moderate", memorial):
+        return messages.exclude(status=Condolence.Status.REJECTED)
+    mine = Q(author=user) if user is not None and user.is_authenticated else Q(pk__in=[])
+    return messages.filter(Q(status=Condolence.Status.PUBLISHED) | (mine & Q(status=Condolence.Status.PENDING)))
+
+
 def condolences_visible_to(user, memorial: Memorial, condolences=None):
     """Published messages, and one's own waiting ones; those who may moderate also see the
     waiting and the hidden ones (not the rejected)."""
     if condolences is None:
         condolences = Condolence.objects.filter(memorial=memorial)
-    if can(user, "moderate", memorial):
-        return condolences.exclude(status=Condolence.Status.REJECTED)
-    mine = Q(author=user) if user is not None and user.is_authenticated else Q(pk__in=[])
-    return condolences.filter(Q(status=Condolence.Status.PUBLISHED) | (mine & Q(status=Condolence.Status.PENDING)))
+    return messages_visible_to(user, memorial, condolences)
+
+
+def can_see_comment_target(user, target, memorial: Memorial) -> bool:
+    """A comment is seen only by those who see what it is on: a photo (``can_see_photo``) or a
+    painting (``can_see_artwork``: generation's, read by its fields). Gone, it hides its comments."""
+    if target is None:
+        return False
+    if isinstance(target, Photo):
+        return can_see_photo(user, target, memorial)
+    return can_see_artwork(user, target, memorial)
+
+
+def comments_visible_to(user, memorial: Memorial, comments):
+    """``comments`` on one thing ``user`` sees, as the guestbook shows messages (``messages_visible_to``)."""
+    return messages_visible_to(user, memorial, comments)
 
 
 def is_listed_to(user, memorial: Memorial) -> bool:
@@ -388,6 +409,31 @@ def condolence_for(user, condolence_id, action: str, *, memorial: Memorial | Non
     if not condolences_visible_to(user, memorial, Condolence.objects.filter(pk=condolence.pk)).exists():
         raise Http404("No such message.")
     return condolence
+
+
+def comment_for(user, comment_id, action: str, *, memorial: Memorial | None = None) -> Comment:
+    """A comment ``user`` can see (on a photo or painting they see, and itself visible to them:
+    a 404 otherwise), if they may do ``action`` ("report" or "moderate") on its memorial. With
+    ``memorial`` (loaded by its slug), only one of its comments; without, only of a memorial
+    listed to ``user``."""
+    comments = Comment.objects.select_related("memorial", "author", "target_type")
+    if memorial is not None:
+        comments = comments.filter(memorial=memorial)
+    comment = _first(comments, pk=comment_id)
+    if comment is None:
+        raise Http404("No such comment.")
+    if memorial is None:
+        _reached_by_id(user, comment.memorial, "No such comment.")
+    else:
+        comment.memorial = memorial
+    memorial = comment.memorial
+    require(user, "view", memorial)
+    if not can_see_comment_target(user, comment.target, memorial):
+        raise Http404("No such comment.")
+    require(user, action, memorial)
+    if not comments_visible_to(user, memorial, Comment.objects.filter(pk=comment.pk)).exists():
+        raise Http404("No such comment.")
+    return comment
 
 
 def binned_item_for(user, memorial: Memorial, kind: str, item_id):

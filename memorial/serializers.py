@@ -12,7 +12,17 @@ from rest_framework import serializers
 from memorial import permissions, quota
 from memorial.condolence_rules import HeldReason
 from memorial.dates import Precision, parse_partial_date, partial_date_input
-from memorial.models import Album, Condolence, CondolenceReport, Memorial, Offering, Photo, validate_life_story_length
+from memorial.models import (
+    Album,
+    Comment,
+    CommentReport,
+    Condolence,
+    CondolenceReport,
+    Memorial,
+    Offering,
+    Photo,
+    validate_life_story_length,
+)
 from memorial.offerings import offering_counts
 from memorial.validators import single_line
 
@@ -290,3 +300,28 @@ class BinEntrySerializer(serializers.Serializer):
 
     def get_deleted_by(self, entry) -> str | None:
         return str(entry.deleted_by) if entry.deleted_by else None
+
+
+class CommentSerializer(CondolenceSerializer):
+    """A comment on a photo or a painting."""
+
+    class Meta(CondolenceSerializer.Meta):
+        model = Comment
+
+
+class OpenCommentReportSerializer(OpenReportSerializer):
+    class Meta(OpenReportSerializer.Meta):
+        model = CommentReport
+
+
+class ModeratedCommentSerializer(ModeratedCondolenceSerializer):
+    """What the memorial's managers see of a comment: why it was held, and its open reports."""
+
+    open_reports = OpenCommentReportSerializer(many=True, read_only=True)
+
+    class Meta(ModeratedCondolenceSerializer.Meta):
+        model = Comment
+
+
+class CommentCreateSerializer(CondolenceCreateSerializer):
+    message = serializers.CharField(max_length=1000)

@@ -4,6 +4,7 @@ from django.dispatch import receiver
 from core.files import delete_files_on_commit
 from memorial.models import (
     Album,
+    Comment,
     Condolence,
     Memorial,
     MemorialExport,
@@ -38,7 +39,7 @@ def _memorial_id(instance):
     return getattr(album, "memorial_id", None)
 
 
-for _model in (Album, Photo, TimelineEvent, Condolence):
+for _model in (Album, Photo, TimelineEvent, Condolence, Comment):
     post_save.connect(bump_memorial_page, sender=_model, dispatch_uid=f"bump-{_model.__name__}")
     post_delete.connect(bump_memorial_page, sender=_model, dispatch_uid=f"bump-del-{_model.__name__}")
 

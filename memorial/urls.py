@@ -49,6 +49,12 @@ urlpatterns = [
     path(
         "m/<uslug:slug>/condolences/<int:condolence_id>/restore/", views.condolence_restore, name="condolence_restore"
     ),
+    path("m/<uslug:slug>/photos/<int:photo_id>/comments/", views.photo_comment, name="photo_comment"),
+    path("m/<uslug:slug>/comments/<int:comment_id>/report/", views.comment_report, name="comment_report"),
+    path("m/<uslug:slug>/comments/<int:comment_id>/approve/", views.comment_approve, name="comment_approve"),
+    path("m/<uslug:slug>/comments/<int:comment_id>/reject/", views.comment_reject, name="comment_reject"),
+    path("m/<uslug:slug>/comments/<int:comment_id>/hide/", views.comment_hide, name="comment_hide"),
+    path("m/<uslug:slug>/comments/<int:comment_id>/restore/", views.comment_restore, name="comment_restore"),
     path("m/<uslug:slug>/offerings/", views.offering_create, name="offer"),
     path("m/<uslug:slug>/moderation/", views.moderation_queue, name="moderation"),
     path("photos/<int:photo_id>/<str:size>.jpg", views.photo_file, name="photo_file"),
