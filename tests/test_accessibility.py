@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from generation import services as generation_services
-from memorial import condolences
+from memorial import comments, condolences
 from memorial import photos as photo_service
 from memorial import services as memorial_services
 from tests.conftest import jpeg_upload, paint
@@ -78,6 +78,16 @@ class Site:
         self.artwork = paint(self.photos[0], style, family.owner)
         assert self.artwork.backend == "filter:painterly"
         generation_services.publish_artwork(artwork=self.artwork, by=family.owner)
+        # Comments under a photo and a painting (one waiting for the family: the moderation page).
+        comments.leave_comment(
+            target=self.photos[1], memorial=self.memorial, message="손주들 웃음소리가 들리는 듯해요.", guest_name="이웃"
+        )
+        comments.leave_comment(
+            target=self.artwork, memorial=self.memorial, message="고운 그림이네요.", guest_name="친구"
+        )
+        comments.leave_comment(
+            target=self.photos[1], memorial=self.memorial, message="www.example.com 생중계", guest_name="광고"
+        )
         # A job still waiting in the queue: the page with the progress bar.
         self.waiting_job = generation_services.request_artwork(photo=self.photos[1], style=style, by=family.owner)
 
@@ -99,6 +109,7 @@ class Site:
             "memorial (owner)": self.memorial.get_absolute_url(),
             "photo (owner)": self.photos[1].get_absolute_url(),
             "artwork (owner)": self.artwork.get_absolute_url(),
+            "moderation": reverse("memorial:moderation", args=[self.memorial.slug]),
         }
 
 

@@ -41,7 +41,7 @@ from schemathesis.specs.openapi.checks import (
 
 from config.wsgi import application
 from generation import services as generation_services
-from memorial import condolences
+from memorial import comments, condolences
 from memorial import photos as photo_service
 from memorial.models import Visibility
 from memorial.services import create_memorial
@@ -94,6 +94,11 @@ def world(family, style):
     )
     artwork = paint(photo, style, owner)
     done = artwork.job
+    on_photo = comments.leave_comment(target=photo, memorial=memorial, message="Such a smile.", guest_name="A friend")
+    held_comment = comments.leave_comment(
+        target=photo, memorial=memorial, message="Send money to account 123456789012", guest_name="A stranger"
+    )
+    on_artwork = comments.leave_comment(target=artwork, memorial=memorial, message="Beautiful.", author=owner)
     waiting = generation_services.request_artwork(photo=photo, style=style, by=owner)
     private = create_memorial(by=owner, full_name="Private Person", visibility=Visibility.PRIVATE)
     private_album = private.albums.get()
@@ -110,6 +115,7 @@ def world(family, style):
             "condolences": [published.pk, held.pk],
             "jobs": [done.pk, waiting.pk],
             "artworks": [artwork.pk],
+            "comments": [on_photo.pk, held_comment.pk, on_artwork.pk],
         },
     }
 

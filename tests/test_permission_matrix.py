@@ -35,7 +35,7 @@ from rest_framework.test import APIClient
 
 from generation import services as artwork_services
 from generation.models import Artwork, ArtworkCandidate, JobStatus, Style, StylizationJob
-from memorial import condolences, membership, page_cache
+from memorial import comments, condolences, membership, page_cache
 from memorial import photos as photo_service
 from tests.audio_files import upload as audio_upload
 from tests.conftest import Family, jpeg_upload, make_user
@@ -82,6 +82,14 @@ EXPECTED = {
     "invite family": MANAGERS,
     "reject a condolence": MANAGERS,
     "report a condolence": SEEN,
+    # Comments on photos and paintings: as the guestbook, and only where the thing itself is seen.
+    "comment on a photo": SEEN,
+    "report a comment": SEEN,
+    "hide a comment": MANAGERS,
+    "comment on a hidden photo": always((OK, OK, GONE, GONE, GONE, GONE)),
+    "report a comment on a hidden photo": always((OK, OK, GONE, GONE, GONE, GONE)),
+    "see the comments on an unpublished painting": always(MEMBERS),
+    "comment on a published painting": SEEN,
     "ask for a painting": CONTRIBUTORS,
     "ask for a painting of a hidden photo": always((400, 400, GONE, GONE, GONE, GONE)),
     "see an unpublished artwork": always(MEMBERS),
@@ -190,6 +198,14 @@ class World:
     @cached_property
     def condolence(self):
         return condolences.leave_condolence(memorial=self.memorial, message="With love", author=self.family.viewer)
+
+    @cached_property
+    def comment(self):
+        return comments.leave_comment(target=self.photo, memorial=self.memorial, message="Kind", guest_name="G")
+
+    @cached_property
+    def hidden_photo_comment(self):
+        return comments.leave_comment(target=self.hidden_photo, memorial=self.memorial, message="Hi", guest_name="G")
 
     @cached_property
     def style(self):
@@ -302,6 +318,29 @@ PAGES = {
     "report a condolence": Way(
         lambda c, w: c.post(reverse("memorial:condolence_report", args=[w.memorial.slug, w.condolence.pk])), 302
     ),
+    "comment on a photo": Way(
+        lambda c, w: c.post(photo_page(w, w.photo, "photo_comment"), {"guest_name": "G", "message": "Kind"}), 302
+    ),
+    "report a comment": Way(
+        lambda c, w: c.post(reverse("memorial:comment_report", args=[w.memorial.slug, w.comment.pk])), 302
+    ),
+    "hide a comment": Way(
+        lambda c, w: c.post(reverse("memorial:comment_hide", args=[w.memorial.slug, w.comment.pk])), 302
+    ),
+    "comment on a hidden photo": Way(
+        lambda c, w: c.post(photo_page(w, w.hidden_photo, "photo_comment"), {"guest_name": "G", "message": "Kind"}),
+        302,
+    ),
+    "report a comment on a hidden photo": Way(
+        lambda c, w: c.post(reverse("memorial:comment_report", args=[w.memorial.slug, w.hidden_photo_comment.pk])),
+        302,
+    ),
+    "comment on a published painting": Way(
+        lambda c, w: c.post(
+            at(w, "generation:memorial_artwork_comment", w.published_artwork.pk), {"guest_name": "G", "message": "Hi"}
+        ),
+        302,
+    ),
     "ask for a painting": Way(
         lambda c, w: c.post(at(w, "generation:memorial_request", w.photo.pk), {"style": w.style.slug}), 302
     ),
@@ -403,6 +442,34 @@ APIS = {
     ),
     "report a condolence": Way(
         lambda c, w: c.post(at_api(w, f"condolences/{w.condolence.pk}/report/"), {}, format="json"), 201
+    ),
+    "comment on a photo": Way(
+        lambda c, w: c.post(
+            at_api(w, f"photos/{w.photo.pk}/comments/"), {"guest_name": "G", "message": "Kind"}, format="json"
+        ),
+        201,
+    ),
+    "report a comment": Way(lambda c, w: c.post(at_api(w, f"comments/{w.comment.pk}/report/"), {}, format="json"), 201),
+    "hide a comment": Way(lambda c, w: c.post(at_api(w, f"comments/{w.comment.pk}/hide/"), {}, format="json"), 200),
+    "comment on a hidden photo": Way(
+        lambda c, w: c.post(
+            at_api(w, f"photos/{w.hidden_photo.pk}/comments/"), {"guest_name": "G", "message": "Kind"}, format="json"
+        ),
+        201,
+    ),
+    "report a comment on a hidden photo": Way(
+        lambda c, w: c.post(at_api(w, f"comments/{w.hidden_photo_comment.pk}/report/"), {}, format="json"), 201
+    ),
+    "see the comments on an unpublished painting": Way(
+        lambda c, w: c.get(at_api(w, f"artworks/{w.unpublished_artwork.pk}/comments/")), 200
+    ),
+    "comment on a published painting": Way(
+        lambda c, w: c.post(
+            at_api(w, f"artworks/{w.published_artwork.pk}/comments/"),
+            {"guest_name": "G", "message": "Hi"},
+            format="json",
+        ),
+        201,
     ),
     "ask for a painting": Way(
         lambda c, w: c.post(at_api(w, f"photos/{w.photo.pk}/artworks/"), {"style": w.style.slug}, format="json"), 202
@@ -576,6 +643,13 @@ NEEDS = {
     "download a photo's original": ["photo"],
     "reject a condolence": ["condolence"],
     "report a condolence": ["condolence"],
+    "comment on a photo": ["photo"],
+    "report a comment": ["comment"],
+    "hide a comment": ["comment"],
+    "comment on a hidden photo": ["hidden_photo"],
+    "report a comment on a hidden photo": ["hidden_photo_comment"],
+    "see the comments on an unpublished painting": ["unpublished_artwork"],
+    "comment on a published painting": ["published_artwork"],
     "ask for a painting": ["photo", "style"],
     "ask for a painting of a hidden photo": ["hidden_photo", "style"],
     "see an unpublished artwork": ["unpublished_artwork"],
