@@ -437,6 +437,8 @@ class MemorialCondolencesView(MemorialAPIMixin, generics.ListCreateAPIView):
                 message=form.validated_data["message"],
                 author=None if guest else request.user,
                 guest_name=form.validated_data.get("guest_name", ""),
+                relation=form.validated_data.get("relation", ""),
+                email=form.validated_data.get("email", ""),
             )
         except condolences.CondolenceRefused as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
@@ -700,12 +702,12 @@ class CommentRestoreView(_CommentDecisionView):
 
 @extend_schema_view(
     get=extend_schema(
-        summary="Candles and flowers so far",
+        summary="Candles, flowers and incense so far",
         parameters=[SLUG_PARAMETER],
         responses={200: OfferingCountsSerializer, 404: NOT_FOUND},
     ),
     post=extend_schema(
-        summary="Light a candle or lay a flower",
+        summary="Light a candle, lay a flower or burn incense",
         description=(
             "Once of each kind per visitor per day: 201 when counted, 200 with `counted: false` when already "
             "made today. A visitor is a signed-in person, or a guest's visitor cookie (given with the first "

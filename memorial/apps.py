@@ -9,7 +9,7 @@ class MemorialConfig(AppConfig):
     def ready(self):
         from core import work
         from memorial import signals  # noqa: F401  (files go with their records)
-        from memorial.models import MemorialExport
+        from memorial.models import MemorialExport, ThankYou
 
         # The download of all memories, for core.work's claim, heartbeat and take-back.
         work.register(
@@ -23,5 +23,19 @@ class MemorialConfig(AppConfig):
                     "Please ask for a new one."
                 ),
                 select_related=("memorial",),
+            )
+        )
+        # The family's thank-you, e-mailed to the guests (memorial/thank_you.py).
+        work.register(
+            work.Kind(
+                name="thank_you",
+                model=ThankYou,
+                task="memorial.tasks.send_thank_you",
+                group="thank-you",
+                gave_up=(
+                    "The thank-you stopped before every guest was written to {attempts} times; "
+                    "those reached were not written to again."
+                ),
+                select_related=("memorial", "sent_by"),
             )
         )

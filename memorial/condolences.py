@@ -7,6 +7,7 @@ from django.db import transaction
 
 from memorial import guest_messages
 from memorial.models import Condolence, CondolenceReport, Memorial
+from memorial.validators import one_line
 
 MAX_MESSAGE = 3000
 
@@ -15,7 +16,9 @@ CondolenceRefused = guest_messages.MessageRefused
 
 
 @transaction.atomic
-def leave_condolence(*, memorial: Memorial, message: str, author=None, guest_name: str = "") -> Condolence:
+def leave_condolence(
+    *, memorial: Memorial, message: str, author=None, guest_name: str = "", relation: str = "", email: str = ""
+) -> Condolence:
     message, guest_name = guest_messages.clean(message=message, guest_name=guest_name, author=author, limit=MAX_MESSAGE)
     status, held = guest_messages.first_status(
         memorial=memorial,
@@ -27,6 +30,8 @@ def leave_condolence(*, memorial: Memorial, message: str, author=None, guest_nam
         memorial=memorial,
         author=author,
         guest_name="" if author else guest_name[:100],
+        relation=one_line(relation)[:60],
+        email="" if author else (email or "").strip()[:254],
         message=message,
         status=status,
         held_reason=held,

@@ -142,6 +142,14 @@ def _managers(memorial: Memorial, *, besides=None):
     return managers.select_related("user")
 
 
+def _managers_told_each_time(memorial: Memorial, *, besides=None):
+    """The managers who get an e-mail for each new message: not those who chose a digest
+    (memorial/digests.py sends theirs)."""
+    from memorial.digests import digest_readers
+
+    return _managers(memorial, besides=besides).exclude(user_id__in=digest_readers(memorial))
+
+
 def _send(mails: list) -> int:
     return send_mass_mail(mails, fail_silently=True) if mails else 0
 
@@ -151,7 +159,7 @@ def notify_managers(item, *, url: str, pending: str) -> int:
     memorial = item.memorial
     name = one_line(memorial.full_name)  # a subject is one line, whatever was stored
     mails = []
-    for membership in _managers(memorial, besides=item.author_id):
+    for membership in _managers_told_each_time(memorial, besides=item.author_id):
         user = membership.user
         with override(user.preferred_language):
             if item.status == pending:

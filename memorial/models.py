@@ -362,6 +362,11 @@ class Condolence(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     guest_name = models.CharField(_("name"), max_length=100, blank=True, validators=[single_line])
+    # Who the author was to the person (손녀, 직장 동료, a neighbour): shown beside the name.
+    relation = models.CharField(_("relation"), max_length=60, blank=True, validators=[single_line])
+    # A guest's address for the family's thank-you (memorial/thank_you.py): never shown on the
+    # page, in the API only to the memorial's managers.
+    email = models.EmailField(_("e-mail address"), blank=True)
     message = models.TextField(_("message"), max_length=3000)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
     held_reason = models.CharField(_("reason held"), max_length=20, blank=True, choices=HeldReason.choices)
@@ -423,6 +428,7 @@ class Offering(models.Model):
     class Kind(models.TextChoices):
         CANDLE = "candle", _("Light a candle")
         FLOWER = "flower", _("Lay a flower")
+        INCENSE = "incense", _("Burn incense")
 
     memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="offerings")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -569,3 +575,80 @@ class CommentReport(models.Model):
 
     def __str__(self) -> str:
         return f"Report on comment {self.comment_id}"
+
+
+class NotificationFrequency(models.TextChoices):
+    EACH = "each", _("An e-mail for each new message")
+    HOURLY = "hourly", _("One e-mail an hour with the new messages")
+    DAILY = "daily", _("One e-mail a day with the new messages")
+
+
+class MessageNotificationSetting(models.Model):
+    """How one manager of one memorial is told of new messages (memorial/digests.py); without a
+    row, an e-mail for each."""
+
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="notification_settings")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    frequency = models.CharField(
+        _("new messages"), max_length=10, choices=NotificationFrequency.choices, default=NotificationFrequency.EACH
+    )
+    chosen_at = models.DateTimeField(default=timezone.now)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["memorial", "user"], name="one_notification_setting_per_manager")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.memorial}: {self.frequency}"
+
+
+class DigestedMessage(models.Model):
+    """One message in one manager's digest. The unique key is the claim: two workers sending
+    digests at once cannot both put a message into one (memorial/digests.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12)  # "condolence" or "comment"
+    message_id = models.PositiveBigIntegerField()
+    digested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "message_id"], name="one_digest_per_message_per_manager")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.message_id} in the digest of {self.user_id}"
+
+
+class ThankYou(BackgroundWork):
+    """The family's one thank-you (답례) after the funeral, e-mailed in the background to every
+    guest who left a message with an address (memorial/thank_you.py); its lifecycle is core.work's."""
+
+    memorial = models.OneToOneField(Memorial, on_delete=models.CASCADE, related_name="thank_you")
+    message = models.TextField(_("message"), max_length=3000)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("thank-you message")
+        verbose_name_plural = _("thank-you messages")
+
+    def __str__(self) -> str:
+        return f"Thank-you for {self.memorial} ({self.status})"
+
+
+class ThankYouDelivery(models.Model):
+    """One address the thank-you went to: the unique key keeps a retry from sending it twice."""
+
+    thank_you = models.ForeignKey(ThankYou, on_delete=models.CASCADE, related_name="deliveries")
+    email = models.EmailField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["thank_you", "email"], name="one_thank_you_per_address")]
+
+    def __str__(self) -> str:
+        return f"Thank-you {self.thank_you_id} to {self.email}"

@@ -75,6 +75,9 @@ MINIMUM_ROLE = {
     "edit": Role.MANAGER,
     "invite": Role.MANAGER,
     "moderate": Role.MANAGER,
+    # How a manager hears of new messages, and the family's one thank-you to the guests.
+    "choose_notifications": Role.MANAGER,
+    "thank_guests": Role.MANAGER,
     "download_original": Role.MANAGER,
     "export": Role.MANAGER,
     "publish_artwork": Role.MANAGER,

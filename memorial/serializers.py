@@ -60,6 +60,7 @@ class PartialDateField(serializers.Field):
 class OfferingCountsSerializer(serializers.Serializer):
     candle = serializers.IntegerField(read_only=True)
     flower = serializers.IntegerField(read_only=True)
+    incense = serializers.IntegerField(read_only=True)
 
 
 class StorageUsageSerializer(serializers.Serializer):
@@ -204,7 +205,7 @@ class CondolenceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Condolence
-        fields = ["id", "name", "message", "status", "created_at"]
+        fields = ["id", "name", "relation", "message", "status", "created_at"]
         read_only_fields = fields
 
 
@@ -228,6 +229,7 @@ class ModeratedCondolenceSerializer(CondolenceSerializer):
 
     class Meta(CondolenceSerializer.Meta):
         fields = CondolenceSerializer.Meta.fields + [
+            "email",
             "held_reason",
             "held_reason_display",
             "report_count",
@@ -244,6 +246,19 @@ class CondolenceCreateSerializer(serializers.Serializer):
         allow_blank=True,
         validators=[single_line],
         help_text="Required for guests who are not signed in; one line.",
+    )
+    relation = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        validators=[single_line],
+        help_text="Who you were to the person (손녀, 직장 동료, friend); shown beside your name.",
+    )
+    email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="Guests: an address for the family's one thank-you. Never shown; seen by the managers only.",
     )
     website = serializers.CharField(
         required=False, allow_blank=True, write_only=True, help_text="Leave empty. (A field for robots.)"
@@ -307,6 +322,8 @@ class CommentSerializer(CondolenceSerializer):
 
     class Meta(CondolenceSerializer.Meta):
         model = Comment
+        fields = ["id", "name", "message", "status", "created_at"]
+        read_only_fields = fields
 
 
 class OpenCommentReportSerializer(OpenReportSerializer):
@@ -321,7 +338,11 @@ class ModeratedCommentSerializer(ModeratedCondolenceSerializer):
 
     class Meta(ModeratedCondolenceSerializer.Meta):
         model = Comment
+        fields = CommentSerializer.Meta.fields + ["held_reason", "held_reason_display", "report_count", "open_reports"]
+        read_only_fields = fields
 
 
 class CommentCreateSerializer(CondolenceCreateSerializer):
     message = serializers.CharField(max_length=1000)
+    relation = None
+    email = None

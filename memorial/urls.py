@@ -1,7 +1,7 @@
 from django.urls import path
 
 import memorial.converters  # noqa: F401  (registers "uslug")
-from memorial import account_views, views
+from memorial import account_views, funeral_views, views
 
 app_name = "memorial"
 urlpatterns = [
@@ -56,6 +56,8 @@ urlpatterns = [
     path("m/<uslug:slug>/comments/<int:comment_id>/hide/", views.comment_hide, name="comment_hide"),
     path("m/<uslug:slug>/comments/<int:comment_id>/restore/", views.comment_restore, name="comment_restore"),
     path("m/<uslug:slug>/offerings/", views.offering_create, name="offer"),
+    path("m/<uslug:slug>/notifications/", funeral_views.notifications, name="notifications"),
+    path("m/<uslug:slug>/thank-you/", funeral_views.thank_guests, name="thank_guests"),
     path("m/<uslug:slug>/moderation/", views.moderation_queue, name="moderation"),
     path("photos/<int:photo_id>/<str:size>.jpg", views.photo_file, name="photo_file"),
     path("photos/<int:photo_id>/original/", views.photo_original, name="photo_original"),

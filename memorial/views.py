@@ -33,6 +33,7 @@ from memorial import (
     permissions,
     photos,
     qr,
+    quick_phrases,
     quota,
     selectors,
     services,
@@ -100,7 +101,8 @@ def _render_memorial(request, memorial, *, condolence_page=None, **extra):
     context = selectors.memorial_page(memorial, request.user, condolence_page=page)
     context.update(
         artworks=extensions.gallery("artworks", memorial, request.user, limit=selectors.GALLERY_SIZE),
-        condolence_form=CondolenceForm(guest=not request.user.is_authenticated),
+        condolence_form=CondolenceForm(guest=not request.user.is_authenticated, language=memorial.language),
+        relation_suggestions=quick_phrases.relations_for(memorial.language),
         indexable=permissions.is_indexable(memorial),
         share_preview=memorial.visibility != Visibility.PRIVATE,
         page_url=settings.SITE_URL + memorial.get_absolute_url(),
@@ -646,7 +648,7 @@ def photo_original(request, photo_id, slug=None):
 def condolence_create(request, slug):
     memorial = permissions.memorial_for(request.user, slug, "condole")
     guest = not request.user.is_authenticated
-    form = CondolenceForm(request.POST, guest=guest)
+    form = CondolenceForm(request.POST, guest=guest, language=memorial.language)
     anchor = memorial.get_absolute_url() + "#condolences"
     ratelimit.enforce(request, "condolence")
     if not form.is_valid():
@@ -660,6 +662,8 @@ def condolence_create(request, slug):
             message=form.cleaned_data["message"],
             author=None if guest else request.user,
             guest_name=form.cleaned_data.get("guest_name", ""),
+            relation=form.cleaned_data.get("relation", ""),
+            email=form.cleaned_data.get("email", ""),
         )
     except condolences.CondolenceRefused as exc:
         messages.error(request, str(exc))
