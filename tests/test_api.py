@@ -429,7 +429,7 @@ def test_a_candle_is_counted_once_a_day_per_visitor(api, people, memorial):
     assert as_(api, people, "viewer").post(url, {"kind": "flower"}, format="json").status_code == 201
     assert api.get(url).json() == {"candle": 1, "flower": 1, "incense": 0}
     assert api.get(f"{API}/memorials/{memorial.slug}/").json()["offerings"] == {"candle": 1, "flower": 1, "incense": 0}
-    assert api.post(url, {"kind": "incense"}, format="json").status_code == 400
+    assert api.post(url, {"kind": "lantern"}, format="json").status_code == 400
 
 
 # --- The schema --------------------------------------------------------------------------------
