@@ -110,6 +110,8 @@ class Site:
             "photo (owner)": self.photos[1].get_absolute_url(),
             "artwork (owner)": self.artwork.get_absolute_url(),
             "moderation": reverse("memorial:moderation", args=[self.memorial.slug]),
+            "notifications": reverse("memorial:notifications", args=[self.memorial.slug]),
+            "thank the guests": reverse("memorial:thank_guests", args=[self.memorial.slug]),
         }
 
 

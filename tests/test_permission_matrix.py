@@ -90,6 +90,9 @@ EXPECTED = {
     "report a comment on a hidden photo": always((OK, OK, GONE, GONE, GONE, GONE)),
     "see the comments on an unpublished painting": always(MEMBERS),
     "comment on a published painting": SEEN,
+    # How a manager hears of new messages, and the family's thank-you to the guests.
+    "choose how new messages are told": MANAGERS,
+    "thank the guests": MANAGERS,
     "ask for a painting": CONTRIBUTORS,
     "ask for a painting of a hidden photo": always((400, 400, GONE, GONE, GONE, GONE)),
     "see an unpublished artwork": always(MEMBERS),
@@ -331,6 +334,10 @@ PAGES = {
         lambda c, w: c.post(photo_page(w, w.hidden_photo, "photo_comment"), {"guest_name": "G", "message": "Kind"}),
         302,
     ),
+    "choose how new messages are told": Way(
+        lambda c, w: c.post(reverse("memorial:notifications", args=[w.memorial.slug]), {"frequency": "daily"}), 302
+    ),
+    "thank the guests": Way(lambda c, w: c.get(reverse("memorial:thank_guests", args=[w.memorial.slug])), 200),
     "report a comment on a hidden photo": Way(
         lambda c, w: c.post(reverse("memorial:comment_report", args=[w.memorial.slug, w.hidden_photo_comment.pk])),
         302,
