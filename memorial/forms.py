@@ -240,3 +240,35 @@ class ThankYouForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Sent once, by e-mail, to every guest who left a message with an address."),
     )
+
+
+class GuestMemoryForm(forms.Form):
+    """A photo or a story a guest sends to the family (memorial/contributions.py)."""
+
+    guest_name = forms.CharField(label=_("Your name"), max_length=100, required=False, validators=[single_line])
+    website = forms.CharField(required=False, label=_("Leave this empty"))
+
+    def __init__(self, *args, guest: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not guest:
+            del self.fields["guest_name"]
+        else:
+            self.fields["guest_name"].required = True
+
+    def clean_website(self):
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError(_("Your memory could not be sent."))
+        return ""
+
+
+class GuestPhotoForm(GuestMemoryForm):
+    photo = forms.FileField(label=_("A photo"))
+    caption = forms.CharField(label=_("What it shows (optional)"), max_length=500, required=False)
+
+
+class GuestStoryForm(GuestMemoryForm):
+    story = forms.CharField(
+        label=_("Your memory"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": _("I remember…")}),
+    )

@@ -83,6 +83,12 @@ class Memorial(models.Model):
     condolence_policy = models.CharField(
         _("condolences"), max_length=10, choices=CondolencePolicy.choices, default=CondolencePolicy.OPEN
     )
+    # Guests (and signed-in people outside the family) may send a photo or a story, which waits for
+    # a manager (memorial/contributions.py). Approved photos go into the friends' album.
+    accepts_guest_memories = models.BooleanField(_("guests may send photos and stories"), default=False)
+    friends_album = models.ForeignKey(
+        "Album", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -652,3 +658,60 @@ class ThankYouDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"Thank-you {self.thank_you_id} to {self.email}"
+
+
+def contribution_path(instance, filename):
+    extension = (filename.rsplit(".", 1)[-1] if "." in filename else "bin").lower()[:8]
+    return f"contributions/{instance.memorial_id}/{uuid.uuid4().hex}.{extension}"
+
+
+def contribution_preview_path(instance, filename):
+    return f"contributions/{instance.memorial_id}/{uuid.uuid4().hex}-preview.jpg"
+
+
+class GuestContribution(models.Model):
+    """A photo or a story ("I remember...") a guest sent, waiting for a manager: approved, a photo
+    goes into the friends' album and a story onto the memorial page, credited to its author;
+    rejected, it is deleted with its files (memorial/contributions.py)."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        STORY = "story", _("Story")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="contributions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    guest_name = models.CharField(_("name"), max_length=100, blank=True, validators=[single_line])
+    story = models.TextField(_("story"), blank=True, max_length=3000)
+    caption = models.CharField(_("caption"), max_length=500, blank=True)
+    # The upload as it came (checked by memorial/imaging.py), and a small JPEG for the managers' queue.
+    upload = models.FileField(storage=originals_storage, upload_to=contribution_path, blank=True, max_length=300)
+    upload_name = models.CharField(max_length=255, blank=True)
+    preview = models.FileField(upload_to=contribution_preview_path, blank=True, max_length=300)
+    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("memory sent by a guest")
+        verbose_name_plural = _("memories sent by guests")
+
+    def __str__(self) -> str:
+        return f"{self.kind} from {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        if self.author_id:
+            return str(self.author)
+        return self.guest_name

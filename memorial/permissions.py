@@ -57,7 +57,18 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 
-from memorial.models import Album, Comment, Condolence, Membership, Memorial, MemorialExport, Photo, Role, Visibility
+from memorial.models import (
+    Album,
+    Comment,
+    Condolence,
+    GuestContribution,
+    Membership,
+    Memorial,
+    MemorialExport,
+    Photo,
+    Role,
+    Visibility,
+)
 
 RANK = {Role.VIEWER: 1, Role.CONTRIBUTOR: 2, Role.MANAGER: 3, Role.OWNER: 4}
 
@@ -437,6 +448,31 @@ def comment_for(user, comment_id, action: str, *, memorial: Memorial | None = No
     if not comments_visible_to(user, memorial, Comment.objects.filter(pk=comment.pk)).exists():
         raise Http404("No such comment.")
     return comment
+
+
+def can_send_memories(user, memorial: Memorial) -> bool:
+    """Where the family allows it (``accepts_guest_memories``), whoever sees the memorial may send
+    a photo or a story for a manager to approve."""
+    return bool(memorial.accepts_guest_memories) and can(user, "view", memorial)
+
+
+def require_send_memories(user, memorial: Memorial) -> None:
+    """404 where the family does not take guests' memories (the page is not there)."""
+    require(user, "view", memorial)
+    if not can_send_memories(user, memorial):
+        raise Http404("This family does not take photos and stories from guests.")
+
+
+def contribution_for(user, contribution_id, *, memorial: Memorial) -> GuestContribution:
+    """A memory a guest sent to this memorial, for those who may moderate it (its managers)."""
+    require(user, "moderate", memorial)
+    contribution = _first(
+        GuestContribution.objects.filter(memorial=memorial).select_related("author"), pk=contribution_id
+    )
+    if contribution is None:
+        raise Http404("No such memory.")
+    contribution.memorial = memorial
+    return contribution
 
 
 def binned_item_for(user, memorial: Memorial, kind: str, item_id):

@@ -1,7 +1,7 @@
 from django.urls import path
 
 import memorial.converters  # noqa: F401  (registers "uslug")
-from memorial import account_views, funeral_views, views
+from memorial import account_views, contribution_views, funeral_views, views
 
 app_name = "memorial"
 urlpatterns = [
@@ -58,6 +58,23 @@ urlpatterns = [
     path("m/<uslug:slug>/offerings/", views.offering_create, name="offer"),
     path("m/<uslug:slug>/notifications/", funeral_views.notifications, name="notifications"),
     path("m/<uslug:slug>/thank-you/", funeral_views.thank_guests, name="thank_guests"),
+    path("m/<uslug:slug>/share/", contribution_views.share, name="share"),
+    path("m/<uslug:slug>/shared/setting/", contribution_views.guest_memories_setting, name="guest_memories_setting"),
+    path(
+        "m/<uslug:slug>/shared/<int:contribution_id>/approve/",
+        contribution_views.contribution_approve,
+        name="contribution_approve",
+    ),
+    path(
+        "m/<uslug:slug>/shared/<int:contribution_id>/reject/",
+        contribution_views.contribution_reject,
+        name="contribution_reject",
+    ),
+    path(
+        "m/<uslug:slug>/shared/<int:contribution_id>/preview.jpg",
+        contribution_views.contribution_preview,
+        name="contribution_preview",
+    ),
     path("m/<uslug:slug>/moderation/", views.moderation_queue, name="moderation"),
     path("photos/<int:photo_id>/<str:size>.jpg", views.photo_file, name="photo_file"),
     path("photos/<int:photo_id>/original/", views.photo_original, name="photo_original"),

@@ -25,6 +25,7 @@ from memorial import (
     bin,
     comments,
     condolences,
+    contributions,
     editing,
     extensions,
     membership,
@@ -103,6 +104,7 @@ def _render_memorial(request, memorial, *, condolence_page=None, **extra):
         artworks=extensions.gallery("artworks", memorial, request.user, limit=selectors.GALLERY_SIZE),
         condolence_form=CondolenceForm(guest=not request.user.is_authenticated, language=memorial.language),
         relation_suggestions=quick_phrases.relations_for(memorial.language),
+        friend_stories=contributions.approved_stories(memorial),
         indexable=permissions.is_indexable(memorial),
         share_preview=memorial.visibility != Visibility.PRIVATE,
         page_url=settings.SITE_URL + memorial.get_absolute_url(),
@@ -765,6 +767,7 @@ def moderation_queue(request, slug):
             "memorial": memorial,
             "condolences": selectors.pending_condolences(memorial),
             "pending_comments": comments.pending_comments(memorial),
+            "contributions": contributions.pending(memorial),
         },
     )
 

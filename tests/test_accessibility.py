@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from generation import services as generation_services
-from memorial import comments, condolences
+from memorial import comments, condolences, contributions
 from memorial import photos as photo_service
 from memorial import services as memorial_services
 from tests.conftest import jpeg_upload, paint
@@ -88,6 +88,11 @@ class Site:
         comments.leave_comment(
             target=self.photos[1], memorial=self.memorial, message="www.example.com 생중계", guest_name="광고"
         )
+        # Guests may send their memories: one story is on the page, a photo waits for the family.
+        contributions.set_accepting(memorial=self.memorial, accepts=True, by=family.owner)
+        story = contributions.send_story(memorial=self.memorial, story="김장철마다 생각납니다.", guest_name="이웃")
+        contributions.approve(contribution=story, by=family.owner)
+        contributions.send_photo(memorial=self.memorial, upload=jpeg_upload("friend.jpg"), guest_name="친구")
         # A job still waiting in the queue: the page with the progress bar.
         self.waiting_job = generation_services.request_artwork(photo=self.photos[1], style=style, by=family.owner)
 
@@ -112,6 +117,7 @@ class Site:
             "moderation": reverse("memorial:moderation", args=[self.memorial.slug]),
             "notifications": reverse("memorial:notifications", args=[self.memorial.slug]),
             "thank the guests": reverse("memorial:thank_guests", args=[self.memorial.slug]),
+            "share a memory": reverse("memorial:share", args=[self.memorial.slug]),
         }
 
 

@@ -35,8 +35,9 @@ from rest_framework.test import APIClient
 
 from generation import services as artwork_services
 from generation.models import Artwork, ArtworkCandidate, JobStatus, Style, StylizationJob
-from memorial import comments, condolences, membership, page_cache
+from memorial import comments, condolences, contributions, membership, page_cache
 from memorial import photos as photo_service
+from memorial.models import Memorial
 from tests.audio_files import upload as audio_upload
 from tests.conftest import Family, jpeg_upload, make_user
 
@@ -93,6 +94,9 @@ EXPECTED = {
     # How a manager hears of new messages, and the family's thank-you to the guests.
     "choose how new messages are told": MANAGERS,
     "thank the guests": MANAGERS,
+    # Where the family takes guests' photos and stories: whoever sees the memorial sends; managers decide.
+    "send a memory to the family": SEEN,
+    "approve a guest's memory": MANAGERS,
     "ask for a painting": CONTRIBUTORS,
     "ask for a painting of a hidden photo": always((400, 400, GONE, GONE, GONE, GONE)),
     "see an unpublished artwork": always(MEMBERS),
@@ -209,6 +213,15 @@ class World:
     @cached_property
     def hidden_photo_comment(self):
         return comments.leave_comment(target=self.hidden_photo, memorial=self.memorial, message="Hi", guest_name="G")
+
+    @cached_property
+    def open_to_guests(self):
+        Memorial.objects.filter(pk=self.memorial.pk).update(accepts_guest_memories=True)
+        return True
+
+    @cached_property
+    def guest_story(self):
+        return contributions.send_story(memorial=self.memorial, story="I remember", guest_name="G")
 
     @cached_property
     def style(self):
@@ -338,6 +351,16 @@ PAGES = {
         lambda c, w: c.post(reverse("memorial:notifications", args=[w.memorial.slug]), {"frequency": "daily"}), 302
     ),
     "thank the guests": Way(lambda c, w: c.get(reverse("memorial:thank_guests", args=[w.memorial.slug])), 200),
+    "send a memory to the family": Way(
+        lambda c, w: c.post(
+            reverse("memorial:share", args=[w.memorial.slug]),
+            {"kind": "story", "story-guest_name": "G", "story-story": "I remember"},
+        ),
+        302,
+    ),
+    "approve a guest's memory": Way(
+        lambda c, w: c.post(reverse("memorial:contribution_approve", args=[w.memorial.slug, w.guest_story.pk])), 302
+    ),
     "report a comment on a hidden photo": Way(
         lambda c, w: c.post(reverse("memorial:comment_report", args=[w.memorial.slug, w.hidden_photo_comment.pk])),
         302,
@@ -651,6 +674,8 @@ NEEDS = {
     "reject a condolence": ["condolence"],
     "report a condolence": ["condolence"],
     "comment on a photo": ["photo"],
+    "send a memory to the family": ["open_to_guests"],
+    "approve a guest's memory": ["guest_story"],
     "report a comment": ["comment"],
     "hide a comment": ["comment"],
     "comment on a hidden photo": ["hidden_photo"],
