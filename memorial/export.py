@@ -46,6 +46,7 @@ from django.utils.translation import ngettext
 from core import work
 from memorial import extensions, permissions
 from memorial.comments import exported as exported_comments
+from memorial.contributions import approved_stories
 from memorial.markdown import render_markdown
 from memorial.models import Condolence, Memorial, MemorialExport, Photo, export_path
 from memorial.offerings import offering_counts
@@ -326,6 +327,7 @@ def collect(memorial: Memorial) -> Collector:
         published.append(
             {
                 "name": condolence.display_name,
+                "relation": condolence.relation,
                 "message": condolence.message,
                 "created_at": _iso(condolence.created_at),
                 "date_display": timezone.localtime(condolence.created_at).date().isoformat(),
@@ -366,6 +368,14 @@ def collect(memorial: Memorial) -> Collector:
         "albums": albums,
         "artworks": [],  # the generation app's part fills it in (memorial.extensions)
         "condolences": published,
+        "friends_memories": [
+            {
+                "name": story.display_name,
+                "story": story.story,
+                "created_at": _iso(story.created_at),
+            }
+            for story in approved_stories(memorial)
+        ],
         "offerings": offering_counts(memorial),
     }
     contents.left_out = {

@@ -146,3 +146,27 @@ def test_a_guest_must_give_a_name_and_cannot_send_too_many(family, memorial, set
     assert send_story(phone, memorial, "Two").status_code == 302
     assert send_story(phone, memorial, "Three").status_code == 429
     assert GuestContribution.objects.count() == 2
+
+
+def test_an_approved_story_is_in_the_download_of_all_memories(family, memorial):
+    import json
+    import zipfile
+
+    from memorial import contributions, export
+    from memorial import tasks as export_tasks
+
+    story = contributions.send_story(memorial=memorial, story="She sang at every wedding.", guest_name="Cousin")
+    contributions.approve(contribution=story, by=family.manager)
+    contributions.send_story(memorial=memorial, story="Still waiting", guest_name="Other")
+    job = export.request_export(memorial=memorial, by=family.owner)
+    assert export_tasks.build_export(job.pk) == "succeeded"
+    job.refresh_from_db()
+    with zipfile.ZipFile(job.file.open("rb")) as archive:
+        data = json.loads(archive.read("memorial.json"))
+    assert data["friends_memories"] == [
+        {
+            "name": "Cousin",
+            "story": "She sang at every wedding.",
+            "created_at": data["friends_memories"][0]["created_at"],
+        }
+    ]
