@@ -226,6 +226,8 @@ class ModeratedCondolenceSerializer(CondolenceSerializer):
     held_reason = serializers.ChoiceField(choices=HeldReason.choices, allow_blank=True, read_only=True)
     held_reason_display = serializers.CharField(source="get_held_reason_display", read_only=True)
     open_reports = OpenReportSerializer(many=True, read_only=True)
+    # A guest's address for the family's thank-you (blank when none was given): managers only.
+    email = serializers.CharField(read_only=True, help_text="A guest's e-mail address, or blank.")
 
     class Meta(CondolenceSerializer.Meta):
         fields = CondolenceSerializer.Meta.fields + [
@@ -335,6 +337,7 @@ class ModeratedCommentSerializer(ModeratedCondolenceSerializer):
     """What the memorial's managers see of a comment: why it was held, and its open reports."""
 
     open_reports = OpenCommentReportSerializer(many=True, read_only=True)
+    email = None
 
     class Meta(ModeratedCondolenceSerializer.Meta):
         model = Comment
