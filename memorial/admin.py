@@ -17,7 +17,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from memorial import comments, condolences, editing, moderation, photos, services
+from memorial import comments, condolences, contributions, editing, moderation, photos, services
 from memorial.membership import revoke_invitation
 from memorial.models import (
     Album,
@@ -25,6 +25,7 @@ from memorial.models import (
     CommentReport,
     Condolence,
     CondolenceReport,
+    GuestContribution,
     Invitation,
     Membership,
     Memorial,
@@ -33,6 +34,7 @@ from memorial.models import (
     Offering,
     Photo,
     Removal,
+    ThankYou,
     TimelineEvent,
     Visibility,
 )
@@ -828,3 +830,64 @@ class CommentAdmin(RecordsDeletion, admin.ModelAdmin):
             moderation.record(
                 moderator=request.user, action="hold_comment", target=obj, memorial=obj.memorial, note="admin form"
             )
+
+
+# --- What guests sent, and the family's thank-you -----------------------------------------------
+
+
+@admin.register(GuestContribution)
+class GuestContributionAdmin(admin.ModelAdmin):
+    """Photos and stories guests sent, decided as on the moderation page (memorial/contributions.py)."""
+
+    list_display = ("__str__", "memorial", "kind", "status", "created_at", "decided_by")
+    list_filter = ("kind", "status", "created_at")
+    search_fields = ("story", "caption", "guest_name", "author__email", *MEMORIAL_SEARCH)
+    list_select_related = ("memorial", "author", "decided_by")
+    readonly_fields = (
+        "memorial",
+        "kind",
+        "status",
+        "author",
+        "guest_name",
+        "story",
+        "caption",
+        "upload_name",
+        "photo",
+        "created_at",
+        "decided_by",
+        "decided_at",
+    )
+    exclude = ("upload", "preview")
+    actions = ("approve", "reject")
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Approve the selected photos and stories"), permissions=["change"])
+    def approve(self, request, queryset):
+        count = 0
+        for contribution in queryset.select_related("memorial"):
+            contributions.approve(contribution=contribution, by=request.user)
+            count += 1
+        self.message_user(request, ngettext("%(count)d approved.", "%(count)d approved.", count) % {"count": count})
+
+    @admin.action(description=_("Reject and delete the selected photos and stories"), permissions=["delete"])
+    def reject(self, request, queryset):
+        count = 0
+        for contribution in queryset.select_related("memorial"):
+            contributions.reject(contribution=contribution, by=request.user)
+            count += 1
+        self.message_user(request, ngettext("%(count)d deleted.", "%(count)d deleted.", count) % {"count": count})
+
+
+@admin.register(ThankYou)
+class ThankYouAdmin(admin.ModelAdmin):
+    list_display = ("memorial", "status", "recipients", "created_at", "finished_at")
+    list_filter = ("status",)
+    search_fields = MEMORIAL_SEARCH
+    list_select_related = ("memorial",)
+    readonly_fields = ("memorial", "message", "sent_by", "status", "recipients", "attempts", "error", "created_at")
+    exclude = ("progress", "worker", "cancel_requested", "enqueued_at", "started_at", "heartbeat_at", "finished_at")
+
+    def has_add_permission(self, request):
+        return False

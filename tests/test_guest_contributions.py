@@ -170,3 +170,16 @@ def test_an_approved_story_is_in_the_download_of_all_memories(family, memorial):
             "created_at": data["friends_memories"][0]["created_at"],
         }
     ]
+
+
+def test_the_site_moderators_decide_about_guests_memories_in_the_admin(family, memorial, admin_client):
+    from memorial import contributions
+
+    story = contributions.send_story(memorial=memorial, story="He fixed every bicycle.", guest_name="Neighbour")
+    spam = contributions.send_story(memorial=memorial, story="Cheap loans", guest_name="Spam")
+    changelist = reverse("admin:memorial_guestcontribution_changelist")
+    admin_client.post(changelist, {"action": "approve", "_selected_action": [story.pk]})
+    admin_client.post(changelist, {"action": "reject", "_selected_action": [spam.pk]})
+    assert list(GuestContribution.objects.values_list("story", "status")) == [("He fixed every bicycle.", "approved")]
+    assert admin_client.get(reverse("admin:memorial_guestcontribution_change", args=[story.pk])).status_code == 200
+    assert admin_client.get(reverse("admin:memorial_thankyou_changelist")).status_code == 200
