@@ -280,6 +280,7 @@ JOB_RESEND_AFTER_SECONDS = env_int("JOB_RESEND_AFTER_SECONDS", 900, minimum=2)
 SCHEDULES = [
     {"name": "take-back-stale-work", "func": "core.tasks.take_back_stale_work", "schedule_type": "I", "minutes": 1},
     {"name": "clean-up-memorial-exports", "func": "memorial.tasks.clean_up_exports", "schedule_type": "H"},
+    {"name": "send-message-digests", "func": "memorial.tasks.send_message_digests", "schedule_type": "H"},
     {"name": "purge-deleted-memorials", "func": "memorial.tasks.purge_deleted_memorials", "schedule_type": "D"},
     {"name": "send-remembrance-reminders", "func": "memorial.tasks.send_remembrance_reminders", "schedule_type": "D"},
 ]

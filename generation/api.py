@@ -31,6 +31,7 @@ from generation.serializers import (
     StudioKeySerializer,
     StyleSerializer,
 )
+from memorial import api as memorial_api
 from memorial import permissions
 from memorial.api import FORBIDDEN, NOT_FOUND, SIGN_IN, SLUG_PARAMETER, MemorialAPIMixin
 from memorial.models import Photo
@@ -374,3 +375,11 @@ class StudioKeyView(MemorialAPIMixin, generics.GenericAPIView):
         key = permissions.studio_key_for(request.user, kwargs["pk"], keys=StudioKey.objects.all(), memorial=memorial)
         studio_keys.revoke_key(key=key, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@memorial_api.COMMENTS_SCHEMA
+class ArtworkCommentsView(memorial_api.TargetCommentsView):
+    """The comments on a painting: a guest sees (and comments on) published ones only."""
+
+    def get_target(self, memorial):
+        return selectors.artwork_for(self.request.user, self.kwargs["pk"], slug=self.kwargs["slug"])

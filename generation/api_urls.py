@@ -25,6 +25,11 @@ urlpatterns = [
     ),
     path("artworks/<int:pk>/", api.ArtworkView.as_view(), name="artwork-detail"),
     re_path(
+        rf"^memorials/{SLUG}/artworks/{PK}/comments/$",
+        api.ArtworkCommentsView.as_view(),
+        name="memorial-artwork-comments",
+    ),
+    re_path(
         rf"^memorials/{SLUG}/artworks/{PK}/recording/$",
         api.ArtworkRecordingView.as_view(),
         name="memorial-artwork-recording",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from generation import family_voice
 from generation.models import Artwork, NarrationVoice
+from memorial.comments import exported as exported_comments
 from memorial.export import Collector, safe_extension
 
 AUDIO_EXTENSIONS = {
@@ -20,6 +21,7 @@ AUDIO_EXTENSIONS = {
 def add_artworks(memorial, collector: Collector) -> None:
     """Paintings of hidden photos stay out, and are counted in ``left_out``."""
     artworks = []
+    comments_on = exported_comments(memorial, Artwork)
     all_artworks = list(
         Artwork.objects.filter(memorial=memorial, deleted_at__isnull=True)  # what is in the bin stays out
         .select_related("style", "tribute", "tribute__narration", "family_recording")
@@ -73,6 +75,7 @@ def add_artworks(memorial, collector: Collector) -> None:
                 else None,
                 "narration": narration_data,
                 "likeness": {"state": artwork.likeness_state, "worst": artwork.likeness, "faces": artwork.faces},
+                "comments": comments_on.get(artwork.pk, []),
             }
         )
     collector.data["artworks"] = artworks

@@ -1,6 +1,7 @@
 import uuid
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -256,6 +257,10 @@ class Artwork(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Visitors' comments on the painting (memorial/comments.py); deleted with it.
+    comments = GenericRelation(
+        "memorial.Comment", content_type_field="target_type", object_id_field="target_id", related_query_name="artwork"
     )
 
     class Meta:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from generation import family_voice
 from generation.models import Artwork, ArtworkCandidate, FamilyRecording, Narration, Style, StylizationJob
 from memorial import page_cache, permissions
+from memorial.comments import with_comment_counts
 
 ARTWORK_RELATED = ("photo__album__memorial", "style", "memorial", "tribute__narration", "job", "family_recording")
 _guest_artworks = page_cache.memory()  # artwork id -> what a guest's gallery needs of it
@@ -120,7 +121,7 @@ def artworks_of(memorial, user):
 def gallery(memorial, user, *, photo=None, limit: int | None = None) -> list[Artwork]:
     """The paintings the memorial page (or a photo's page) shows ``user``: registered with
     ``memorial.extensions`` in ``GenerationConfig.ready``."""
-    artworks = artworks_of(memorial, user)
+    artworks = with_comment_counts(artworks_of(memorial, user))
     if photo is not None:
         artworks = artworks.filter(photo=photo)
     return list(artworks[:limit] if limit is not None else artworks)

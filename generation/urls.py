@@ -43,6 +43,7 @@ urlpatterns = [
     path(AT_MEMORIAL + "recording/", views.artwork_recording, name="memorial_artwork_recording"),
     path(AT_MEMORIAL + "recording/delete/", views.artwork_recording_delete, name="memorial_artwork_recording_delete"),
     path(AT_MEMORIAL + "voice/", views.artwork_voice, name="memorial_artwork_voice"),
+    path(AT_MEMORIAL + "comments/", views.artwork_comment, name="memorial_artwork_comment"),
     path("artworks/<int:artwork_id>/", views.artwork_detail, name="artwork"),
     path("artworks/<int:artwork_id>/publish/", views.artwork_publish, name="artwork_publish"),
     path("artworks/<int:artwork_id>/unpublish/", views.artwork_unpublish, name="artwork_unpublish"),

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
@@ -15,6 +16,7 @@ from core.serving import cache_for_viewers, serve_file
 from generation import candidates, family_voice, link_preview, selectors, services
 from generation.forms import ArtworkRequestForm, TributeEditForm, form_field, style_placeholders
 from memorial import permissions
+from memorial import views as memorial_views
 from memorial.models import Visibility
 
 sign_in_to_act = permissions.sign_in_to_act
@@ -107,8 +109,21 @@ def _artwork_page(request, artwork, *, edit_form=None, status=200):
         **(selectors.family_voice_context(artwork) if can_manage else {}),
         "preview": link_preview.artwork_tags(artwork),
         "share": link_preview.artwork_share(artwork) if artwork.published else None,
+        **memorial_views.comments_context(
+            request,
+            artwork.memorial,
+            artwork,
+            reverse("generation:memorial_artwork_comment", args=[artwork.memorial.slug, artwork.pk]),
+        ),
     }
     return render(request, "generation/artwork.html", context, status=status)
+
+
+@require_POST
+def artwork_comment(request, artwork_id, slug):
+    """A visitor's comment on a painting they see (a published one, for guests)."""
+    artwork = selectors.artwork_for(request.user, artwork_id, slug=slug)
+    return memorial_views.leave_comment(request, artwork.memorial, artwork)
 
 
 @require_safe

@@ -19,15 +19,28 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from memorial import bugo, condolence_accounts, condolences, editing, moderation, photos, services
+from memorial import (
+    bugo,
+    comments,
+    condolence_accounts,
+    condolences,
+    contributions,
+    editing,
+    moderation,
+    photos,
+    services,
+)
 from memorial.membership import revoke_invitation
 from memorial.models import (
     Album,
+    Comment,
+    CommentReport,
     Condolence,
     CondolenceAccount,
     CondolenceAccountChange,
     CondolenceReport,
     Funeral,
+    GuestContribution,
     Invitation,
     Membership,
     Memorial,
@@ -36,6 +49,7 @@ from memorial.models import (
     Offering,
     Photo,
     Removal,
+    ThankYou,
     TimelineEvent,
     Visibility,
 )
@@ -790,3 +804,179 @@ class CondolenceAccountChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_fields = ("by_name", "by_email", *MEMORIAL_SEARCH)
     date_hierarchy = "created_at"
     list_select_related = ("memorial",)
+
+
+# --- Comments on photos and paintings ----------------------------------------------------------
+
+
+class CommentHasReportsFilter(HasReportsFilter):
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            unresolved = CommentReport.objects.filter(comment=OuterRef("pk"), resolved=False)
+            return queryset.filter(Exists(unresolved))
+        return super().queryset(request, queryset)
+
+
+class CommentReportInline(CondolenceReportInline):
+    model = CommentReport
+
+
+COMMENT_DECISIONS = {
+    Comment.Status.PUBLISHED: comments.approve,
+    Comment.Status.REJECTED: comments.reject,
+    Comment.Status.HIDDEN: comments.hide,
+}
+
+
+def _decide_comments(request, queryset, decide, note: str = "admin") -> int:
+    count = 0
+    with transaction.atomic():
+        for comment in queryset.select_related("memorial"):
+            decide(comment=comment, by=request.user, note=note)
+            count += 1
+    return count
+
+
+@admin.register(Comment)
+class CommentAdmin(RecordsDeletion, admin.ModelAdmin):
+    """Comments on photos and paintings, moderated as the guestbook's messages are."""
+
+    list_display = ("excerpt", "written_by", "memorial", "on", "status", "held_reason", "report_count", "created_at")
+    list_filter = ("status", CommentHasReportsFilter, "created_at", "memorial__visibility")
+    search_fields = ("message", "guest_name", "author__email", "author__display_name", *MEMORIAL_SEARCH)
+    date_hierarchy = "created_at"
+    list_select_related = ("memorial", "author", "target_type")
+    fields = (
+        "memorial",
+        "on",
+        "author",
+        "guest_name",
+        "message",
+        "status",
+        "held_reason",
+        "report_count",
+        "created_at",
+        "decided_by",
+        "decided_at",
+    )
+    readonly_fields = tuple(field for field in fields if field != "status")
+    inlines = (CommentReportInline,)
+    actions = ("approve", "reject", "hide", "restore")
+
+    def has_add_permission(self, request):
+        return False  # comments are left by visitors on the photo's or painting's page
+
+    def memorial_of(self, comment):
+        return comment.memorial
+
+    @admin.display(description=_("comment"))
+    def excerpt(self, comment):
+        return _excerpt(comment.message)
+
+    @admin.display(description=_("from"))
+    def written_by(self, comment):
+        return comment.display_name
+
+    @admin.display(description=_("on"))
+    def on(self, comment):
+        target = comment.target
+        if target is None:
+            return "-"
+        return format_html('<a href="{}">{}</a>', target.get_absolute_url(), f"{comment.target_type.name} {target.pk}")
+
+    @admin.action(description=_("Approve the selected comments (publish them)"), permissions=["change"])
+    def approve(self, request, queryset):
+        count = _decide_comments(request, queryset, comments.approve)
+        done = ngettext("%(count)d comment approved.", "%(count)d comments approved.", count)
+        self.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Reject the selected comments"), permissions=["change"])
+    def reject(self, request, queryset):
+        count = _decide_comments(request, queryset, comments.reject)
+        done = ngettext("%(count)d comment rejected.", "%(count)d comments rejected.", count)
+        self.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Hide the selected comments"), permissions=["change"])
+    def hide(self, request, queryset):
+        count = _decide_comments(request, queryset, comments.hide)
+        done = ngettext("%(count)d comment hidden.", "%(count)d comments hidden.", count)
+        self.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+    @admin.action(description=_("Restore the selected comments (publish them again)"), permissions=["change"])
+    def restore(self, request, queryset):
+        count = _decide_comments(request, queryset, comments.restore, note="admin: restored")
+        done = ngettext("%(count)d comment restored.", "%(count)d comments restored.", count)
+        self.message_user(request, done % {"count": count}, messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change or "status" not in form.changed_data:
+            return
+        decide = COMMENT_DECISIONS.get(obj.status)
+        if decide is not None:
+            decide(comment=obj, by=request.user, note="admin form")
+        else:
+            moderation.record(
+                moderator=request.user, action="hold_comment", target=obj, memorial=obj.memorial, note="admin form"
+            )
+
+
+# --- What guests sent, and the family's thank-you -----------------------------------------------
+
+
+@admin.register(GuestContribution)
+class GuestContributionAdmin(admin.ModelAdmin):
+    """Photos and stories guests sent, decided as on the moderation page (memorial/contributions.py)."""
+
+    list_display = ("__str__", "memorial", "kind", "status", "created_at", "decided_by")
+    list_filter = ("kind", "status", "created_at")
+    search_fields = ("story", "caption", "guest_name", "author__email", *MEMORIAL_SEARCH)
+    list_select_related = ("memorial", "author", "decided_by")
+    readonly_fields = (
+        "memorial",
+        "kind",
+        "status",
+        "author",
+        "guest_name",
+        "story",
+        "caption",
+        "upload_name",
+        "photo",
+        "created_at",
+        "decided_by",
+        "decided_at",
+    )
+    exclude = ("upload", "preview")
+    actions = ("approve", "reject")
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Approve the selected photos and stories"), permissions=["change"])
+    def approve(self, request, queryset):
+        count = 0
+        for contribution in queryset.select_related("memorial"):
+            contributions.approve(contribution=contribution, by=request.user)
+            count += 1
+        self.message_user(request, ngettext("%(count)d approved.", "%(count)d approved.", count) % {"count": count})
+
+    @admin.action(description=_("Reject and delete the selected photos and stories"), permissions=["delete"])
+    def reject(self, request, queryset):
+        count = 0
+        for contribution in queryset.select_related("memorial"):
+            contributions.reject(contribution=contribution, by=request.user)
+            count += 1
+        self.message_user(request, ngettext("%(count)d deleted.", "%(count)d deleted.", count) % {"count": count})
+
+
+@admin.register(ThankYou)
+class ThankYouAdmin(admin.ModelAdmin):
+    list_display = ("memorial", "status", "recipients", "created_at", "finished_at")
+    list_filter = ("status",)
+    search_fields = MEMORIAL_SEARCH
+    list_select_related = ("memorial",)
+    readonly_fields = ("memorial", "message", "sent_by", "status", "recipients", "attempts", "error", "created_at")
+    exclude = ("progress", "worker", "cancel_requested", "enqueued_at", "started_at", "heartbeat_at", "finished_at")
+
+    def has_add_permission(self, request):
+        return False

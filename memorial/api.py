@@ -21,18 +21,21 @@ from rest_framework.response import Response
 
 from core import ratelimit, visitors
 from core.cross_site import SessionAuthentication
-from memorial import bin, condolences, editing, offerings, permissions, photos, selectors, services
-from memorial.models import Album, Condolence, Memorial, Photo
+from memorial import bin, comments, condolences, editing, offerings, permissions, photos, selectors, services
+from memorial.models import Album, Comment, Condolence, Memorial, Photo
 from memorial.serializers import (
     AlbumSerializer,
     BinEntrySerializer,
     BinRestoredSerializer,
+    CommentCreateSerializer,
+    CommentSerializer,
     CondolenceCreateSerializer,
     CondolenceReportSerializer,
     CondolenceSerializer,
     CountedSerializer,
     MemorialDetailSerializer,
     MemorialSerializer,
+    ModeratedCommentSerializer,
     ModeratedCondolenceSerializer,
     ModerationNoteSerializer,
     OfferingCountsSerializer,
@@ -434,6 +437,8 @@ class MemorialCondolencesView(MemorialAPIMixin, generics.ListCreateAPIView):
                 message=form.validated_data["message"],
                 author=None if guest else request.user,
                 guest_name=form.validated_data.get("guest_name", ""),
+                relation=form.validated_data.get("relation", ""),
+                email=form.validated_data.get("email", ""),
             )
         except condolences.CondolenceRefused as exc:
             return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
@@ -525,17 +530,184 @@ class CondolenceRestoreView(_CondolenceDecisionView):
     decide = staticmethod(condolences.restore)
 
 
+# --- Comments on photos and paintings -------------------------------------------------------
+
+
+class TargetCommentsView(MemorialAPIMixin, generics.ListCreateAPIView):
+    """The comments on one photo or painting (``get_target``: loaded through ``permissions``,
+    so a hidden photo or an unpublished painting is a 404 with its comments)."""
+
+    queryset = Comment.objects.none()
+    serializer_class = CommentSerializer
+
+    def get_target(self, memorial):
+        raise NotImplementedError
+
+    def list(self, request, *args, **kwargs):
+        memorial = permissions.memorial_for(request.user, kwargs["slug"], "view")
+        target = self.get_target(memorial)
+        shown = comments.comments_on(target, memorial=memorial, user=request.user)
+        moderator = permissions.can(request.user, "moderate", memorial)
+        serializer_class = ModeratedCommentSerializer if moderator else CommentSerializer
+        page = self.paginate_queryset(shown)
+        return self.get_paginated_response(
+            serializer_class(page, many=True, context=self.get_serializer_context()).data
+        )
+
+    def create(self, request, *args, **kwargs):
+        memorial = permissions.memorial_for(request.user, kwargs["slug"], "view")
+        target = self.get_target(memorial)
+        permissions.require(request.user, "condole", memorial)
+        form = CommentCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        if form.validated_data.get("website"):  # the honeypot: only robots fill it in
+            return Response({"detail": _("Your message could not be posted.")}, status=status.HTTP_400_BAD_REQUEST)
+        guest = not request.user.is_authenticated
+        ratelimit.enforce(request, "condolence")
+        try:
+            comment = comments.leave_comment(
+                target=target,
+                memorial=memorial,
+                message=form.validated_data["message"],
+                author=None if guest else request.user,
+                guest_name=form.validated_data.get("guest_name", ""),
+            )
+        except comments.CommentRefused as exc:
+            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+COMMENTS_SCHEMA = extend_schema_view(
+    get=extend_schema(
+        summary="Comments on it",
+        description=(
+            "Published comments (and your own waiting ones). The memorial's managers also see comments "
+            "waiting for approval or hidden after reports, with `held_reason` and `report_count`."
+        ),
+        parameters=[SLUG_PARAMETER],
+        responses={200: CommentSerializer(many=True), 404: NOT_FOUND},
+    ),
+    post=extend_schema(
+        summary="Leave a comment",
+        description=(
+            "As a condolence: members, and guests on public or unlisted memorials (guests give `guest_name`); "
+            "held (`pending`) when it looks like a scam or the family approves messages first; rate-limited "
+            "with the guestbook."
+        ),
+        parameters=[SLUG_PARAMETER],
+        request=CommentCreateSerializer,
+        responses={
+            201: CommentSerializer,
+            400: OpenApiResponse(description="The comment could not be posted; `detail` says why."),
+            401: SIGN_IN,
+            404: NOT_FOUND,
+            429: OpenApiResponse(description="Too many messages in a short time; see Retry-After."),
+        },
+    ),
+)
+
+
+@COMMENTS_SCHEMA
+class PhotoCommentsView(TargetCommentsView):
+    def get_target(self, memorial):
+        return permissions.photo_for(self.request.user, self.kwargs["pk"], memorial=memorial)
+
+
+class CommentActionView(MemorialAPIMixin, generics.GenericAPIView):
+    queryset = Comment.objects.all()
+
+    def get_object(self, action: str) -> Comment:
+        return permissions.comment_for(
+            self.request.user, self.kwargs["pk"], action, memorial=self.memorial_at_address()
+        )
+
+
+@extend_schema(
+    summary="Report a comment to the memorial's managers",
+    description="Weighed as a condolence's report (see there); counted once per visitor.",
+    request=CondolenceReportSerializer,
+    responses={
+        201: CountedSerializer,
+        200: CountedSerializer,
+        404: NOT_FOUND,
+        429: OpenApiResponse(description="Too many reports in a short time; see Retry-After."),
+    },
+)
+class CommentReportView(CommentActionView):
+    serializer_class = CondolenceReportSerializer
+
+    def post(self, request, *args, **kwargs):
+        comment = self.get_object("report")
+        form = self.get_serializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        ratelimit.enforce(request, "report")
+        visitor = visitors.visitor(request)
+        counted = comments.report(
+            comment=comment,
+            reporter_key=visitor.key,
+            network_key=visitor.network,
+            reporter=request.user,
+            reason=form.validated_data.get("reason", ""),
+        )
+        return Response({"counted": counted}, status=status.HTTP_201_CREATED if counted else status.HTTP_200_OK)
+
+
+class _CommentDecisionView(CommentActionView):
+    serializer_class = ModerationNoteSerializer
+    decide = None
+
+    def post(self, request, *args, **kwargs):
+        comment = self.get_object("moderate")
+        form = self.get_serializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        self.decide(comment=comment, by=request.user, note=form.validated_data.get("note", ""))
+        return Response(ModeratedCommentSerializer(comment).data)
+
+
+_COMMENT_DECISION_RESPONSES = {200: ModeratedCommentSerializer, 401: SIGN_IN, 403: FORBIDDEN, 404: NOT_FOUND}
+
+
+@extend_schema(
+    summary="Publish a comment (managers)", request=ModerationNoteSerializer, responses=_COMMENT_DECISION_RESPONSES
+)
+class CommentApproveView(_CommentDecisionView):
+    decide = staticmethod(comments.approve)
+
+
+@extend_schema(
+    summary="Reject a comment (managers)", request=ModerationNoteSerializer, responses=_COMMENT_DECISION_RESPONSES
+)
+class CommentRejectView(_CommentDecisionView):
+    decide = staticmethod(comments.reject)
+
+
+@extend_schema(
+    summary="Hide a comment (managers)", request=ModerationNoteSerializer, responses=_COMMENT_DECISION_RESPONSES
+)
+class CommentHideView(_CommentDecisionView):
+    decide = staticmethod(comments.hide)
+
+
+@extend_schema(
+    summary="Restore a hidden comment (managers)",
+    request=ModerationNoteSerializer,
+    responses=_COMMENT_DECISION_RESPONSES,
+)
+class CommentRestoreView(_CommentDecisionView):
+    decide = staticmethod(comments.restore)
+
+
 # --- Offerings -----------------------------------------------------------------------------
 
 
 @extend_schema_view(
     get=extend_schema(
-        summary="Candles and flowers so far",
+        summary="Candles, flowers and incense so far",
         parameters=[SLUG_PARAMETER],
         responses={200: OfferingCountsSerializer, 404: NOT_FOUND},
     ),
     post=extend_schema(
-        summary="Light a candle or lay a flower",
+        summary="Light a candle, lay a flower or burn incense",
         description=(
             "Once of each kind per visitor per day: 201 when counted, 200 with `counted: false` when already "
             "made today. A visitor is a signed-in person, or a guest's visitor cookie (given with the first "

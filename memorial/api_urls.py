@@ -39,6 +39,22 @@ urlpatterns = router.urls + [
         api.CondolenceRejectView.as_view(),
         name="memorial-condolence-reject",
     ),
+    re_path(
+        rf"^memorials/{SLUG}/photos/{PK}/comments/$", api.PhotoCommentsView.as_view(), name="memorial-photo-comments"
+    ),
+    re_path(
+        rf"^memorials/{SLUG}/comments/{PK}/report/$", api.CommentReportView.as_view(), name="memorial-comment-report"
+    ),
+    re_path(
+        rf"^memorials/{SLUG}/comments/{PK}/approve/$", api.CommentApproveView.as_view(), name="memorial-comment-approve"
+    ),
+    re_path(
+        rf"^memorials/{SLUG}/comments/{PK}/reject/$", api.CommentRejectView.as_view(), name="memorial-comment-reject"
+    ),
+    re_path(rf"^memorials/{SLUG}/comments/{PK}/hide/$", api.CommentHideView.as_view(), name="memorial-comment-hide"),
+    re_path(
+        rf"^memorials/{SLUG}/comments/{PK}/restore/$", api.CommentRestoreView.as_view(), name="memorial-comment-restore"
+    ),
     re_path(rf"^memorials/{SLUG}/bin/$", api.MemorialBinView.as_view(), name="memorial-bin"),
     # The years after (memorial/remembrance_api.py).
     re_path(

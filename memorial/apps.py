@@ -13,7 +13,7 @@ class MemorialConfig(AppConfig):
             share_text,
             signals,  # noqa: F401  (files go with their records)
         )
-        from memorial.models import MemorialExport
+        from memorial.models import MemorialExport, ThankYou
 
         # The download of all memories, for core.work's claim, heartbeat and take-back.
         work.register(
@@ -31,3 +31,17 @@ class MemorialConfig(AppConfig):
         )
         # While the funeral is near, a shared link reads as the 부고 (the hall, the 발인).
         share_text.register_wording(bugo.share_wording)
+        # The family's thank-you, e-mailed to the guests (memorial/thank_you.py).
+        work.register(
+            work.Kind(
+                name="thank_you",
+                model=ThankYou,
+                task="memorial.tasks.send_thank_you",
+                group="thank-you",
+                gave_up=(
+                    "The thank-you stopped before every guest was written to {attempts} times; "
+                    "those reached were not written to again."
+                ),
+                select_related=("memorial", "sent_by"),
+            )
+        )

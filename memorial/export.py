@@ -45,6 +45,8 @@ from django.utils.translation import ngettext
 
 from core import work
 from memorial import bugo, extensions, permissions
+from memorial.comments import exported as exported_comments
+from memorial.contributions import approved_stories
 from memorial.markdown import render_markdown
 from memorial.models import Condolence, Memorial, MemorialExport, Photo, export_path
 from memorial.offerings import offering_counts
@@ -279,6 +281,7 @@ def collect(memorial: Memorial) -> Collector:
     shown_ids = {photo.pk for photo in shown}
     screen_of = contents.screen_of
     photos_by_album: dict[int, list] = {}
+    comments_on_photos = exported_comments(memorial, Photo)
     for photo in shown:
         original = f"originals/photo-{photo.pk}.{safe_extension(photo.original.name, 'bin')}"
         screen = f"photos/photo-{photo.pk}.jpg"
@@ -301,6 +304,7 @@ def collect(memorial: Memorial) -> Collector:
                 "screen": screen,
                 "screen_width": photo.screen_width,
                 "screen_height": photo.screen_height,
+                "comments": comments_on_photos.get(photo.pk, []),
             }
         )
 
@@ -323,6 +327,7 @@ def collect(memorial: Memorial) -> Collector:
         published.append(
             {
                 "name": condolence.display_name,
+                "relation": condolence.relation,
                 "message": condolence.message,
                 "created_at": _iso(condolence.created_at),
                 "date_display": timezone.localtime(condolence.created_at).date().isoformat(),
@@ -368,6 +373,14 @@ def collect(memorial: Memorial) -> Collector:
         "albums": albums,
         "artworks": [],  # the generation app's part fills it in (memorial.extensions)
         "condolences": published,
+        "friends_memories": [
+            {
+                "name": story.display_name,
+                "story": story.story,
+                "created_at": _iso(story.created_at),
+            }
+            for story in approved_stories(memorial)
+        ],
         "offerings": offering_counts(memorial),
         "funeral": bugo.export_data(memorial),  # the 부고, or null
     }

@@ -6,7 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from memorial import timezones
 from memorial.dates import entered_date, entered_input, parse_partial_date
 from memorial.lunar import Calendar
-from memorial.models import Album, CondolenceAccount, Memorial, Role, TimelineEvent, validate_life_story_length
+from memorial.models import (
+    Album,
+    CondolenceAccount,
+    Memorial,
+    NotificationFrequency,
+    Role,
+    TimelineEvent,
+    validate_life_story_length,
+)
 from memorial.validators import single_line
 
 
@@ -233,15 +241,37 @@ class CaptionForm(forms.Form):
 
 class CondolenceForm(forms.Form):
     guest_name = forms.CharField(label=_("Your name"), max_length=100, required=False, validators=[single_line])
-    message = forms.CharField(label=_("Your message"), max_length=3000, widget=forms.Textarea(attrs={"rows": 4}))
+    relation = forms.CharField(
+        label=_("You were their (optional)"),
+        max_length=60,
+        required=False,
+        validators=[single_line],
+        help_text=_("For example: granddaughter, colleague, friend, neighbour."),
+    )
+    email = forms.EmailField(
+        label=_("Your e-mail address (optional)"),
+        required=False,
+        help_text=_("Never shown. The family may send one thank-you to it after the funeral."),
+    )
+    # Words to start from (memorial/quick_phrases.py): with no script, choosing one and sending
+    # an empty message leaves the phrase.
+    phrase = forms.ChoiceField(label=_("Or choose words to send"), required=False, choices=[])
+    message = forms.CharField(
+        label=_("Your message"), max_length=3000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
     # A honeypot: hidden from people, filled in by bots.
     website = forms.CharField(required=False, label=_("Leave this empty"))
 
-    def __init__(self, *args, guest: bool = False, **kwargs):
+    def __init__(self, *args, guest: bool = False, language: str = "en", **kwargs):
+        from memorial.quick_phrases import phrases_for
+
         super().__init__(*args, **kwargs)
         self.guest = guest
+        self.phrases = phrases_for(language)
+        self.fields["phrase"].choices = [("", "—")] + [(phrase, phrase) for phrase in self.phrases]
         if not guest:
             del self.fields["guest_name"]
+            del self.fields["email"]
         else:
             self.fields["guest_name"].required = True
 
@@ -249,6 +279,15 @@ class CondolenceForm(forms.Form):
         if self.cleaned_data.get("website"):
             raise forms.ValidationError(_("Your message could not be posted."))
         return ""
+
+    def clean(self):
+        cleaned = super().clean()
+        if "message" in self.fields and not (cleaned.get("message") or "").strip():
+            if cleaned.get("phrase"):
+                cleaned["message"] = cleaned["phrase"]
+            elif "message" not in self.errors:
+                self.add_error("message", _("Please write a message."))
+        return cleaned
 
 
 class InvitationForm(forms.Form):
@@ -296,3 +335,64 @@ class CondolenceAccountForm(forms.ModelForm):
 
 class AccountsShownForm(forms.Form):
     shown = forms.BooleanField(required=False, label=_("Show these accounts on the memorial page"))
+
+
+class CommentForm(CondolenceForm):
+    """A comment on a photo or a painting: the guestbook's form, shorter."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("relation", "email", "phrase"):
+            self.fields.pop(name, None)
+        self.fields["message"] = forms.CharField(
+            label=_("Your comment"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+        )
+
+
+class NotificationForm(forms.Form):
+    frequency = forms.ChoiceField(
+        label=_("E-mails about new messages and comments"),
+        choices=NotificationFrequency.choices,
+        widget=forms.RadioSelect,
+    )
+
+
+class ThankYouForm(forms.Form):
+    message = forms.CharField(
+        label=_("Your thank-you"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Sent once, by e-mail, to every guest who left a message with an address."),
+    )
+
+
+class GuestMemoryForm(forms.Form):
+    """A photo or a story a guest sends to the family (memorial/contributions.py)."""
+
+    guest_name = forms.CharField(label=_("Your name"), max_length=100, required=False, validators=[single_line])
+    website = forms.CharField(required=False, label=_("Leave this empty"))
+
+    def __init__(self, *args, guest: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not guest:
+            del self.fields["guest_name"]
+        else:
+            self.fields["guest_name"].required = True
+
+    def clean_website(self):
+        if self.cleaned_data.get("website"):
+            raise forms.ValidationError(_("Your memory could not be sent."))
+        return ""
+
+
+class GuestPhotoForm(GuestMemoryForm):
+    photo = forms.FileField(label=_("A photo"))
+    caption = forms.CharField(label=_("What it shows (optional)"), max_length=500, required=False)
+
+
+class GuestStoryForm(GuestMemoryForm):
+    story = forms.CharField(
+        label=_("Your memory"),
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 6, "placeholder": _("I remember…")}),
+    )

@@ -2,6 +2,8 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
@@ -120,6 +122,12 @@ class Memorial(models.Model):
     )
     condolence_policy = models.CharField(
         _("condolences"), max_length=10, choices=CondolencePolicy.choices, default=CondolencePolicy.OPEN
+    )
+    # Guests (and signed-in people outside the family) may send a photo or a story, which waits for
+    # a manager (memorial/contributions.py). Approved photos go into the friends' album.
+    accepts_guest_memories = models.BooleanField(_("guests may send photos and stories"), default=False)
+    friends_album = models.ForeignKey(
+        "Album", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -372,6 +380,10 @@ class Photo(models.Model):
     deleted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Visitors' comments on it (memorial/comments.py); deleted with it.
+    comments = GenericRelation(
+        "Comment", content_type_field="target_type", object_id_field="target_id", related_query_name="photo"
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -419,6 +431,11 @@ class Condolence(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     guest_name = models.CharField(_("name"), max_length=100, blank=True, validators=[single_line])
+    # Who the author was to the person (손녀, 직장 동료, a neighbour): shown beside the name.
+    relation = models.CharField(_("relation"), max_length=60, blank=True, validators=[single_line])
+    # A guest's address for the family's thank-you (memorial/thank_you.py): never shown on the
+    # page, in the API only to the memorial's managers.
+    email = models.EmailField(_("e-mail address"), blank=True)
     message = models.TextField(_("message"), max_length=3000)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PUBLISHED)
     held_reason = models.CharField(_("reason held"), max_length=20, blank=True, choices=HeldReason.choices)
@@ -480,6 +497,7 @@ class Offering(models.Model):
     class Kind(models.TextChoices):
         CANDLE = "candle", _("Light a candle")
         FLOWER = "flower", _("Lay a flower")
+        INCENSE = "incense", _("Burn incense")
 
     memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="offerings")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -705,3 +723,213 @@ class CalendarToken(models.Model):
 
     def __str__(self) -> str:
         return f"Calendar address of {self.memorial_id} for {self.user_id}"
+
+
+class Comment(models.Model):
+    """A visitor's comment on a shared memory: a photo, or a painting (generation's Artwork, which
+    declares its own ``GenericRelation``; memorial knows it only as a target). The guestbook's
+    rules hold (memorial/guest_messages.py): the approval policy, the scam rule, weighted reports."""
+
+    Status = Condolence.Status
+
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="comments")
+    target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    target_id = models.PositiveBigIntegerField()
+    target = GenericForeignKey("target_type", "target_id")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    guest_name = models.CharField(_("name"), max_length=100, blank=True, validators=[single_line])
+    message = models.TextField(_("comment"), max_length=1000)
+    status = models.CharField(max_length=10, choices=Condolence.Status.choices, default=Condolence.Status.PUBLISHED)
+    held_reason = models.CharField(_("reason held"), max_length=20, blank=True, choices=HeldReason.choices)
+    report_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["target_type", "target_id", "status"]),
+            models.Index(fields=["memorial", "status"]),
+        ]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self) -> str:
+        return f"{self.display_name}: {self.message[:40]}"
+
+    @property
+    def display_name(self) -> str:
+        if self.author_id:
+            return str(self.author)
+        return self.guest_name
+
+    @property
+    def open_reports(self) -> list:
+        """The reports no decision has answered yet, newest first (prefetch ``reports`` to list many)."""
+        return sorted((r for r in self.reports.all() if not r.resolved), key=lambda r: r.created_at, reverse=True)
+
+
+class CommentReport(models.Model):
+    """One visitor's report of a comment, weighed as a condolence's report is."""
+
+    From = CondolenceReport.From
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reporter_key = models.CharField(max_length=64)
+    reported_by = models.CharField(
+        _("reported by"), max_length=10, choices=CondolenceReport.From.choices, default=CondolenceReport.From.GUEST
+    )
+    network_key = models.CharField(max_length=64, blank=True)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "reporter_key"], name="one_comment_report_per_visitor")
+        ]
+
+    def __str__(self) -> str:
+        return f"Report on comment {self.comment_id}"
+
+
+class NotificationFrequency(models.TextChoices):
+    EACH = "each", _("An e-mail for each new message")
+    HOURLY = "hourly", _("One e-mail an hour with the new messages")
+    DAILY = "daily", _("One e-mail a day with the new messages")
+
+
+class MessageNotificationSetting(models.Model):
+    """How one manager of one memorial is told of new messages (memorial/digests.py); without a
+    row, an e-mail for each."""
+
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="notification_settings")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    frequency = models.CharField(
+        _("new messages"), max_length=10, choices=NotificationFrequency.choices, default=NotificationFrequency.EACH
+    )
+    chosen_at = models.DateTimeField(default=timezone.now)
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["memorial", "user"], name="one_notification_setting_per_manager")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.memorial}: {self.frequency}"
+
+
+class DigestedMessage(models.Model):
+    """One message in one manager's digest. The unique key is the claim: two workers sending
+    digests at once cannot both put a message into one (memorial/digests.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12)  # "condolence" or "comment"
+    message_id = models.PositiveBigIntegerField()
+    digested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "message_id"], name="one_digest_per_message_per_manager")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.message_id} in the digest of {self.user_id}"
+
+
+class ThankYou(BackgroundWork):
+    """The family's one thank-you (답례) after the funeral, e-mailed in the background to every
+    guest who left a message with an address (memorial/thank_you.py); its lifecycle is core.work's."""
+
+    memorial = models.OneToOneField(Memorial, on_delete=models.CASCADE, related_name="thank_you")
+    message = models.TextField(_("message"), max_length=3000)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("thank-you message")
+        verbose_name_plural = _("thank-you messages")
+
+    def __str__(self) -> str:
+        return f"Thank-you for {self.memorial} ({self.status})"
+
+
+class ThankYouDelivery(models.Model):
+    """One address the thank-you went to: the unique key keeps a retry from sending it twice."""
+
+    thank_you = models.ForeignKey(ThankYou, on_delete=models.CASCADE, related_name="deliveries")
+    email = models.EmailField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["thank_you", "email"], name="one_thank_you_per_address")]
+
+    def __str__(self) -> str:
+        return f"Thank-you {self.thank_you_id} to {self.email}"
+
+
+def contribution_path(instance, filename):
+    extension = (filename.rsplit(".", 1)[-1] if "." in filename else "bin").lower()[:8]
+    return f"contributions/{instance.memorial_id}/{uuid.uuid4().hex}.{extension}"
+
+
+def contribution_preview_path(instance, filename):
+    return f"contributions/{instance.memorial_id}/{uuid.uuid4().hex}-preview.jpg"
+
+
+class GuestContribution(models.Model):
+    """A photo or a story ("I remember...") a guest sent, waiting for a manager: approved, a photo
+    goes into the friends' album and a story onto the memorial page, credited to its author;
+    rejected, it is deleted with its files (memorial/contributions.py)."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("Photo")
+        STORY = "story", _("Story")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+
+    memorial = models.ForeignKey(Memorial, on_delete=models.CASCADE, related_name="contributions")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    guest_name = models.CharField(_("name"), max_length=100, blank=True, validators=[single_line])
+    story = models.TextField(_("story"), blank=True, max_length=3000)
+    caption = models.CharField(_("caption"), max_length=500, blank=True)
+    # The upload as it came (checked by memorial/imaging.py), and a small JPEG for the managers' queue.
+    upload = models.FileField(storage=originals_storage, upload_to=contribution_path, blank=True, max_length=300)
+    upload_name = models.CharField(max_length=255, blank=True)
+    preview = models.FileField(upload_to=contribution_preview_path, blank=True, max_length=300)
+    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("memory sent by a guest")
+        verbose_name_plural = _("memories sent by guests")
+
+    def __str__(self) -> str:
+        return f"{self.kind} from {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        if self.author_id:
+            return str(self.author)
+        return self.guest_name

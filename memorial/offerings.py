@@ -1,5 +1,5 @@
-"""Candles and flowers (헌화): one of each per visitor per day (the memorial's day, in its time
-zone), counted per memorial.
+"""Candles, flowers (헌화) and incense (분향): one of each per visitor per day (the memorial's day,
+in its time zone), counted per memorial.
 
 A visitor is a signed-in person, or a guest's browser (its visitor cookie): twenty guests on one
 Wi-Fi light twenty candles. A request without the cookie counts for its whole network."""

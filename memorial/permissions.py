@@ -59,8 +59,10 @@ from django.http import Http404
 
 from memorial.models import (
     Album,
+    Comment,
     Condolence,
     CondolenceAccount,
+    GuestContribution,
     Membership,
     Memorial,
     MemorialExport,
@@ -90,6 +92,9 @@ MINIMUM_ROLE = {
     "print_card": Role.VIEWER,
     "invite": Role.MANAGER,
     "moderate": Role.MANAGER,
+    # How a manager hears of new messages, and the family's one thank-you to the guests.
+    "choose_notifications": Role.MANAGER,
+    "thank_guests": Role.MANAGER,
     "download_original": Role.MANAGER,
     "export": Role.MANAGER,
     "publish_artwork": Role.MANAGER,
@@ -295,15 +300,36 @@ def can_cancel_job(user, job) -> bool:
     return can_see_job(user, job) and (cancels_own_job(user, job) or can(user, "moderate", job.memorial))
 
 
+def messages_visible_to(user, memorial: Memorial, messages):
+    """Of visitors' messages (condolences, comments): the published ones, and one's own waiting
+    ones; those who may moderate also see the waiting and the hidden ones (not the rejected)."""
+    if can(user, "moderate", memorial):
+        return messages.exclude(status=Condolence.Status.REJECTED)
+    mine = Q(author=user) if user is not None and user.is_authenticated else Q(pk__in=[])
+    return messages.filter(Q(status=Condolence.Status.PUBLISHED) | (mine & Q(status=Condolence.Status.PENDING)))
+
+
 def condolences_visible_to(user, memorial: Memorial, condolences=None):
     """Published messages, and one's own waiting ones; those who may moderate also see the
     waiting and the hidden ones (not the rejected)."""
     if condolences is None:
         condolences = Condolence.objects.filter(memorial=memorial)
-    if can(user, "moderate", memorial):
-        return condolences.exclude(status=Condolence.Status.REJECTED)
-    mine = Q(author=user) if user is not None and user.is_authenticated else Q(pk__in=[])
-    return condolences.filter(Q(status=Condolence.Status.PUBLISHED) | (mine & Q(status=Condolence.Status.PENDING)))
+    return messages_visible_to(user, memorial, condolences)
+
+
+def can_see_comment_target(user, target, memorial: Memorial) -> bool:
+    """A comment is seen only by those who see what it is on: a photo (``can_see_photo``) or a
+    painting (``can_see_artwork``: generation's, read by its fields). Gone, it hides its comments."""
+    if target is None:
+        return False
+    if isinstance(target, Photo):
+        return can_see_photo(user, target, memorial)
+    return can_see_artwork(user, target, memorial)
+
+
+def comments_visible_to(user, memorial: Memorial, comments):
+    """``comments`` on one thing ``user`` sees, as the guestbook shows messages (``messages_visible_to``)."""
+    return messages_visible_to(user, memorial, comments)
 
 
 def is_listed_to(user, memorial: Memorial) -> bool:
@@ -452,6 +478,56 @@ def funeral_for(user, memorial: Memorial, action: str = "view"):
         raise Http404("This memorial has no funeral notice.")
     funeral.memorial = memorial
     return funeral
+
+
+def comment_for(user, comment_id, action: str, *, memorial: Memorial | None = None) -> Comment:
+    """A comment ``user`` can see (on a photo or painting they see, and itself visible to them:
+    a 404 otherwise), if they may do ``action`` ("report" or "moderate") on its memorial. With
+    ``memorial`` (loaded by its slug), only one of its comments; without, only of a memorial
+    listed to ``user``."""
+    comments = Comment.objects.select_related("memorial", "author", "target_type")
+    if memorial is not None:
+        comments = comments.filter(memorial=memorial)
+    comment = _first(comments, pk=comment_id)
+    if comment is None:
+        raise Http404("No such comment.")
+    if memorial is None:
+        _reached_by_id(user, comment.memorial, "No such comment.")
+    else:
+        comment.memorial = memorial
+    memorial = comment.memorial
+    require(user, "view", memorial)
+    if not can_see_comment_target(user, comment.target, memorial):
+        raise Http404("No such comment.")
+    require(user, action, memorial)
+    if not comments_visible_to(user, memorial, Comment.objects.filter(pk=comment.pk)).exists():
+        raise Http404("No such comment.")
+    return comment
+
+
+def can_send_memories(user, memorial: Memorial) -> bool:
+    """Where the family allows it (``accepts_guest_memories``), whoever sees the memorial may send
+    a photo or a story for a manager to approve."""
+    return bool(memorial.accepts_guest_memories) and can(user, "view", memorial)
+
+
+def require_send_memories(user, memorial: Memorial) -> None:
+    """404 where the family does not take guests' memories (the page is not there)."""
+    require(user, "view", memorial)
+    if not can_send_memories(user, memorial):
+        raise Http404("This family does not take photos and stories from guests.")
+
+
+def contribution_for(user, contribution_id, *, memorial: Memorial) -> GuestContribution:
+    """A memory a guest sent to this memorial, for those who may moderate it (its managers)."""
+    require(user, "moderate", memorial)
+    contribution = _first(
+        GuestContribution.objects.filter(memorial=memorial).select_related("author"), pk=contribution_id
+    )
+    if contribution is None:
+        raise Http404("No such memory.")
+    contribution.memorial = memorial
+    return contribution
 
 
 def binned_item_for(user, memorial: Memorial, kind: str, item_id):

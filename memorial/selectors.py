@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
 from memorial import permissions
+from memorial.comments import with_comment_counts
 from memorial.models import Album, Condolence, Membership, Memorial, Photo
 from memorial.offerings import offering_counts
 
@@ -44,7 +45,7 @@ def memorial_page(memorial: Memorial, user, *, condolence_page: int | str = 1) -
             photo_count=Count("photos", filter=shown)
         )
     )
-    gallery = list(visible_photos(memorial, user, with_memorial=False)[:GALLERY_SIZE])
+    gallery = list(with_comment_counts(visible_photos(memorial, user, with_memorial=False))[:GALLERY_SIZE])
     for item in [*albums, *(photo.album for photo in gallery)]:
         item.memorial = memorial  # links are built from it: no query per row, no life story per row
     paginator = Paginator(visible_condolences(memorial, user), CONDOLENCES_PER_PAGE)
@@ -60,7 +61,10 @@ def memorial_page(memorial: Memorial, user, *, condolence_page: int | str = 1) -
 
 
 def album_page(album: Album, user) -> dict:
-    return {"album": album, "photos": list(visible_photos(album.memorial, user).filter(album=album))}
+    return {
+        "album": album,
+        "photos": list(with_comment_counts(visible_photos(album.memorial, user).filter(album=album))),
+    }
 
 
 def my_memorials(user):

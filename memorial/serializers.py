@@ -13,7 +13,17 @@ from memorial import permissions, quota
 from memorial.condolence_rules import HeldReason
 from memorial.dates import entered_date, entered_input, lunar_of
 from memorial.lunar import Calendar, LunarDateError
-from memorial.models import Album, Condolence, CondolenceReport, Memorial, Offering, Photo, validate_life_story_length
+from memorial.models import (
+    Album,
+    Comment,
+    CommentReport,
+    Condolence,
+    CondolenceReport,
+    Memorial,
+    Offering,
+    Photo,
+    validate_life_story_length,
+)
 from memorial.offerings import offering_counts
 from memorial.validators import single_line
 
@@ -79,6 +89,7 @@ class EnteredDatesSerializerMixin:
 class OfferingCountsSerializer(serializers.Serializer):
     candle = serializers.IntegerField(read_only=True)
     flower = serializers.IntegerField(read_only=True)
+    incense = serializers.IntegerField(read_only=True)
 
 
 class StorageUsageSerializer(serializers.Serializer):
@@ -285,7 +296,7 @@ class CondolenceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Condolence
-        fields = ["id", "name", "message", "status", "created_at"]
+        fields = ["id", "name", "relation", "message", "status", "created_at"]
         read_only_fields = fields
 
 
@@ -306,9 +317,12 @@ class ModeratedCondolenceSerializer(CondolenceSerializer):
     held_reason = serializers.ChoiceField(choices=HeldReason.choices, allow_blank=True, read_only=True)
     held_reason_display = serializers.CharField(source="get_held_reason_display", read_only=True)
     open_reports = OpenReportSerializer(many=True, read_only=True)
+    # A guest's address for the family's thank-you (blank when none was given): managers only.
+    email = serializers.CharField(read_only=True, help_text="A guest's e-mail address, or blank.")
 
     class Meta(CondolenceSerializer.Meta):
         fields = CondolenceSerializer.Meta.fields + [
+            "email",
             "held_reason",
             "held_reason_display",
             "report_count",
@@ -325,6 +339,19 @@ class CondolenceCreateSerializer(serializers.Serializer):
         allow_blank=True,
         validators=[single_line],
         help_text="Required for guests who are not signed in; one line.",
+    )
+    relation = serializers.CharField(
+        max_length=60,
+        required=False,
+        allow_blank=True,
+        validators=[single_line],
+        help_text="Who you were to the person (손녀, 직장 동료, friend); shown beside your name.",
+    )
+    email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text="Guests: an address for the family's one thank-you. Never shown; seen by the managers only.",
     )
     website = serializers.CharField(
         required=False, allow_blank=True, write_only=True, help_text="Leave empty. (A field for robots.)"
@@ -381,3 +408,35 @@ class BinEntrySerializer(serializers.Serializer):
 
     def get_deleted_by(self, entry) -> str | None:
         return str(entry.deleted_by) if entry.deleted_by else None
+
+
+class CommentSerializer(CondolenceSerializer):
+    """A comment on a photo or a painting."""
+
+    class Meta(CondolenceSerializer.Meta):
+        model = Comment
+        fields = ["id", "name", "message", "status", "created_at"]
+        read_only_fields = fields
+
+
+class OpenCommentReportSerializer(OpenReportSerializer):
+    class Meta(OpenReportSerializer.Meta):
+        model = CommentReport
+
+
+class ModeratedCommentSerializer(ModeratedCondolenceSerializer):
+    """What the memorial's managers see of a comment: why it was held, and its open reports."""
+
+    open_reports = OpenCommentReportSerializer(many=True, read_only=True)
+    email = None
+
+    class Meta(ModeratedCondolenceSerializer.Meta):
+        model = Comment
+        fields = CommentSerializer.Meta.fields + ["held_reason", "held_reason_display", "report_count", "open_reports"]
+        read_only_fields = fields
+
+
+class CommentCreateSerializer(CondolenceCreateSerializer):
+    message = serializers.CharField(max_length=1000)
+    relation = None
+    email = None

@@ -4,8 +4,10 @@ from django.dispatch import receiver
 from core.files import delete_files_on_commit
 from memorial.models import (
     Album,
+    Comment,
     Condolence,
     Funeral,
+    GuestContribution,
     Memorial,
     MemorialExport,
     Photo,
@@ -16,6 +18,12 @@ from memorial.models import (
 @receiver(post_delete, sender=Photo, dispatch_uid="photo-files")
 def photo_files(sender, instance, **kwargs):
     delete_files_on_commit(instance.original, instance.screen, instance.thumbnail)
+
+
+@receiver(post_delete, sender=GuestContribution, dispatch_uid="contribution-files")
+def contribution_files(sender, instance, **kwargs):
+    # A rejected photo goes with its files (and any left waiting when the memorial is destroyed).
+    delete_files_on_commit(instance.upload, instance.preview)
 
 
 @receiver(post_delete, sender=MemorialExport, dispatch_uid="export-files")
@@ -39,7 +47,7 @@ def _memorial_id(instance):
     return getattr(album, "memorial_id", None)
 
 
-for _model in (Album, Photo, TimelineEvent, Condolence, Funeral):
+for _model in (Album, Photo, TimelineEvent, Condolence, Funeral, Comment, GuestContribution):
     post_save.connect(bump_memorial_page, sender=_model, dispatch_uid=f"bump-{_model.__name__}")
     post_delete.connect(bump_memorial_page, sender=_model, dispatch_uid=f"bump-del-{_model.__name__}")
 

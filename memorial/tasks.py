@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from core import work
 from memorial import export
 from memorial.models import MemorialExport
@@ -43,3 +45,26 @@ def send_remembrance_reminders() -> dict:
 
     result = reminders.send_due_reminders()
     return {"sent": result.sent, "already": result.already, "failed": result.failed}
+
+
+def send_message_digests() -> dict:
+    """Scheduled every hour: the managers' hourly and daily digests of new messages
+    (memorial/digests.py; each message in one digest, however many workers run this)."""
+    from memorial import digests
+
+    return digests.send_digests()
+
+
+def send_thank_you(thank_you_id: int) -> str:
+    """E-mail the family's thank-you to each guest once; a second delivery, or a retry after a
+    worker died, sends only to those not yet reached (core.work claims it once)."""
+    from memorial import thank_you
+    from memorial.models import ThankYou
+
+    claimed = work.claim(ThankYou, thank_you_id)
+    if claimed is None:
+        return "not claimed: another worker has it, or it has ended"
+    with work.heartbeat(claimed), work.failure_recorded(claimed):
+        sent = thank_you.deliver(claimed)
+        work.finish(claimed, recipients=thank_you.delivered_count(claimed), finished_at=timezone.now(), error="")
+    return f"succeeded: {sent} sent"

@@ -4,7 +4,9 @@ import memorial.converters  # noqa: F401  (registers "uslug")
 from memorial import (
     account_views,
     condolence_account_views,
+    contribution_views,
     funeral_views,
+    guestbook_views,
     link_preview_views,
     remembrance_views,
     views,
@@ -62,6 +64,12 @@ urlpatterns = [
     path(
         "m/<uslug:slug>/condolences/<int:condolence_id>/restore/", views.condolence_restore, name="condolence_restore"
     ),
+    path("m/<uslug:slug>/photos/<int:photo_id>/comments/", views.photo_comment, name="photo_comment"),
+    path("m/<uslug:slug>/comments/<int:comment_id>/report/", views.comment_report, name="comment_report"),
+    path("m/<uslug:slug>/comments/<int:comment_id>/approve/", views.comment_approve, name="comment_approve"),
+    path("m/<uslug:slug>/comments/<int:comment_id>/reject/", views.comment_reject, name="comment_reject"),
+    path("m/<uslug:slug>/comments/<int:comment_id>/hide/", views.comment_hide, name="comment_hide"),
+    path("m/<uslug:slug>/comments/<int:comment_id>/restore/", views.comment_restore, name="comment_restore"),
     path("m/<uslug:slug>/offerings/", views.offering_create, name="offer"),
     path("m/<uslug:slug>/accounts/", condolence_account_views.accounts_page, name="accounts"),
     path("m/<uslug:slug>/accounts/shown/", condolence_account_views.accounts_shown, name="accounts_shown"),
@@ -73,6 +81,25 @@ urlpatterns = [
     ),
     # The link preview's card (og:image), at the memorial's address only: crawlers fetch it without cookies.
     path("m/<uslug:slug>/preview.jpg", link_preview_views.memorial_card, name="preview_card"),
+    path("m/<uslug:slug>/notifications/", guestbook_views.notifications, name="notifications"),
+    path("m/<uslug:slug>/thank-you/", guestbook_views.thank_guests, name="thank_guests"),
+    path("m/<uslug:slug>/share/", contribution_views.share, name="share"),
+    path("m/<uslug:slug>/shared/setting/", contribution_views.guest_memories_setting, name="guest_memories_setting"),
+    path(
+        "m/<uslug:slug>/shared/<int:contribution_id>/approve/",
+        contribution_views.contribution_approve,
+        name="contribution_approve",
+    ),
+    path(
+        "m/<uslug:slug>/shared/<int:contribution_id>/reject/",
+        contribution_views.contribution_reject,
+        name="contribution_reject",
+    ),
+    path(
+        "m/<uslug:slug>/shared/<int:contribution_id>/preview.jpg",
+        contribution_views.contribution_preview,
+        name="contribution_preview",
+    ),
     path("m/<uslug:slug>/moderation/", views.moderation_queue, name="moderation"),
     # The years after (memorial/remembrance_views.py): reminders, calendars, the one-click unsubscribe.
     path("m/<uslug:slug>/remembrance/", remembrance_views.remembrance_page, name="remembrance"),

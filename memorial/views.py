@@ -24,8 +24,10 @@ from core.serving import cache_for_viewers, serve_file
 from memorial import (
     bin,
     bugo,
+    comments,
     condolence_accounts,
     condolences,
+    contributions,
     editing,
     extensions,
     membership,
@@ -35,6 +37,7 @@ from memorial import (
     photos,
     previews,
     qr,
+    quick_phrases,
     quota,
     selectors,
     services,
@@ -44,6 +47,7 @@ from memorial import export as exporting
 from memorial.forms import (
     AlbumForm,
     CaptionForm,
+    CommentForm,
     CondolenceForm,
     InvitationForm,
     MemorialForm,
@@ -51,7 +55,7 @@ from memorial.forms import (
     RoleForm,
     TimelineEventForm,
 )
-from memorial.models import Condolence, Membership, MemorialExport, Role, TimelineEvent, Visibility
+from memorial.models import Comment, Condolence, Membership, MemorialExport, Role, TimelineEvent, Visibility
 
 sign_in_to_act = permissions.sign_in_to_act
 
@@ -102,7 +106,9 @@ def _render_memorial(request, memorial, *, condolence_page=None, **extra):
     context = selectors.memorial_page(memorial, request.user, condolence_page=page)
     context.update(
         artworks=extensions.gallery("artworks", memorial, request.user, limit=selectors.GALLERY_SIZE),
-        condolence_form=CondolenceForm(guest=not request.user.is_authenticated),
+        condolence_form=CondolenceForm(guest=not request.user.is_authenticated, language=memorial.language),
+        relation_suggestions=quick_phrases.relations_for(memorial.language),
+        friend_stories=contributions.approved_stories(memorial),
         indexable=permissions.is_indexable(memorial),
         preview=previews.memorial_tags(memorial),
         share=previews.share_for(memorial),
@@ -413,7 +419,119 @@ def photo_detail(request, slug, photo_id):
         "caption_form": CaptionForm(initial={"caption": photo.caption}),
         "artworks": extensions.gallery("artworks", memorial, request.user, photo=photo),
     }
+    context.update(comments_context(request, memorial, photo, reverse("memorial:photo_comment", args=[slug, photo.pk])))
     return render(request, "memorial/photo_detail.html", context)
+
+
+def comments_context(request, memorial, target, post_url: str) -> dict:
+    """What ``memorial/_comments.html`` shows under a photo or a painting (generation's page too)."""
+    return {
+        "comments": list(comments.comments_on(target, memorial=memorial, user=request.user)),
+        "comment_form": CommentForm(guest=not request.user.is_authenticated),
+        "comment_post_url": post_url,
+        "comment_perms": {
+            "condole": permissions.can(request.user, "condole", memorial),
+            "moderate": permissions.can(request.user, "moderate", memorial),
+        },
+    }
+
+
+def leave_comment(request, memorial, target):
+    """Post a comment on ``target`` (loaded through ``permissions`` by the caller) and go back to it."""
+    permissions.require(request.user, "condole", memorial)
+    guest = not request.user.is_authenticated
+    form = CommentForm(request.POST, guest=guest)
+    anchor = target.get_absolute_url() + "#comments"
+    ratelimit.enforce(request, "condolence")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(anchor)
+    try:
+        comment = comments.leave_comment(
+            target=target,
+            memorial=memorial,
+            message=form.cleaned_data["message"],
+            author=None if guest else request.user,
+            guest_name=form.cleaned_data.get("guest_name", ""),
+        )
+    except comments.CommentRefused as exc:
+        messages.error(request, str(exc))
+        return redirect(anchor)
+    if comment.status == Comment.Status.PUBLISHED:
+        messages.success(request, _("Thank you. Your comment is on the page."))
+    else:
+        messages.success(request, _("Thank you. The family will see your comment before it appears on the page."))
+    return redirect(anchor)
+
+
+@require_POST
+def photo_comment(request, slug, photo_id):
+    photo = _photo(request, slug, photo_id)
+    return leave_comment(request, photo.album.memorial, photo)
+
+
+def _after_comment_decision(request, comment):
+    wanted = request.POST.get("next", "")
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(wanted)
+    return redirect(comment.target.get_absolute_url() + "#comments")
+
+
+@sign_in_to_act
+@require_POST
+def comment_report(request, slug, comment_id):
+    memorial = permissions.memorial_for(request.user, slug)
+    comment = permissions.comment_for(request.user, comment_id, "report", memorial=memorial)
+    ratelimit.enforce(request, "report")
+    visitor = visitors.visitor(request)
+    counted = comments.report(
+        comment=comment,
+        reporter_key=visitor.key,
+        network_key=visitor.network,
+        reporter=request.user,
+        reason=request.POST.get("reason", ""),
+    )
+    if counted:
+        messages.success(request, _("Thank you. The family will look at this comment."))
+    else:
+        messages.info(request, _("You have already reported this comment. Thank you."))
+    return _after_comment_decision(request, comment)
+
+
+def _decide_comment(request, slug, comment_id, decide):
+    memorial = permissions.memorial_for(request.user, slug)
+    comment = permissions.comment_for(request.user, comment_id, "moderate", memorial=memorial)
+    decide(comment=comment, by=request.user)
+    messages.success(request, _("Done."))
+    return _after_comment_decision(request, comment)
+
+
+@sign_in_to_act
+@require_POST
+def comment_approve(request, slug, comment_id):
+    return _decide_comment(request, slug, comment_id, comments.approve)
+
+
+@sign_in_to_act
+@require_POST
+def comment_reject(request, slug, comment_id):
+    return _decide_comment(request, slug, comment_id, comments.reject)
+
+
+@sign_in_to_act
+@require_POST
+def comment_hide(request, slug, comment_id):
+    return _decide_comment(request, slug, comment_id, comments.hide)
+
+
+@sign_in_to_act
+@require_POST
+def comment_restore(request, slug, comment_id):
+    return _decide_comment(request, slug, comment_id, comments.restore)
 
 
 @sign_in_to_act
@@ -538,7 +656,7 @@ def photo_original(request, photo_id, slug=None):
 def condolence_create(request, slug):
     memorial = permissions.memorial_for(request.user, slug, "condole")
     guest = not request.user.is_authenticated
-    form = CondolenceForm(request.POST, guest=guest)
+    form = CondolenceForm(request.POST, guest=guest, language=memorial.language)
     anchor = memorial.get_absolute_url() + "#condolences"
     ratelimit.enforce(request, "condolence")
     if not form.is_valid():
@@ -552,6 +670,8 @@ def condolence_create(request, slug):
             message=form.cleaned_data["message"],
             author=None if guest else request.user,
             guest_name=form.cleaned_data.get("guest_name", ""),
+            relation=form.cleaned_data.get("relation", ""),
+            email=form.cleaned_data.get("email", ""),
         )
     except condolences.CondolenceRefused as exc:
         messages.error(request, str(exc))
@@ -650,7 +770,12 @@ def moderation_queue(request, slug):
         return render(
             request,
             "memorial/moderation.html",
-            {"memorial": memorial, "condolences": selectors.pending_condolences(memorial)},
+            {
+                "memorial": memorial,
+                "condolences": selectors.pending_condolences(memorial),
+                "pending_comments": comments.pending_comments(memorial),
+                "contributions": contributions.pending(memorial),
+            },
         )
 
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from generation import services as generation_services
-from memorial import bugo, condolence_accounts, condolences, reminders
+from memorial import bugo, comments, condolence_accounts, condolences, contributions, reminders
 from memorial import photos as photo_service
 from memorial import services as memorial_services
 from tests.conftest import jpeg_upload, paint
@@ -108,6 +108,21 @@ class Site:
         self.artwork = paint(self.photos[0], style, family.owner)
         assert self.artwork.backend == "filter:painterly"
         generation_services.publish_artwork(artwork=self.artwork, by=family.owner)
+        # Comments under a photo and a painting (one waiting for the family: the moderation page).
+        comments.leave_comment(
+            target=self.photos[1], memorial=self.memorial, message="손주들 웃음소리가 들리는 듯해요.", guest_name="이웃"
+        )
+        comments.leave_comment(
+            target=self.artwork, memorial=self.memorial, message="고운 그림이네요.", guest_name="친구"
+        )
+        comments.leave_comment(
+            target=self.photos[1], memorial=self.memorial, message="www.example.com 생중계", guest_name="광고"
+        )
+        # Guests may send their memories: one story is on the page, a photo waits for the family.
+        contributions.set_accepting(memorial=self.memorial, accepts=True, by=family.owner)
+        story = contributions.send_story(memorial=self.memorial, story="김장철마다 생각납니다.", guest_name="이웃")
+        contributions.approve(contribution=story, by=family.owner)
+        contributions.send_photo(memorial=self.memorial, upload=jpeg_upload("friend.jpg"), guest_name="친구")
         # A job still waiting in the queue: the page with the progress bar.
         self.waiting_job = generation_services.request_artwork(photo=self.photos[1], style=style, by=family.owner)
 
@@ -141,6 +156,10 @@ class Site:
             "memorial (owner)": self.memorial.get_absolute_url(),
             "photo (owner)": self.photos[1].get_absolute_url(),
             "artwork (owner)": self.artwork.get_absolute_url(),
+            "moderation": reverse("memorial:moderation", args=[self.memorial.slug]),
+            "notifications": reverse("memorial:notifications", args=[self.memorial.slug]),
+            "thank the guests": reverse("memorial:thank_guests", args=[self.memorial.slug]),
+            "share a memory": reverse("memorial:share", args=[self.memorial.slug]),
         }
 
 

@@ -179,7 +179,7 @@ def test_creating_a_memorial_makes_you_its_owner(api, people):
     body = response.json()
     assert body["your_role"] == "owner" and body["visibility"] == "unlisted"
     assert body["url"].startswith("http://testserver/m/grace-lee-")
-    assert body["offerings"] == {"candle": 0, "flower": 0}
+    assert body["offerings"] == {"candle": 0, "flower": 0, "incense": 0}
     membership = Membership.objects.get(memorial__slug=body["slug"])
     assert membership.user == people["stranger"] and membership.role == Role.OWNER
     assert Album.objects.filter(memorial__slug=body["slug"]).count() == 1
@@ -423,13 +423,13 @@ def test_a_candle_is_counted_once_a_day_per_visitor(api, people, memorial):
     url = f"{API}/memorials/{memorial.slug}/offerings/"
     response = api.post(url, {"kind": "candle"}, format="json")
     assert response.status_code == 201
-    assert response.json() == {"kind": "candle", "counted": True, "counts": {"candle": 1, "flower": 0}}
+    assert response.json() == {"kind": "candle", "counted": True, "counts": {"candle": 1, "flower": 0, "incense": 0}}
     response = api.post(url, {"kind": "candle"}, format="json")
     assert response.status_code == 200 and response.json()["counted"] is False
     assert as_(api, people, "viewer").post(url, {"kind": "flower"}, format="json").status_code == 201
-    assert api.get(url).json() == {"candle": 1, "flower": 1}
-    assert api.get(f"{API}/memorials/{memorial.slug}/").json()["offerings"] == {"candle": 1, "flower": 1}
-    assert api.post(url, {"kind": "incense"}, format="json").status_code == 400
+    assert api.get(url).json() == {"candle": 1, "flower": 1, "incense": 0}
+    assert api.get(f"{API}/memorials/{memorial.slug}/").json()["offerings"] == {"candle": 1, "flower": 1, "incense": 0}
+    assert api.post(url, {"kind": "lantern"}, format="json").status_code == 400
 
 
 # --- The schema --------------------------------------------------------------------------------

@@ -43,7 +43,7 @@ from schemathesis.specs.openapi.checks import (
 from config.wsgi import application
 from generation import services as generation_services
 from generation import studio_keys
-from memorial import condolence_accounts, condolences
+from memorial import comments, condolence_accounts, condolences
 from memorial import photos as photo_service
 from memorial.models import Visibility
 from memorial.services import create_memorial
@@ -103,6 +103,11 @@ def world(family, style):
     )
     artwork = paint(photo, style, owner)
     done = artwork.job
+    on_photo = comments.leave_comment(target=photo, memorial=memorial, message="Such a smile.", guest_name="A friend")
+    held_comment = comments.leave_comment(
+        target=photo, memorial=memorial, message="Send money to account 123456789012", guest_name="A stranger"
+    )
+    on_artwork = comments.leave_comment(target=artwork, memorial=memorial, message="Beautiful.", author=owner)
     waiting = generation_services.request_artwork(photo=photo, style=style, by=owner)
     account = condolence_accounts.add_account(
         memorial=memorial, by=owner, bank="KB국민은행", number="123-456-789012", holder="김철수", relation="상주"
@@ -125,6 +130,7 @@ def world(family, style):
             "artworks": [artwork.pk],
             "accounts": [account.pk],
             "studio-keys": [key.pk],
+            "comments": [on_photo.pk, held_comment.pk, on_artwork.pk],
         },
     }
 

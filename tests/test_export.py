@@ -212,7 +212,7 @@ def test_a_manager_downloads_all_memories_of_the_memorial(
     assert photos[0]["original_name"] == "p0.jpg"
     assert [(c["name"], c["message"]) for c in data["condolences"]] == [("이웃 박씨", "편히 쉬세요.")]
     assert data["condolences"][0]["created_at"]
-    assert data["offerings"] == {"candle": 1, "flower": 2}
+    assert data["offerings"] == {"candle": 1, "flower": 2, "incense": 0}
     (art,) = data["artworks"]
     assert art["style"]["name"] == "Watercolor" and art["backend"] == "filter:painterly" and art["painterly_filter"]
     assert "built-in painter, a filter, not AI" in art["made_by"]

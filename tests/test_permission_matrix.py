@@ -37,9 +37,10 @@ from rest_framework.test import APIClient
 from generation import services as artwork_services
 from generation import studio_keys
 from generation.models import Artwork, ArtworkCandidate, JobStatus, Style, StylizationJob
-from memorial import bugo, condolence_accounts, condolences, membership, page_cache
+from memorial import bugo, comments, condolence_accounts, condolences, contributions, membership, page_cache
 from memorial import photos as photo_service
 from memorial import services as memorial_services
+from memorial.models import Memorial
 from tests.audio_files import upload as audio_upload
 from tests.conftest import Family, jpeg_upload, make_user
 
@@ -87,6 +88,20 @@ EXPECTED = {
     "invite family": MANAGERS,
     "reject a condolence": MANAGERS,
     "report a condolence": SEEN,
+    # Comments on photos and paintings: as the guestbook, and only where the thing itself is seen.
+    "comment on a photo": SEEN,
+    "report a comment": SEEN,
+    "hide a comment": MANAGERS,
+    "comment on a hidden photo": always((OK, OK, GONE, GONE, GONE, GONE)),
+    "report a comment on a hidden photo": always((OK, OK, GONE, GONE, GONE, GONE)),
+    "see the comments on an unpublished painting": always(MEMBERS),
+    "comment on a published painting": SEEN,
+    # How a manager hears of new messages, and the family's thank-you to the guests.
+    "choose how new messages are told": MANAGERS,
+    "thank the guests": MANAGERS,
+    # Where the family takes guests' photos and stories: whoever sees the memorial sends; managers decide.
+    "send a memory to the family": SEEN,
+    "approve a guest's memory": MANAGERS,
     "ask for a painting": CONTRIBUTORS,
     "ask for a painting of a hidden photo": always((400, 400, GONE, GONE, GONE, GONE)),
     "see an unpublished artwork": always(MEMBERS),
@@ -260,6 +275,22 @@ class World:
         memorial_services.update_memorial(memorial=self.memorial, cover_photo=self.photo)
         return self.photo
 
+    def comment(self):
+        return comments.leave_comment(target=self.photo, memorial=self.memorial, message="Kind", guest_name="G")
+
+    @cached_property
+    def hidden_photo_comment(self):
+        return comments.leave_comment(target=self.hidden_photo, memorial=self.memorial, message="Hi", guest_name="G")
+
+    @cached_property
+    def open_to_guests(self):
+        Memorial.objects.filter(pk=self.memorial.pk).update(accepts_guest_memories=True)
+        return True
+
+    @cached_property
+    def guest_story(self):
+        return contributions.send_story(memorial=self.memorial, story="I remember", guest_name="G")
+
     @cached_property
     def style(self):
         return Style.objects.create(name="Watercolor", slug="watercolor")
@@ -385,6 +416,43 @@ PAGES = {
     ),
     "report a condolence": Way(
         lambda c, w: c.post(reverse("memorial:condolence_report", args=[w.memorial.slug, w.condolence.pk])), 302
+    ),
+    "comment on a photo": Way(
+        lambda c, w: c.post(photo_page(w, w.photo, "photo_comment"), {"guest_name": "G", "message": "Kind"}), 302
+    ),
+    "report a comment": Way(
+        lambda c, w: c.post(reverse("memorial:comment_report", args=[w.memorial.slug, w.comment.pk])), 302
+    ),
+    "hide a comment": Way(
+        lambda c, w: c.post(reverse("memorial:comment_hide", args=[w.memorial.slug, w.comment.pk])), 302
+    ),
+    "comment on a hidden photo": Way(
+        lambda c, w: c.post(photo_page(w, w.hidden_photo, "photo_comment"), {"guest_name": "G", "message": "Kind"}),
+        302,
+    ),
+    "choose how new messages are told": Way(
+        lambda c, w: c.post(reverse("memorial:notifications", args=[w.memorial.slug]), {"frequency": "daily"}), 302
+    ),
+    "thank the guests": Way(lambda c, w: c.get(reverse("memorial:thank_guests", args=[w.memorial.slug])), 200),
+    "send a memory to the family": Way(
+        lambda c, w: c.post(
+            reverse("memorial:share", args=[w.memorial.slug]),
+            {"kind": "story", "story-guest_name": "G", "story-story": "I remember"},
+        ),
+        302,
+    ),
+    "approve a guest's memory": Way(
+        lambda c, w: c.post(reverse("memorial:contribution_approve", args=[w.memorial.slug, w.guest_story.pk])), 302
+    ),
+    "report a comment on a hidden photo": Way(
+        lambda c, w: c.post(reverse("memorial:comment_report", args=[w.memorial.slug, w.hidden_photo_comment.pk])),
+        302,
+    ),
+    "comment on a published painting": Way(
+        lambda c, w: c.post(
+            at(w, "generation:memorial_artwork_comment", w.published_artwork.pk), {"guest_name": "G", "message": "Hi"}
+        ),
+        302,
     ),
     "ask for a painting": Way(
         lambda c, w: c.post(at(w, "generation:memorial_request", w.photo.pk), {"style": w.style.slug}), 302
@@ -533,6 +601,34 @@ APIS = {
     ),
     "report a condolence": Way(
         lambda c, w: c.post(at_api(w, f"condolences/{w.condolence.pk}/report/"), {}, format="json"), 201
+    ),
+    "comment on a photo": Way(
+        lambda c, w: c.post(
+            at_api(w, f"photos/{w.photo.pk}/comments/"), {"guest_name": "G", "message": "Kind"}, format="json"
+        ),
+        201,
+    ),
+    "report a comment": Way(lambda c, w: c.post(at_api(w, f"comments/{w.comment.pk}/report/"), {}, format="json"), 201),
+    "hide a comment": Way(lambda c, w: c.post(at_api(w, f"comments/{w.comment.pk}/hide/"), {}, format="json"), 200),
+    "comment on a hidden photo": Way(
+        lambda c, w: c.post(
+            at_api(w, f"photos/{w.hidden_photo.pk}/comments/"), {"guest_name": "G", "message": "Kind"}, format="json"
+        ),
+        201,
+    ),
+    "report a comment on a hidden photo": Way(
+        lambda c, w: c.post(at_api(w, f"comments/{w.hidden_photo_comment.pk}/report/"), {}, format="json"), 201
+    ),
+    "see the comments on an unpublished painting": Way(
+        lambda c, w: c.get(at_api(w, f"artworks/{w.unpublished_artwork.pk}/comments/")), 200
+    ),
+    "comment on a published painting": Way(
+        lambda c, w: c.post(
+            at_api(w, f"artworks/{w.published_artwork.pk}/comments/"),
+            {"guest_name": "G", "message": "Hi"},
+            format="json",
+        ),
+        201,
     ),
     "ask for a painting": Way(
         lambda c, w: c.post(at_api(w, f"photos/{w.photo.pk}/artworks/"), {"style": w.style.slug}, format="json"), 202
@@ -739,6 +835,15 @@ NEEDS = {
     "download a photo's original": ["photo"],
     "reject a condolence": ["condolence"],
     "report a condolence": ["condolence"],
+    "comment on a photo": ["photo"],
+    "send a memory to the family": ["open_to_guests"],
+    "approve a guest's memory": ["guest_story"],
+    "report a comment": ["comment"],
+    "hide a comment": ["comment"],
+    "comment on a hidden photo": ["hidden_photo"],
+    "report a comment on a hidden photo": ["hidden_photo_comment"],
+    "see the comments on an unpublished painting": ["unpublished_artwork"],
+    "comment on a published painting": ["published_artwork"],
     "ask for a painting": ["photo", "style"],
     "ask for a painting of a hidden photo": ["hidden_photo", "style"],
     "see an unpublished artwork": ["unpublished_artwork"],
