@@ -26,7 +26,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from memorial import timezones
 from memorial.dates import Precision
@@ -183,7 +183,11 @@ def notice_line(memorial: Memorial, funeral: Funeral | None = None) -> str:
         verb = str(wording.english) if wording else _("died")
         if not died:
             return _("%(name)s %(verb)s.") % {"name": name, "verb": verb}
-        on = _("on") if memorial.died_precision == Precision.DAY else _("in")
+        on = (
+            pgettext("before a date", "on")
+            if memorial.died_precision == Precision.DAY
+            else pgettext("before a month or year", "in")
+        )
         return _("%(name)s %(verb)s %(on)s %(date)s.") % {"name": name, "verb": verb, "on": on, "date": died}
 
 
