@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
@@ -97,10 +98,20 @@ OTHER = "other"
 MAX_MOURNERS = 30
 
 
+def _relation_label_now(relation) -> str:
+    """ "아들" on a Korean page; "아들 · son" elsewhere (the Korean word is what a 부고 prints)."""
+    if (translation.get_language() or "").split("-")[0] == "ko":
+        return relation.korean
+    return f"{relation.korean} · {relation.english}"
+
+
+_relation_label = lazy(_relation_label_now, str)
+
+
 def relation_choices() -> list[tuple[str, object]]:
     return [
         ("", "—"),
-        *((r.key, format_lazy("{} · {}", r.korean, r.english)) for r in RELATIONS.values()),
+        *((r.key, _relation_label(r)) for r in RELATIONS.values()),
         (OTHER, gettext_lazy("Other (write it)")),
     ]
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from memorial import bugo
+from memorial import bugo, timezones
 from memorial.models import Visibility
 from memorial.validators import single_line
 
@@ -124,6 +124,12 @@ class BugoMemorialForm(forms.Form):
     died_on = forms.DateField(label=_("Date of death"), widget=forms.DateInput(attrs={"type": "date"}))
     language = forms.ChoiceField(
         label=_("Language of the notice"), choices=settings.LANGUAGES, initial=settings.LANGUAGE_CODE
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone of the funeral"),
+        choices=timezones.choices,
+        required=False,
+        help_text=_("The times of the 입관 and 발인 are read on this clock."),
     )
     visibility = forms.ChoiceField(
         label=_("Who may see it"),

@@ -35,8 +35,12 @@ def _show_errors(form, error: ValidationError) -> None:
 def bugo_create(request):
     """ "Post a funeral notice": the memorial and its notice at once, from one form on a phone."""
     language = request.POST.get("language") or request.LANGUAGE_CODE
-    zone = timezones.zone_of(Memorial(language=language))
-    memorial_form = BugoMemorialForm(request.POST or None, initial={"language": request.LANGUAGE_CODE})
+    chosen = request.POST.get("time_zone", "")
+    zone = timezones.zone_of(
+        Memorial(language=language, time_zone=chosen if chosen in dict(timezones.choices()) else "")
+    )
+    initial = {"language": request.LANGUAGE_CODE, "time_zone": timezones.default_for(request.LANGUAGE_CODE)}
+    memorial_form = BugoMemorialForm(request.POST or None, initial=initial)
     status = 200
     with timezone.override(zone):  # the times typed are the family's clock
         died_on = (
@@ -49,7 +53,7 @@ def bugo_create(request):
                 try:
                     memorial = bugo.create_memorial_from_bugo(
                         by=request.user,
-                        **memorial_form.cleaned_data,
+                        **{k: v for k, v in memorial_form.cleaned_data.items() if k != "time_zone"},
                         time_zone=str(zone.key),
                         **_funeral_fields(form, formset),
                     )

@@ -5,8 +5,11 @@
   death was entered in); each is also the Nth 주기 (1주기 a year after, 2주기 ...).
 * 생신 (the birthday) every year after the death, by the same choice (the birth date's calendar
   when left empty).
-* 삼우제, the third day; 49재, the 49th; 100일, the 100th: counting the day of death as the first
-  (death + 2, + 48 and + 99 days).
+* 49재, the 49th day; 100일, the 100th: counting the day of death as the first (death + 48 and
+  + 99 days).
+* 삼우제, the third day after the burial, counting the day of the burial (the 발인) as the first:
+  the 부고's 발인 + 2 days where the family gave it; otherwise death + 4, the third day after a
+  three-day funeral (삼일장), the custom.
 
 Rules of the lunar calendar, as Korean families keep them:
 
@@ -27,8 +30,9 @@ from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from memorial import lunar
+from memorial import lunar, timezones
 from memorial.dates import Precision, lunar_of
+from memorial.models import Memorial
 
 
 class Kind(models.TextChoices):
@@ -40,7 +44,9 @@ class Kind(models.TextChoices):
 
 
 # Days after the death, counting the day of death as the first.
-AFTER_DEATH = {Kind.SAMUJE: 2, Kind.SASIPGUJE: 48, Kind.BAEGIL: 99}
+AFTER_DEATH = {Kind.SAMUJE: 4, Kind.SASIPGUJE: 48, Kind.BAEGIL: 99}
+# 삼우제 counts from the burial: the 발인 + 2 days where the 부고 gives it (samuje_on).
+AFTER_BURIAL = 2
 ORDER = {kind: index for index, kind in enumerate(Kind)}
 
 
@@ -55,6 +61,11 @@ class RemembranceDay:
     @property
     def lunar(self) -> lunar.LunarDate | None:
         return lunar.to_lunar(self.on) if lunar.in_table(self.on) else None
+
+    @property
+    def once(self) -> bool:
+        """삼우제, 49재 and 100일 come once; 기일 and 생신 every year."""
+        return self.kind in (Kind.SAMUJE, Kind.SASIPGUJE, Kind.BAEGIL)
 
     @property
     def event(self) -> str:
@@ -149,12 +160,25 @@ def remembrance_days(memorial, *, start: datetime.date, end: datetime.date) -> l
         days += _yearly(memorial, "died", Kind.GIIL, start, end, after=died)
         for kind, offset in AFTER_DEATH.items():
             on = died + datetime.timedelta(days=offset)
+            if kind == Kind.SAMUJE:
+                on = samuje_on(memorial) or on
             if start <= on <= end:
                 days.append(RemembranceDay(kind, on, "solar"))
     if died is not None or getattr(memorial, "died_on", None) is None:
         after = getattr(memorial, "died_on", None)
         days += _yearly(memorial, "born", Kind.SAENGSIN, start, end, after=after)
     return sorted(days, key=lambda day: (day.on, ORDER[day.kind], day.calendar))
+
+
+def samuje_on(memorial) -> datetime.date | None:
+    """The 삼우제 by the 부고's 발인 (the burial's day counts as the first), on the family's clock;
+    None when there is no 부고 or it gives no 발인."""
+    from memorial.bugo import funeral_of
+
+    funeral = funeral_of(memorial) if isinstance(memorial, Memorial) else None
+    if funeral is None or funeral.departure_at is None:
+        return None
+    return timezones.local(memorial, funeral.departure_at).date() + datetime.timedelta(days=AFTER_BURIAL)
 
 
 def upcoming(memorial, *, today: datetime.date, horizon_days: int = 400) -> list[RemembranceDay]:

@@ -356,3 +356,24 @@ def test_a_shared_link_reads_as_the_bugo_while_the_funeral_is_near(client, korea
     at(monkeypatch, 2027, 6, 1, 0, 0)  # months later: the plain memorial's words
     html = unescape(page(client, korean_memorial))
     assert "발인" not in re.search(r'data-share-text="([^"]*)"', html).group(1)
+
+
+def test_an_english_notice_for_a_funeral_in_seoul_keeps_seouls_clock(client, family, settings):
+    settings.TIME_ZONE = "UTC"
+    client.force_login(family.owner)
+    data = {
+        "full_name": "Margaret Carter",
+        "died_on": "2026-11-30",
+        "language": "en",
+        "time_zone": "Asia/Seoul",
+        "visibility": "unlisted",
+        "hall_name": "Seoul National University Hospital Funeral Hall",
+        "departure_at": "2026-12-03T07:30",
+        "family-TOTAL_FORMS": "0",
+        "family-INITIAL_FORMS": "0",
+    }
+    response = client.post(reverse("memorial:create_bugo"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    memorial = Memorial.objects.get(full_name="Margaret Carter")
+    assert memorial.time_zone == "Asia/Seoul"
+    assert memorial.funeral.departure_at == seoul(2026, 12, 3, 7, 30)

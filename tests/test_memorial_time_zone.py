@@ -99,3 +99,18 @@ def test_an_unknown_time_zone_is_refused_and_nothing_changes(family):
         ]
         == "Europe/Berlin"
     )
+
+
+def test_every_page_of_a_memorial_shows_its_times_on_the_familys_clock(client, family):
+    from memorial import comments
+    from tests.conftest import add_photo
+
+    memorial = family.memorial(language="ko")
+    photo = add_photo(memorial, family.owner)
+    comment = comments.leave_comment(target=photo, memorial=memorial, message="그립습니다", guest_name="이웃")
+    type(comment).objects.filter(pk=comment.pk).update(created_at=datetime.datetime(2026, 12, 1, 20, 0, tzinfo=UTC))
+    page = client.get(photo.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert 'datetime="2026-12-02T05:00:00+09:00"' in page.content.decode()
+    # A page of no memorial keeps the site's clock.
+    assert client.get("/").status_code == 200

@@ -39,7 +39,7 @@ def days(memorial, start, end, kind=None):
 def test_the_first_days_count_the_day_of_death_as_the_first(family):
     memorial = family.memorial("public", died_on=datetime.date(2024, 3, 5))
     found = {day.kind: day.on for day in days(memorial, datetime.date(2024, 3, 1), datetime.date(2024, 12, 31))}
-    assert found["samuje"] == datetime.date(2024, 3, 7)  # the third day
+    assert found["samuje"] == datetime.date(2024, 3, 9)  # no 발인 given: the third day after a 삼일장's burial
     assert found["49jae"] == datetime.date(2024, 4, 22)  # death + 48 days: the 49th day
     assert found["100il"] == datetime.date(2024, 6, 12)  # death + 99 days
 
@@ -158,3 +158,18 @@ def test_a_hwangap_kept_by_the_lunar_calendar_goes_on_the_timeline_by_page_and_a
         ("hwangap", "2002-01-19", "lunar"),
     ]
     assert events[1]["happened_on"] == lunar.to_solar(lunar.LunarDate(2002, 1, 19)).isoformat()
+
+
+def test_the_samuje_is_the_third_day_counting_the_burial_given_in_the_bugo(family):
+    from memorial import bugo
+
+    memorial = family.memorial("public", died_on=datetime.date(2024, 3, 5), language="ko")
+    # A five-day funeral: the 발인 at 07:00 on 9 March in Seoul (22:00 on the 8th in UTC).
+    bugo.save_funeral(
+        memorial=memorial,
+        departure_at=datetime.datetime(2024, 3, 8, 22, 0, tzinfo=datetime.UTC),
+        hall_name="장례식장",
+    )
+    memorial.refresh_from_db()
+    found = {day.kind: day.on for day in days(memorial, datetime.date(2024, 3, 1), datetime.date(2024, 4, 1))}
+    assert found["samuje"] == datetime.date(2024, 3, 11)  # 9 March is the first day, 11 March the third
