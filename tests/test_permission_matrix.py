@@ -275,6 +275,7 @@ class World:
         memorial_services.update_memorial(memorial=self.memorial, cover_photo=self.photo)
         return self.photo
 
+    @cached_property
     def comment(self):
         return comments.leave_comment(target=self.photo, memorial=self.memorial, message="Kind", guest_name="G")
 
