@@ -20,7 +20,6 @@ from functools import wraps
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.core.files.base import ContentFile
-from django.db import close_old_connections
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -156,7 +155,6 @@ def _wait(job_id: int) -> StylizationJob:
         if status in ended or status is None or time.monotonic() >= deadline:
             break
         time.sleep(settings.SDAPI_POLL_SECONDS)
-    close_old_connections()
     job = StylizationJob.objects.select_related("style", "memorial").filter(pk=job_id).first()
     if job is None:
         raise SdapiError(404, "The painting's job is gone: its memorial's family deleted it")

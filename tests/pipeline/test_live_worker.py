@@ -199,7 +199,13 @@ def test_a_worker_killed_mid_painting_takes_its_job_back_when_restarted_and_leav
 
         wait_until_silent(worker.env["DATABASE_URL"], "generation_stylizationjob", job_id)
         worker.restart()
-        status = wait_for_job(session, base, job_id, timeout=300, log=worker.log)
+        status = wait_for_job(
+            session,
+            base,
+            job_id,
+            timeout=600,  # a liveness deadline: the restarted worker repaints on a loaded machine
+            log=worker.log,
+        )
     state = worker.state
     assert status["status"] == "succeeded", state
     assert len(state["artworks"]) == 1 and state["artworks"][0]["job_id"] == job_id
