@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -41,7 +41,6 @@ from memorial import (
     quota,
     selectors,
     services,
-    timezones,
 )
 from memorial import export as exporting
 from memorial.forms import (
@@ -117,8 +116,7 @@ def _render_memorial(request, memorial, *, condolence_page=None, **extra):
     context["perms"] = _perms(request, memorial)
     context.update(bugo.page_context(memorial))
     context.update(extra)
-    with timezone.override(timezones.zone_of(memorial)):  # its times as the family's clock shows them
-        return render(request, "memorial/memorial_detail.html", context)
+    return render(request, "memorial/memorial_detail.html", context)
 
 
 @sign_in_to_act
@@ -766,17 +764,16 @@ def offering_create(request, slug):
 @sign_in_to_act
 def moderation_queue(request, slug):
     memorial = permissions.memorial_for(request.user, slug, "moderate")
-    with timezone.override(timezones.zone_of(memorial)):
-        return render(
-            request,
-            "memorial/moderation.html",
-            {
-                "memorial": memorial,
-                "condolences": selectors.pending_condolences(memorial),
-                "pending_comments": comments.pending_comments(memorial),
-                "contributions": contributions.pending(memorial),
-            },
-        )
+    return render(
+        request,
+        "memorial/moderation.html",
+        {
+            "memorial": memorial,
+            "condolences": selectors.pending_condolences(memorial),
+            "pending_comments": comments.pending_comments(memorial),
+            "contributions": contributions.pending(memorial),
+        },
+    )
 
 
 def qr_code(request, slug, fmt):
