@@ -179,8 +179,10 @@ def test_a_painting_requested_on_the_site_is_made_by_the_worker(tmp_path, tiny_m
 def test_a_worker_killed_mid_painting_takes_its_job_back_when_restarted_and_leaves_one_artwork(tmp_path, tiny_models):
     # The silence after which any sweep takes a job back is longer than the test may wait: the
     # job comes back only because the restarted worker sees its dead predecessor's pid is gone.
-    settings = {"JOB_HEARTBEAT_SECONDS": "1", "JOB_STALE_AFTER_SECONDS": "3600", "ARTWORK_LONG_SIDE": "128"}
-    with site_with_a_photo(tmp_path, tiny_models, steps=150, strength=1.0, **settings) as (
+    settings = {"JOB_HEARTBEAT_SECONDS": "1", "JOB_STALE_AFTER_SECONDS": "3600", "ARTWORK_LONG_SIDE": "64"}
+    # Thirty small steps: long enough to be caught mid-painting (the poll sees every few percent),
+    # short enough that painting it twice (before and after the kill) stays a small part of the suite.
+    with site_with_a_photo(tmp_path, tiny_models, steps=30, strength=1.0, **settings) as (
         session,
         base,
         photo_id,
