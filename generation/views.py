@@ -17,7 +17,6 @@ from generation import candidates, family_voice, link_preview, selectors, servic
 from generation.forms import ArtworkRequestForm, TributeEditForm, form_field, style_placeholders
 from memorial import permissions
 from memorial import views as memorial_views
-from memorial.models import Visibility
 
 sign_in_to_act = permissions.sign_in_to_act
 
@@ -201,8 +200,7 @@ def artwork_words(request, artwork_id, slug=None):
 
 def _file_response(request, field, content_type, artwork, attachment_name=None):
     response = serve_file(request, field, content_type=content_type, attachment_name=attachment_name)
-    public = artwork.published and artwork.memorial.visibility != Visibility.PRIVATE
-    return cache_for_viewers(response, public=public)
+    return cache_for_viewers(response, public=permissions.seen_by_every_visitor(artwork))
 
 
 def artwork_image(request, artwork_id, slug=None):
@@ -263,8 +261,7 @@ def narration_audio(request, artwork_id, slug=None):
     if played is None:
         raise Http404("No recording.")
     response = serve_file(request, played.audio, content_type=played.content_type)
-    public = not preview and artwork.published and artwork.memorial.visibility != Visibility.PRIVATE
-    return cache_for_viewers(response, public=public)
+    return cache_for_viewers(response, public=not preview and permissions.seen_by_every_visitor(artwork))
 
 
 # --- The family's own voice (generation/family_voice.py) ------------------------------------------

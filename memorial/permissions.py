@@ -274,6 +274,16 @@ def can_see_artwork(user, artwork, memorial: Memorial | None = None) -> bool:
     )
 
 
+def seen_by_every_visitor(item, memorial: Memorial | None = None) -> bool:
+    """Whether a photo or a painting is shown to anyone who comes with the memorial's address,
+    signed in or not: only such a file may be kept by shared caches (a CDN, a proxy). A file of a
+    private memorial, of a family-only album, a hidden photo, an unpublished painting or one of a
+    hidden photo is answered to each viewer alone."""
+    if isinstance(item, Photo):
+        return can_see_photo(None, item, memorial)
+    return can_see_artwork(None, item, memorial)
+
+
 def artworks_visible_to(user, memorial: Memorial, artworks):
     """``artworks`` (a queryset of the memorial's) without the unpublished ones, unless ``user``
     sees those, without the paintings of hidden photos, unless ``user`` sees those, and without

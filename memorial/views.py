@@ -54,7 +54,7 @@ from memorial.forms import (
     RoleForm,
     TimelineEventForm,
 )
-from memorial.models import Comment, Condolence, Membership, MemorialExport, Role, TimelineEvent, Visibility
+from memorial.models import Comment, Condolence, Membership, MemorialExport, Role, TimelineEvent
 
 sign_in_to_act = permissions.sign_in_to_act
 
@@ -633,8 +633,7 @@ def photo_file(request, photo_id, size, slug=None):
     )
     memorial = memorial or photo.album.memorial
     response = serve_file(request, getattr(photo, field), content_type="image/jpeg")
-    public = memorial.visibility != Visibility.PRIVATE and not photo.hidden
-    return cache_for_viewers(response, public=public)
+    return cache_for_viewers(response, public=permissions.seen_by_every_visitor(photo, memorial))
 
 
 @sign_in_to_act

@@ -115,3 +115,33 @@ def test_a_prefix_that_is_not_a_path_stops_the_process_with_a_message():
         env={"PATH": "/usr/bin:/bin", "MEDIA_ACCEL_PREFIX": "_protected", "HOME": "/tmp"},
     )
     assert result.returncode != 0 and "MEDIA_ACCEL_PREFIX must be a path starting with /" in result.stderr
+
+
+def test_only_files_every_visitor_sees_may_be_kept_by_shared_caches(client, family, world):
+    """A CDN keeps what any guest with the address sees; a hidden photo, its painting, a painting
+    not yet published and a photo of the family-only album are answered to the family alone."""
+    memorial, photo, artwork = world
+    artwork.published = True
+    artwork.save(update_fields=["published"])
+    client.force_login(family.manager)
+    photo_url = reverse("memorial:photo_file", args=[photo.pk, "screen"])
+    painting_url = reverse("generation:artwork_image", args=[artwork.pk])
+    assert client.get(photo_url)["Cache-Control"].startswith("public")
+    assert client.get(painting_url)["Cache-Control"].startswith("public")
+
+    photo.hidden = True
+    photo.save(update_fields=["hidden"])
+    for url in (photo_url, painting_url, reverse("generation:narration_audio", args=[artwork.pk])):
+        response = client.get(url)
+        assert response.status_code == 200 and response["Cache-Control"].startswith("private"), url
+
+    photo.hidden = False
+    photo.save(update_fields=["hidden"])
+    artwork.published = False
+    artwork.save(update_fields=["published"])
+    assert client.get(painting_url)["Cache-Control"].startswith("private")
+
+    album = memorial.albums.get()
+    album.family_only = True
+    album.save(update_fields=["family_only"])
+    assert client.get(photo_url)["Cache-Control"].startswith("private")
