@@ -4,7 +4,8 @@ a week before each day and on the day, in their own language.
 Each reminder is sent once. It is recorded first (``SentReminder``, unique on person, memorial,
 day, date and kind) and sent only by whoever recorded it: a rerun of the daily schedule, a retry
 or two workers running it at once find the record there and send nothing. A reminder whose
-sending failed is forgotten again, so the next run tries it once more.
+sending failed is forgotten again, so the next run tries it once more; one whose sender died
+between recording and sending (never marked sent) is taken over by a run after ``STALE_CLAIM``.
 
 Every e-mail carries a one-click unsubscribe (RFC 8058): a signed address for that person and
 that memorial, which works without signing in.
@@ -30,6 +31,9 @@ from memorial.models import Membership, Memorial, ReminderSubscription, SentRemi
 log = logging.getLogger(__name__)
 
 WEEK = 7
+# A recorded reminder not marked sent after this long lost its sender (a worker killed mid-run):
+# the next run takes it over. Sending one e-mail takes seconds; the daily run, minutes.
+STALE_CLAIM = datetime.timedelta(minutes=30)
 UNSUBSCRIBE_SALT = "memorial.reminders.unsubscribe"
 
 
@@ -104,12 +108,26 @@ def due(memorial: Memorial, today: datetime.date) -> list[tuple[remembrance.Reme
 
 
 def claim(*, user, memorial: Memorial, day: remembrance.RemembranceDay, kind: str) -> SentReminder | None:
-    """Record the reminder before sending it; None when it is already recorded (by anyone)."""
+    """Record the reminder before sending it; None when it is already recorded (by anyone), unless
+    that record was left unsent by a sender that died: then it is taken over, in one conditional
+    UPDATE, so that two runs never both take it."""
+    key = {"user": user, "memorial": memorial, "event": day.event, "date": day.on, "kind": kind}
     try:
         with transaction.atomic():
-            return SentReminder.objects.create(user=user, memorial=memorial, event=day.event, date=day.on, kind=kind)
+            return SentReminder.objects.create(**key, created_at=timezone.now())
     except IntegrityError:
+        pass
+    now = timezone.now()
+    left = SentReminder.objects.filter(**key, sent_at__isnull=True, created_at__lt=now - STALE_CLAIM).first()
+    if left is None:
         return None
+    taken = SentReminder.objects.filter(pk=left.pk, sent_at__isnull=True, created_at=left.created_at).update(
+        created_at=now
+    )
+    if taken != 1:
+        return None
+    left.created_at = now
+    return left
 
 
 def send_due_reminders() -> RunResult:

@@ -103,6 +103,23 @@ def test_a_reminder_whose_sending_failed_is_sent_by_the_next_run(client, family,
     assert len(mail.outbox) == 1
 
 
+def test_a_reminder_left_unsent_by_a_killed_worker_is_sent_by_a_later_run(client, family, memorial, monkeypatch):
+    """A worker killed between recording a reminder and sending it leaves a record never marked
+    sent: a run soon after leaves it (its sender may still be at it), a later run sends it."""
+    ask_for_reminders(client, family.viewer, memorial)
+    at(monkeypatch, 2027, 3, 3, 1, 0)
+    day, kind = next((day, kind) for day, kind in reminders.due(memorial, datetime.date(2027, 3, 3)))
+    assert reminders.claim(user=family.viewer, memorial=memorial, day=day, kind=kind) is not None  # then killed
+
+    at(monkeypatch, 2027, 3, 3, 1, 5)
+    assert send_remembrance_reminders() == {"sent": 0, "already": 1, "failed": 0}
+    at(monkeypatch, 2027, 3, 3, 2, 0)
+    assert send_remembrance_reminders() == {"sent": 1, "already": 0, "failed": 0}
+    assert [message.to for message in mail.outbox] == [["viewer@example.com"]]
+    assert send_remembrance_reminders() == {"sent": 0, "already": 1, "failed": 0}
+    assert SentReminder.objects.get().sent_at is not None
+
+
 def test_the_unsubscribe_link_works_without_signing_in_and_only_for_that_person_and_memorial(
     client, family, memorial, monkeypatch
 ):
