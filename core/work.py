@@ -10,7 +10,8 @@ record true:
   progress at most a few times a second and answers ``should_stop()`` (cancel requested, or
   the item was taken back from this worker);
 - ``finish`` stores the results and ends the item once, only while this worker still holds it;
-  ``fail`` and ``failure_recorded`` end it with a readable reason; ``cancel`` asks it to stop;
+  ``fail`` and ``failure_recorded`` end it with a readable reason; ``retry_later`` puts it back
+  in the queue after a passing trouble, for the sweep to send again; ``cancel`` asks it to stop;
 - ``take_back_stale_work`` (the every-minute sweep, and each worker at its start) queues again
   the items whose worker went silent or died, or fails them after ``JOB_MAX_ATTEMPTS``, and
   sends again the queued items whose message went unanswered.
@@ -255,6 +256,26 @@ def fail(item, reason: str, **fields) -> bool:
     """running -> failed with a readable reason, while this worker holds the item."""
     return bool(
         _held(item).update(status=WorkStatus.FAILED, error=reason[:ERROR_LIMIT], finished_at=timezone.now(), **fields)
+    )
+
+
+def retry_later(item, reason: str) -> bool:
+    """A passing trouble (a mail server away): the item goes back to the queue, keeping what it
+    did, and the sweep sends it again after JOB_RESEND_AFTER_SECONDS (the back-off), while
+    attempts remain; after the last it fails with ``reason``. True when it will be tried again."""
+    if item.attempts >= settings.JOB_MAX_ATTEMPTS:
+        fail(item, reason)
+        return False
+    now = timezone.now()
+    return bool(
+        _held(item).update(
+            status=WorkStatus.QUEUED,
+            progress=0,
+            worker="",
+            heartbeat_at=None,
+            enqueued_at=now,
+            error=reason[:ERROR_LIMIT],
+        )
     )
 
 

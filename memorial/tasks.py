@@ -65,6 +65,11 @@ def send_thank_you(thank_you_id: int) -> str:
     if claimed is None:
         return "not claimed: another worker has it, or it has ended"
     with work.heartbeat(claimed), work.failure_recorded(claimed):
-        sent = thank_you.deliver(claimed)
+        outcome = thank_you.deliver(claimed)
+        if outcome.left:
+            reason = f"{outcome.left} guests' addresses could not be reached (the mail server did not answer)."
+            if work.retry_later(claimed, reason):
+                return f"{outcome.sent} sent; {outcome.left} left for a later attempt"
+            return f"failed: {reason}"
         work.finish(claimed, recipients=thank_you.delivered_count(claimed), finished_at=timezone.now(), error="")
-    return f"succeeded: {sent} sent"
+    return f"succeeded: {outcome.sent} sent, {outcome.refused} refused by the mail server"

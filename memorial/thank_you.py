@@ -2,9 +2,15 @@
 in the background (memorial.tasks.send_thank_you, core.work's lifecycle) to everyone who left a
 message with an address: a guest's optional address, a signed-in person's own. Each address is
 written to once: its ``ThankYouDelivery`` row is inserted in the same transaction as the e-mail
-is sent, so a retry after a worker died skips those already reached."""
+is sent, so a retry after a worker died skips those already reached. An address the mail server
+refuses is skipped for good; one that could not be reached now (the server away) is tried again
+later, with the others not yet reached (``core.work.retry_later``)."""
 
 from __future__ import annotations
+
+import logging
+import smtplib
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -17,6 +23,8 @@ from memorial.models import Condolence, Memorial, ThankYou, ThankYouDelivery
 from memorial.validators import one_line
 
 MAX_MESSAGE = 3000
+
+log = logging.getLogger(__name__)
 
 
 class ThankYouRefused(ValueError):
@@ -76,12 +84,19 @@ def _mail(thank_you: ThankYou) -> tuple[str, str]:
     return settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject, body
 
 
-def deliver(thank_you: ThankYou) -> int:
-    """Send to every recipient not yet reached; the number sent now. An address whose e-mail
-    failed is left for the next attempt (its row is rolled back with the failure)."""
+@dataclass
+class Delivered:
+    sent: int = 0  # written to now
+    refused: int = 0  # addresses the mail server refuses: not tried again
+    left: int = 0  # not reached now (the server away): tried again later
+
+
+def deliver(thank_you: ThankYou) -> Delivered:
+    """Send to every recipient not yet reached. An address whose e-mail failed is left for the
+    next attempt (its row is rolled back with the failure), and the others are still written to."""
     subject, body = _mail(thank_you)
     done = set(ThankYouDelivery.objects.filter(thank_you=thank_you).values_list("email", flat=True))
-    sent = 0
+    outcome = Delivered()
     for address in recipients(thank_you):
         key = address.lower()
         if key in done:
@@ -92,10 +107,18 @@ def deliver(thank_you: ThankYou) -> int:
                 send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
         except IntegrityError:
             continue  # reached already (another attempt)
+        except smtplib.SMTPRecipientsRefused:
+            log.info("Thank-you %s: the mail server refuses one guest's address", thank_you.pk)
+            outcome.refused += 1
+            continue
+        except Exception as exc:  # noqa: BLE001 - one address must not keep the others from their mail
+            log.warning("Thank-you %s: one address not reached now: %s", thank_you.pk, exc)
+            outcome.left += 1
+            continue
         done.add(key)
-        sent += 1
+        outcome.sent += 1
         work.beat(thank_you)
-    return sent
+    return outcome
 
 
 def delivered_count(thank_you: ThankYou) -> int:
